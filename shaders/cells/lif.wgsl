@@ -1,0 +1,160 @@
+// LIFCell step. Twin of src/cells/lif.rs `step_cpu`; keep the two in step, line for line.
+
+override INTEGRATOR: u32 = 0u;
+override SELECT_BY_DRAW: bool = false;
+override MAX_ONE_SPIKE: bool = false;
+override ADAPT_THRESHOLD: bool = true;
+override CLAMP_V_MIN: bool = false;
+
+struct LifParams {
+    resist_m: f32,
+    thr: f32,
+    v_rest: f32,
+    v_reset: f32,
+    conduct_leak: f32,
+    inv_tau_m: f32,
+    theta_plus: f32,
+    refract_time: f32,
+    v_min: f32,
+    arctan_slope: f32,
+}
+
+@group(0) @binding(2) var<uniform> P: LifParams;
+@group(0) @binding(3) var<storage, read> input_j: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<storage, read_write> rfr: array<f32>;
+@group(0) @binding(6) var<storage, read_write> thr_theta: array<f32>;
+@group(0) @binding(7) var<storage, read_write> surrogate: array<f32>;
+@group(0) @binding(8) var<storage, read_write> v_thr: array<f32>;
+@group(0) @binding(9) var<storage, read_write> s: array<f32>;
+@group(0) @binding(10) var<storage, read_write> s_raw: array<f32>;
+@group(0) @binding(11) var<storage, read_write> tols: array<f32>;
+// max_one_spike: the winning unit of each row (argmax of the pre-step voltage).
+@group(0) @binding(12) var<storage, read_write> row_winner: array<u32>;
+
+// src/cells/lif.rs `LifCell::dvdt`.
+fn lif_dvdt(v_now: f32, drive: f32) -> f32 {
+    return ((P.v_rest - v_now) * P.conduct_leak + drive) * P.inv_tau_m;
+}
+
+@compute @workgroup_size(256)
+fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = element_index(wid, lid);
+    if (i >= dims.total) {
+        return;
+    }
+    let dt = step_in.dt;
+    let v_old = v[i];
+    let rfr_old = rfr[i];
+    let theta_old = thr_theta[i];
+    let j_r = input_j[step_in.input_offset + i] * P.resist_m;
+    let vthr = theta_old + P.thr;
+    let mask = select(0.0, 1.0, rfr_old >= P.refract_time);
+    let drive = j_r * mask;
+    var v1: f32;
+    if (INTEGRATOR == INTEG_MIDPOINT) {
+        let k1 = lif_dvdt(v_old, drive);
+        let k2 = lif_dvdt(integ_half(v_old, k1, step_in.half_dt), drive);
+        v1 = integ_euler(v_old, k2, dt);
+    } else {
+        v1 = integ_euler(v_old, lif_dvdt(v_old, drive), dt);
+    }
+    let spike = select(0.0, 1.0, v1 > vthr);
+    rfr[i] = (rfr_old + dt) * (1.0 - spike);
+    surrogate[i] = surrogate_arctan_d(v1, vthr, P.arctan_slope) * step_in.c.y;
+    let v2 = v1 * (1.0 - spike) + spike * P.v_reset;
+    s_raw[i] = spike;
+    var s_out = spike;
+    if (MAX_ONE_SPIKE) {
+        let is_winner = select(0.0, 1.0, i % dims.n_units == row_winner[i / dims.n_units]);
+        s_out = spike * is_winner;
+    }
+    s[i] = s_out;
+    if (ADAPT_THRESHOLD) {
+        let theta_new = theta_old * step_in.c.x + spike * P.theta_plus;
+        thr_theta[i] = theta_new;
+        v_thr[i] = P.thr + theta_new;
+    }
+    if (!SELECT_BY_DRAW) {
+        tols[i] = (1.0 - s_out) * tols[i] + s_out * step_in.t;
+    }
+    if (CLAMP_V_MIN) {
+        v[i] = max(v2, P.v_min);
+    } else {
+        v[i] = v2;
+    }
+}
+
+// max_one_spike: argmax over the row of the voltage before the step.
+@compute @workgroup_size(256)
+fn row_pre(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
+    let row = row_index(wid);
+    let lid = lid3.x;
+    let in_range = row < dims.batch;
+    let base = row * dims.n_units;
+    var best_val = 0.0;
+    var best_idx = 0xFFFFFFFFu;
+    if (in_range) {
+        for (var n = lid; n < dims.n_units; n += WG) {
+            let x = v[base + n];
+            if (best_idx == 0xFFFFFFFFu || x > best_val) {
+                best_val = x;
+                best_idx = n;
+            }
+        }
+    }
+    red_val[lid] = best_val;
+    red_idx[lid] = best_idx;
+    red_any[lid] = 0u;
+    // Threads without any element hold index 0xFFFFFFFF and the value 0; a real candidate with
+    // value 0 then wins by index, and a negative one must win too: give empty slots -inf.
+    if (best_idx == 0xFFFFFFFFu) {
+        red_val[lid] = bitcast<f32>(0xFF800000u);
+    }
+    workgroup_argmax(lid);
+    if (in_range && lid == 0u) {
+        row_winner[row] = red_idx[0];
+    }
+}
+
+// one_spike: keep one spike per row, the argmax of s_raw·u with u = uniform(subkey, (B, N)).
+@compute @workgroup_size(256)
+fn row_post(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
+    let row = row_index(wid);
+    let lid = lid3.x;
+    let in_range = row < dims.batch;
+    let base = row * dims.n_units;
+    // Every product s_raw·u is ≥ 0, so 0 with index 0xFFFFFFFF is a neutral start: any real
+    // element with value 0 wins over it by index.
+    var best_val = 0.0;
+    var best_idx = 0xFFFFFFFFu;
+    var spiked_any = 0u;
+    if (in_range) {
+        for (var n = lid; n < dims.n_units; n += WG) {
+            let spiked = s_raw[base + n];
+            let r = spiked * rng_uniform01(step_in.key, base + n);
+            if (better(best_val, best_idx, r, n)) {
+                best_val = r;
+                best_idx = n;
+            }
+            spiked_any = spiked_any | select(0u, 1u, spiked > 0.0);
+        }
+    }
+    red_val[lid] = best_val;
+    red_idx[lid] = best_idx;
+    red_any[lid] = spiked_any;
+    workgroup_argmax(lid);
+    if (!in_range) {
+        return;
+    }
+    let winner = red_idx[0];
+    let row_any = red_any[0] != 0u;
+    for (var n = lid; n < dims.n_units; n += WG) {
+        var sv = s[base + n];
+        if (row_any) {
+            sv = select(0.0, 1.0, n == winner);
+        }
+        s[base + n] = sv;
+        tols[base + n] = (1.0 - sv) * tols[base + n] + sv * step_in.t;
+    }
+}

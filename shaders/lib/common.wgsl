@@ -1,0 +1,69 @@
+// Bindings and indexing shared by every cell kernel. Host side: src/gpu/population.rs.
+
+// Per-step values; one 256-byte-aligned slot per step, bound with a dynamic offset.
+struct StepUniform {
+    t: f32,
+    dt: f32,
+    half_dt: f32,
+    // Offset (in f32 elements) of this step's B×N slice in the input buffer.
+    input_offset: u32,
+    // This step's PRNG subkey (split off the population key on the host).
+    key: vec2<u32>,
+    pad: vec2<u32>,
+    // Step-size dependent constants of the cell (CellModel::gpu_step_constants).
+    c: vec4<f32>,
+}
+
+struct Dims {
+    n_units: u32,
+    batch: u32,
+    total: u32,
+    // Workgroups along x of the element grid; the grid is 2-D beyond 65,535 workgroups.
+    groups_x: u32,
+    // Workgroups along x of the row grid (one workgroup per batch row).
+    rows_x: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> step_in: StepUniform;
+@group(0) @binding(1) var<uniform> dims: Dims;
+
+// Threads per workgroup, element and row passes alike (src/gpu/population.rs WORKGROUP_SIZE).
+const WG: u32 = 256u;
+
+fn element_index(wid: vec3<u32>, lid: vec3<u32>) -> u32 {
+    return (wid.y * dims.groups_x + wid.x) * WG + lid.x;
+}
+
+fn row_index(wid: vec3<u32>) -> u32 {
+    return wid.y * dims.rows_x + wid.x;
+}
+
+// Deterministic argmax with jnp.argmax's tie rule (first index wins), as a tree over one
+// workgroup. The order of comparisons is fixed, so every run gives the same result.
+var<workgroup> red_val: array<f32, 256>;
+var<workgroup> red_idx: array<u32, 256>;
+var<workgroup> red_any: array<u32, 256>;
+
+fn better(val_a: f32, idx_a: u32, val_b: f32, idx_b: u32) -> bool {
+    // Is (val_b, idx_b) a better argmax candidate than (val_a, idx_a)?
+    return val_b > val_a || (val_b == val_a && idx_b < idx_a);
+}
+
+// Reduces red_val/red_idx/red_any in place; the result is in slot 0. Call from all threads.
+fn workgroup_argmax(lid: u32) {
+    workgroupBarrier();
+    for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+        if (lid < stride) {
+            let other = lid + stride;
+            if (better(red_val[lid], red_idx[lid], red_val[other], red_idx[other])) {
+                red_val[lid] = red_val[other];
+                red_idx[lid] = red_idx[other];
+            }
+            red_any[lid] = red_any[lid] | red_any[other];
+        }
+        workgroupBarrier();
+    }
+}

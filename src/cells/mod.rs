@@ -1,0 +1,207 @@
+//! Cell models: the [`CellModel`] trait, compartments, and the registry of implemented cells.
+//!
+//! Each cell lives in one file (`src/cells/<key>.rs`) with its WGSL twin
+//! (`shaders/cells/<key>.wgsl`). [`CELLS`] is the only place a cell is registered: tests, the
+//! CLI and the pipeline set-up iterate it. [`NGCLEARN_CLASSES`] maps ngclearn's class names to
+//! spikegpu keys for all ten cells, implemented or not.
+
+pub mod lif;
+pub mod params;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::integrators::Integrator;
+use crate::rng::Key;
+
+pub use lif::{LifCell, LifParams};
+
+/// What a compartment is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Set by the user before a step (the input current `j`).
+    Input,
+    /// Carried from step to step.
+    State,
+    /// Written by each step (spikes, time of last spike).
+    Output,
+}
+
+/// One compartment of a cell: a float32 array of shape (batch, n_units), row-major.
+#[derive(Debug, Clone, Copy)]
+pub struct Compartment {
+    /// ngclearn's name (`v`, `s`, `rfr`, ...).
+    pub name: &'static str,
+    /// Input, state or output.
+    pub role: Role,
+    /// What it holds, with its unit.
+    pub doc: &'static str,
+}
+
+/// The state of a population on the CPU: one `Vec<f32>` of length `batch·n_units` per
+/// compartment, in the order of [`CellModel::compartments`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellState {
+    /// Batch rows B.
+    pub batch: usize,
+    /// Units per row N.
+    pub n_units: usize,
+    /// One array per compartment, element `b·N + n`.
+    pub values: Vec<Vec<f32>>,
+}
+
+impl CellState {
+    /// A state with every compartment filled with its given value.
+    pub fn filled(batch: usize, n_units: usize, fill: &[f32]) -> CellState {
+        CellState {
+            batch,
+            n_units,
+            values: fill.iter().map(|&x| vec![x; batch * n_units]).collect(),
+        }
+    }
+}
+
+/// What one step needs besides the state: the time stamp and step size (both float32, as the
+/// reference sees them), half the step, and the subkey split off the population's key for this
+/// step (used only by cells that draw random numbers every step).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepInfo {
+    /// `t0 + k·dt`, computed in f64 and rounded to f32.
+    pub t: f32,
+    /// The step size in float32.
+    pub dt: f32,
+    /// `dt·0.5` in float32.
+    pub half_dt: f32,
+    /// This step's subkey (`key, sub = split(key)`), or the unchanged key for cells that draw
+    /// nothing per step.
+    pub subkey: Key,
+}
+
+/// How a cell runs on the GPU: passes around the per-element step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GpuPasses {
+    /// A per-row pass (entry point `row_pre`) before the element step.
+    pub row_pre: bool,
+    /// A per-row pass (entry point `row_post`) after the element step.
+    pub row_post: bool,
+}
+
+/// A spiking cell model with validated parameters: everything the backends need to build a
+/// population of it and advance it.
+pub trait CellModel: std::fmt::Debug + Send + Sync {
+    /// A boxed copy of this cell model.
+    fn boxed(&self) -> Box<dyn CellModel>;
+
+    /// The registry entry (key, ngclearn class name, shader).
+    fn entry(&self) -> &'static CellEntry;
+
+    /// The compartments, in the order of [`CellState::values`] and of the GPU bindings.
+    fn compartments(&self) -> &'static [Compartment];
+
+    /// The integrator the cell was built with.
+    fn integrator(&self) -> Integrator;
+
+    /// Value of each compartment after construction (ngclearn's constructor).
+    fn initial_values(&self) -> Vec<f32>;
+
+    /// What `reset()` does to each compartment: `Some(value)` to fill, `None` to keep it (as
+    /// LIF's `thr_theta`).
+    fn reset_values(&self) -> Vec<Option<f32>>;
+
+    /// Whether each step splits the key (`key, sub = split(key)`) and draws from `sub`.
+    fn draws_every_step(&self) -> bool;
+
+    /// Advances the CPU state by one step. Inputs are already in the `Input` compartments.
+    fn step_cpu(&self, state: &mut CellState, step: &StepInfo);
+
+    /// A short name of this variant for reports: key, integrator and options.
+    fn variant_name(&self) -> String;
+
+    /// WGSL `override` constants for this variant (integrator and boolean options).
+    fn gpu_overrides(&self) -> Vec<(&'static str, f64)>;
+
+    /// The contents of the cell's parameter uniform (`@binding(2)`), as 32-bit words; the
+    /// backend pads it to 16 bytes.
+    fn gpu_params(&self) -> Vec<u32>;
+
+    /// Step-size dependent constants for `step_in.c` (e.g. `exp(-dt/tau)`), computed on the
+    /// host in float32 exactly as the CPU step computes them.
+    fn gpu_step_constants(&self, dt: f32) -> [f32; 4];
+
+    /// Which row passes the GPU kernel needs for this variant.
+    fn gpu_passes(&self) -> GpuPasses;
+
+    /// A plausible random state and input range per compartment, for the GPU-vs-CPU self-check
+    /// (`(lo, hi)` per compartment; spikes are outputs and their ranges are ignored).
+    fn random_ranges(&self) -> Vec<(f32, f32)>;
+}
+
+/// A registered cell type.
+#[derive(Debug)]
+pub struct CellEntry {
+    /// spikegpu's key: file stem, WGSL file stem and pipeline label prefix.
+    pub key: &'static str,
+    /// ngclearn's class name.
+    pub class_name: &'static str,
+    /// The cell's WGSL file (`shaders/cells/<key>.wgsl`).
+    pub shader: &'static str,
+    /// Builds the cell from ngclearn keyword arguments (a JSON object).
+    pub from_params: fn(&Map<String, Value>) -> Result<Box<dyn CellModel>>,
+    /// Every integrator × option variant, for shader validation and the self-check.
+    pub variants: fn() -> Vec<Box<dyn CellModel>>,
+}
+
+/// The implemented cells. Adding a cell: its `.rs`, its `.wgsl`, and one line here.
+pub static CELLS: &[&CellEntry] = &[&lif::ENTRY];
+
+/// ngclearn 3.2.3's ten spiking cells: class name → spikegpu key.
+pub const NGCLEARN_CLASSES: &[(&str, &str)] = &[
+    ("IFCell", "integrate_and_fire"),
+    ("LIFCell", "lif"),
+    ("QuadLIFCell", "quad_lif"),
+    ("SLIFCell", "slif"),
+    ("WTASCell", "wtas"),
+    ("AdExCell", "adex"),
+    ("FitzhughNagumoCell", "fitzhugh_nagumo"),
+    ("HodgkinHuxleyCell", "hodgkin_huxley"),
+    ("IzhikevichCell", "izhikevich"),
+    ("RAFCell", "resonate_and_fire"),
+];
+
+/// Finds an implemented cell by ngclearn class name or spikegpu key.
+pub fn find(name: &str) -> Option<&'static CellEntry> {
+    CELLS
+        .iter()
+        .copied()
+        .find(|e| e.key == name || e.class_name == name)
+}
+
+/// Finds an implemented cell, or says why not: unknown name, or one of ngclearn's cells that
+/// spikegpu does not implement yet.
+pub fn lookup(name: &str) -> Result<&'static CellEntry> {
+    find(name).ok_or_else(|| {
+        let known = NGCLEARN_CLASSES
+            .iter()
+            .any(|(class, key)| *class == name || *key == name);
+        if known {
+            Error::UnknownCell(format!(
+                "{name} (an ngclearn cell that spikegpu does not implement yet)"
+            ))
+        } else {
+            Error::UnknownCell(name.to_string())
+        }
+    })
+}
+
+/// Index of a compartment by name, or a typed error listing the cell's compartments.
+pub fn compartment_index(cell: &dyn CellModel, name: &str) -> Result<usize> {
+    let comps = cell.compartments();
+    comps
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| Error::UnknownCompartment {
+            cell: cell.entry().class_name,
+            name: name.to_string(),
+            available: comps.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+        })
+}

@@ -1,0 +1,429 @@
+//! Conformance against ngclearn 3.2.3's golden traces (`conformance/README.md` beside
+//! `DESIGN.md`): loading trace files, replaying them on a backend, and comparing.
+//!
+//! Rules (from the trace README): spike trains (`s`, `s_raw`) and `tols` must match exactly at
+//! every step; the other compartments within the cell's tolerance on
+//! `err = |x − ref| / max(1, |ref|)`. Cases with per-step draws (`rng_scope = "step"`) are
+//! compared exactly too, since spikegpu reproduces JAX's threefry bit for bit.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::backend::Backend;
+use crate::cells::{self, CellModel};
+use crate::error::{Error, Result};
+use crate::population::Population;
+use crate::rng::Key;
+
+/// One golden trace.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Case name.
+    pub case: String,
+    /// ngclearn class name.
+    pub cell: String,
+    /// Every constructor parameter (`resolved_params`).
+    pub params: Map<String, Value>,
+    /// N.
+    pub n_units: usize,
+    /// B.
+    pub batch: usize,
+    /// Step size (ms), as the Python float the reference was given.
+    pub dt: f64,
+    /// Number of steps T.
+    pub steps: usize,
+    /// Start time.
+    pub t0: f64,
+    /// The float32 time stamps of the T steps.
+    pub t: Vec<f32>,
+    /// Input currents, T×B×N flattened.
+    pub inputs: Vec<f32>,
+    /// Each recorded compartment after each step (T rows of B·N).
+    pub outputs: BTreeMap<String, Vec<Vec<f32>>>,
+    /// Each compartment after construction and reset.
+    pub initial: BTreeMap<String, Vec<f32>>,
+    /// `none`, `init` or `step`.
+    pub rng_scope: String,
+    /// The seed of `PRNGKey(seed)`.
+    pub key_seed: u64,
+    /// The key words the reference used.
+    pub key: [u32; 2],
+}
+
+fn problem(path: &Path, text: impl Into<String>) -> Error {
+    Error::Trace {
+        path: path.to_path_buf(),
+        problem: text.into(),
+    }
+}
+
+fn field<'a>(path: &Path, obj: &'a Map<String, Value>, name: &str) -> Result<&'a Value> {
+    obj.get(name)
+        .ok_or_else(|| problem(path, format!("missing field `{name}`")))
+}
+
+fn as_usize(path: &Path, v: &Value, name: &str) -> Result<usize> {
+    v.as_u64()
+        .map(|x| x as usize)
+        .ok_or_else(|| problem(path, format!("`{name}` is not a non-negative integer")))
+}
+
+fn as_f64(path: &Path, v: &Value, name: &str) -> Result<f64> {
+    v.as_f64()
+        .ok_or_else(|| problem(path, format!("`{name}` is not a number")))
+}
+
+/// A JSON array of numbers as float32 (each value was written as the shortest decimal that
+/// round-trips its float32).
+fn f32_row(path: &Path, v: &Value, name: &str) -> Result<Vec<f32>> {
+    let items = v
+        .as_array()
+        .ok_or_else(|| problem(path, format!("`{name}` is not an array")))?;
+    items
+        .iter()
+        .map(|x| {
+            x.as_f64()
+                .map(|f| f as f32)
+                .ok_or_else(|| problem(path, format!("`{name}` holds a non-number: {x}")))
+        })
+        .collect()
+}
+
+fn f32_rows(
+    path: &Path,
+    v: &Value,
+    name: &str,
+    rows: usize,
+    width: usize,
+) -> Result<Vec<Vec<f32>>> {
+    let items = v
+        .as_array()
+        .ok_or_else(|| problem(path, format!("`{name}` is not an array of rows")))?;
+    if items.len() != rows {
+        return Err(problem(
+            path,
+            format!("`{name}` has {} rows, expected {rows}", items.len()),
+        ));
+    }
+    items
+        .iter()
+        .map(|row| {
+            let row = f32_row(path, row, name)?;
+            if row.len() != width {
+                return Err(problem(
+                    path,
+                    format!(
+                        "a row of `{name}` has {} values, expected {width}",
+                        row.len()
+                    ),
+                ));
+            }
+            Ok(row)
+        })
+        .collect()
+}
+
+impl Trace {
+    /// Reads and checks one trace file.
+    pub fn load(path: &Path) -> Result<Trace> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let root: Value = serde_json::from_str(&text)
+            .map_err(|e| problem(path, format!("not valid JSON: {e}")))?;
+        let obj = root
+            .as_object()
+            .ok_or_else(|| problem(path, "the top level is not a JSON object"))?;
+        let get = |name: &str| field(path, obj, name);
+        let n_units = as_usize(path, get("n_units")?, "n_units")?;
+        let batch = as_usize(path, get("batch_size")?, "batch_size")?;
+        let steps = as_usize(path, get("steps")?, "steps")?;
+        let width = n_units * batch;
+        let inputs = f32_rows(
+            path,
+            field(
+                path,
+                get("inputs")?
+                    .as_object()
+                    .ok_or_else(|| problem(path, "`inputs` is not an object"))?,
+                "j",
+            )?,
+            "inputs.j",
+            steps,
+            width,
+        )?;
+        let mut outputs = BTreeMap::new();
+        for (name, rows) in get("outputs")?
+            .as_object()
+            .ok_or_else(|| problem(path, "`outputs` is not an object"))?
+        {
+            // WTAS/SLIF thresholds start (1, N): their rows may be narrower than B·N.
+            let row_width = rows
+                .as_array()
+                .and_then(|r| r.first())
+                .and_then(|r| r.as_array())
+                .map_or(width, |r| r.len());
+            outputs.insert(
+                name.clone(),
+                f32_rows(path, rows, &format!("outputs.{name}"), steps, row_width)?,
+            );
+        }
+        let mut initial = BTreeMap::new();
+        for (name, row) in get("initial")?
+            .as_object()
+            .ok_or_else(|| problem(path, "`initial` is not an object"))?
+        {
+            initial.insert(
+                name.clone(),
+                f32_row(path, row, &format!("initial.{name}"))?,
+            );
+        }
+        let prng = get("prng")?
+            .as_object()
+            .ok_or_else(|| problem(path, "`prng` is not an object"))?;
+        let key_seed = field(path, prng, "key_seed")?
+            .as_i64()
+            .ok_or_else(|| problem(path, "`prng.key_seed` is not an integer"))?;
+        let key_words = field(path, prng, "key")?
+            .as_array()
+            .filter(|a| a.len() == 2)
+            .and_then(|a| Some([a[0].as_u64()? as u32, a[1].as_u64()? as u32]))
+            .ok_or_else(|| problem(path, "`prng.key` is not two integers"))?;
+        let t = f32_row(path, get("t")?, "t")?;
+        if t.len() != steps {
+            return Err(problem(
+                path,
+                format!("`t` has {} values, expected {steps}", t.len()),
+            ));
+        }
+        Ok(Trace {
+            path: path.to_path_buf(),
+            case: get("case")?.as_str().unwrap_or_default().to_string(),
+            cell: get("cell")?
+                .as_str()
+                .ok_or_else(|| problem(path, "`cell` is not a string"))?
+                .to_string(),
+            params: get("resolved_params")?
+                .as_object()
+                .ok_or_else(|| problem(path, "`resolved_params` is not an object"))?
+                .clone(),
+            n_units,
+            batch,
+            dt: as_f64(path, get("dt")?, "dt")?,
+            steps,
+            t0: as_f64(path, get("t0")?, "t0")?,
+            t,
+            inputs: inputs.concat(),
+            outputs,
+            initial,
+            rng_scope: get("rng_scope")?.as_str().unwrap_or("none").to_string(),
+            // JAX reduces the seed modulo 2^32 (x64 off); keep the bits.
+            key_seed: key_seed as u64,
+            key: key_words,
+        })
+    }
+
+    /// Builds the trace's cell from its resolved parameters.
+    pub fn build_cell(&self) -> Result<Box<dyn CellModel>> {
+        let entry = cells::lookup(&self.cell)?;
+        (entry.from_params)(&self.params)
+    }
+}
+
+/// All `*.json` files directly in `dir`, sorted (subfolders such as `prng/` are not traces).
+pub fn trace_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let io = |source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The README's recommended tolerance for continuous states of each cell.
+pub fn tolerance(class_name: &str) -> f32 {
+    match class_name {
+        "HodgkinHuxleyCell" => 1e-3,
+        "AdExCell" => 5e-3,
+        "IzhikevichCell" => 5e-2,
+        _ => 1e-4,
+    }
+}
+
+/// The comparison metric: absolute below 1, relative above.
+pub fn rel_err(x: f32, reference: f32) -> f32 {
+    (x - reference).abs() / reference.abs().max(1.0)
+}
+
+/// Compartments compared exactly: spikes and spike times.
+pub fn is_exact_compartment(name: &str) -> bool {
+    matches!(name, "s" | "s_raw" | "tols")
+}
+
+/// The result of one check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Passed, with a short summary.
+    Pass(String),
+    /// Failed, with what differed.
+    Fail(String),
+    /// Not run, with the reason.
+    Skip(String),
+}
+
+impl Outcome {
+    /// The report's tag.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Outcome::Pass(_) => "PASS",
+            Outcome::Fail(_) => "FAIL",
+            Outcome::Skip(_) => "SKIP",
+        }
+    }
+
+    /// The detail text.
+    pub fn detail(&self) -> &str {
+        match self {
+            Outcome::Pass(s) | Outcome::Fail(s) | Outcome::Skip(s) => s,
+        }
+    }
+}
+
+/// Tallies of outcomes, printed as the closing line `N passed, M failed, K skipped`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Passed checks.
+    pub passed: usize,
+    /// Failed checks.
+    pub failed: usize,
+    /// Skipped checks.
+    pub skipped: usize,
+}
+
+impl Tally {
+    /// Counts one outcome.
+    pub fn add(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Pass(_) => self.passed += 1,
+            Outcome::Fail(_) => self.failed += 1,
+            Outcome::Skip(_) => self.skipped += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        )
+    }
+}
+
+/// Replays a trace on a freshly built population and compares every step. `make` builds the
+/// population on the backend under test from the cell, N, B and seed.
+pub fn replay<B: Backend>(
+    trace: &Trace,
+    make: impl FnOnce(Box<dyn CellModel>, usize, usize, u64) -> Result<Population<B>>,
+) -> Outcome {
+    match replay_inner(trace, make) {
+        Ok(outcome) => outcome,
+        Err(e) => Outcome::Fail(e.to_string()),
+    }
+}
+
+fn replay_inner<B: Backend>(
+    trace: &Trace,
+    make: impl FnOnce(Box<dyn CellModel>, usize, usize, u64) -> Result<Population<B>>,
+) -> Result<Outcome> {
+    let cell = trace.build_cell()?;
+    let tol = tolerance(&trace.cell);
+    let mut pop = make(cell, trace.n_units, trace.batch, trace.key_seed)?;
+    if pop.key() != Key(trace.key) {
+        return Ok(Outcome::Fail(format!(
+            "PRNGKey({}) gives {:08x?}, the trace used {:08x?}",
+            trace.key_seed,
+            pop.key().0,
+            trace.key
+        )));
+    }
+    pop.set_time(trace.t0);
+    pop.reset()?;
+    for (name, reference) in &trace.initial {
+        let ours = pop.read(name)?;
+        if let Some(i) = (0..ours.len()).find(|&i| ours[i].to_bits() != reference[i].to_bits()) {
+            return Ok(Outcome::Fail(format!(
+                "initial `{name}`[{i}] = {}, reference {}",
+                ours[i], reference[i]
+            )));
+        }
+    }
+    let width = trace.n_units * trace.batch;
+    let mut max_err = 0.0f32;
+    let mut compared = 0usize;
+    let mut spikes = 0.0f32;
+    for k in 0..trace.steps {
+        let expected_t = (trace.t0 + k as f64 * trace.dt) as f32;
+        if expected_t.to_bits() != trace.t[k].to_bits() {
+            return Ok(Outcome::Fail(format!(
+                "time stamp of step {k}: spikegpu uses {expected_t}, the trace {}",
+                trace.t[k]
+            )));
+        }
+        pop.set_input(&trace.inputs[k * width..(k + 1) * width])?;
+        pop.step(trace.dt)?;
+        for (name, rows) in &trace.outputs {
+            let ours = pop.read(name)?;
+            let reference = &rows[k];
+            if ours.len() != reference.len() {
+                return Ok(Outcome::Fail(format!(
+                    "`{name}` has {} values, the trace {}",
+                    ours.len(),
+                    reference.len()
+                )));
+            }
+            for (i, (&x, &r)) in ours.iter().zip(reference).enumerate() {
+                let (b, n) = (i / trace.n_units, i % trace.n_units);
+                if is_exact_compartment(name) {
+                    if x.to_bits() != r.to_bits() {
+                        let what = if name == "tols" {
+                            "spike time"
+                        } else {
+                            "spike train"
+                        };
+                        return Ok(Outcome::Fail(format!(
+                            "{what} `{name}` diverges at step {k} (batch {b}, unit {n}): spikegpu {x}, reference {r}"
+                        )));
+                    }
+                } else {
+                    let err = rel_err(x, r);
+                    if !(err <= tol) {
+                        return Ok(Outcome::Fail(format!(
+                            "`{name}` at step {k} (batch {b}, unit {n}): spikegpu {x}, reference {r}, err {err:.2e} > tol {tol:.0e}"
+                        )));
+                    }
+                    max_err = max_err.max(err);
+                    compared += 1;
+                }
+            }
+            if name == "s" {
+                spikes += ours.iter().sum::<f32>();
+            }
+        }
+    }
+    Ok(Outcome::Pass(format!(
+        "{} steps, {spikes} spikes identical, max err {max_err:.1e} over {compared} values (tol {tol:.0e})",
+        trace.steps
+    )))
+}

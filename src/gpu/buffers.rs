@@ -1,0 +1,94 @@
+//! Buffer helpers: the uniform layouts shared with `shaders/lib/common.wgsl`, dispatch grids,
+//! and readback through a persistent staging buffer.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::context::GpuContext;
+use crate::error::{Error, Result};
+
+/// Threads per workgroup of every spikegpu kernel (`WG` in `shaders/lib/common.wgsl`).
+pub const WORKGROUP_SIZE: u32 = 256;
+
+/// `StepUniform` of `shaders/lib/common.wgsl` (48 bytes; one aligned slot per step).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub struct StepUniform {
+    /// Time stamp of the step.
+    pub t: f32,
+    /// Step size.
+    pub dt: f32,
+    /// `dt·0.5`.
+    pub half_dt: f32,
+    /// Offset of this step's input slice, in elements.
+    pub input_offset: u32,
+    /// The step's PRNG subkey.
+    pub key: [u32; 2],
+    /// Padding to the 16-byte alignment of `c`.
+    pub pad: [u32; 2],
+    /// Cell constants for this step size.
+    pub c: [f32; 4],
+}
+
+/// `Dims` of `shaders/lib/common.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub struct Dims {
+    /// N.
+    pub n_units: u32,
+    /// B.
+    pub batch: u32,
+    /// B·N.
+    pub total: u32,
+    /// Workgroups along x of the element grid.
+    pub groups_x: u32,
+    /// Workgroups along x of the row grid.
+    pub rows_x: u32,
+    /// Padding to 32 bytes.
+    pub pad: [u32; 3],
+}
+
+/// A 2-D grid of `count` workgroups within `max_per_dim` per dimension, split evenly (software
+/// rasterisers give each thread an equal slice of the linearised grid, so an uneven split
+/// leaves threads idle). Returns `(x, y)`.
+pub fn grid(count: u32, max_per_dim: u32) -> (u32, u32) {
+    let count = count.max(1);
+    let y = count.div_ceil(max_per_dim);
+    (count.div_ceil(y), y)
+}
+
+/// Reads `len` f32 values from `buffer` through `staging` (MAP_READ, at least `len·4` bytes).
+pub fn read_f32(
+    ctx: &GpuContext,
+    buffer: &wgpu::Buffer,
+    staging: &wgpu::Buffer,
+    len: usize,
+) -> Result<Vec<f32>> {
+    let bytes = (len * 4) as u64;
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    encoder.copy_buffer_to_buffer(buffer, 0, staging, 0, bytes);
+    ctx.queue.submit([encoder.finish()]);
+    let slice = staging.slice(..bytes);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        // The receiver lives until recv() below returns; a send error cannot happen.
+        let _ = sender.send(r);
+    });
+    ctx.wait()?;
+    let mapped = receiver.recv().map_err(|e| map_error(e.to_string()))?;
+    mapped.map_err(|e| map_error(e.to_string()))?;
+    let out = {
+        let view = slice
+            .get_mapped_range()
+            .map_err(|e| map_error(e.to_string()))?;
+        bytemuck::cast_slice::<u8, f32>(&view).to_vec()
+    };
+    staging.unmap();
+    Ok(out)
+}
+
+fn map_error(message: String) -> Error {
+    Error::Gpu {
+        during: "reading a buffer back".into(),
+        message,
+    }
+}

@@ -1,0 +1,11 @@
+//! The GPU side: context and adapter choice, WGSL composition and validation, buffers, and the
+//! population backend.
+
+pub mod buffers;
+pub mod context;
+pub mod population;
+pub mod rng_check;
+pub mod shaders;
+
+pub use context::{AdapterSummary, GpuApi, GpuContext, list_adapters};
+pub use population::GpuBackend;

@@ -1,0 +1,112 @@
+//! Composing WGSL (the language has no `#include`) and validating every variant with naga,
+//! without a device.
+
+use crate::cells::CellModel;
+use crate::error::{Error, Result};
+
+/// The shared WGSL pieces every cell kernel is composed with, in order, with their file names.
+pub const LIBRARY: &[(&str, &str)] = &[
+    (
+        "shaders/lib/common.wgsl",
+        include_str!("../../shaders/lib/common.wgsl"),
+    ),
+    (
+        "shaders/lib/rng.wgsl",
+        include_str!("../../shaders/lib/rng.wgsl"),
+    ),
+    (
+        "shaders/lib/integrators.wgsl",
+        include_str!("../../shaders/lib/integrators.wgsl"),
+    ),
+    (
+        "shaders/lib/surrogate.wgsl",
+        include_str!("../../shaders/lib/surrogate.wgsl"),
+    ),
+];
+
+/// A composed shader: its source and the files it was joined from (error lines refer to the
+/// joined text).
+#[derive(Debug, Clone)]
+pub struct ComposedShader {
+    /// The WGSL source.
+    pub source: String,
+    /// The files joined, comma separated, for error messages.
+    pub pieces: String,
+}
+
+/// Joins the library pieces and the cell's kernel.
+pub fn compose(cell: &dyn CellModel) -> ComposedShader {
+    compose_with(
+        &format!("shaders/cells/{}.wgsl", cell.entry().key),
+        cell.entry().shader,
+    )
+}
+
+/// Joins the library pieces and one more file.
+pub fn compose_with(name: &str, body: &str) -> ComposedShader {
+    let mut all: Vec<(&str, &str)> = LIBRARY.to_vec();
+    all.push((name, body));
+    compose_pieces(&all)
+}
+
+/// Joins the given `(file name, source)` pieces in order.
+pub fn compose_pieces(parts: &[(&str, &str)]) -> ComposedShader {
+    let mut source = String::new();
+    let mut pieces = Vec::new();
+    for &(file, text) in parts {
+        source.push_str(&format!("// ---- {file} ----\n"));
+        source.push_str(text);
+        source.push('\n');
+        pieces.push(file);
+    }
+    ComposedShader {
+        source,
+        pieces: pieces.join(" + "),
+    }
+}
+
+/// Parses and validates a composed shader, then specialises it with the given `override`
+/// values and validates it again, as the driver would see it.
+pub fn validate(shader: &ComposedShader, variant: &str, overrides: &[(&str, f64)]) -> Result<()> {
+    let fail = |message: String| Error::Shader {
+        variant: variant.to_string(),
+        pieces: shader.pieces.clone(),
+        message,
+    };
+    let module = naga::front::wgsl::parse_str(&shader.source)
+        .map_err(|e| fail(e.emit_to_string(&shader.source)))?;
+    let mut validator = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::all(),
+    );
+    let info = validator
+        .validate(&module)
+        .map_err(|e| fail(e.emit_to_string(&shader.source)))?;
+    let mut constants = naga::back::PipelineConstants::default();
+    for (name, value) in overrides {
+        constants.insert((*name).to_string(), *value);
+    }
+    let (specialised, _) =
+        naga::back::pipeline_constants::process_overrides(&module, &info, None, &constants)
+            .map_err(|e| fail(format!("override specialisation: {e}")))?;
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::all(),
+    )
+    .validate(&specialised)
+    .map_err(|e| fail(e.emit_to_string(&shader.source)))?;
+    Ok(())
+}
+
+/// Validates every variant of every registered cell; returns the names checked.
+pub fn validate_all_cells() -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in crate::cells::CELLS {
+        for cell in (entry.variants)() {
+            let name = cell.variant_name();
+            validate(&compose(cell.as_ref()), &name, &cell.gpu_overrides())?;
+            names.push(name);
+        }
+    }
+    Ok(names)
+}

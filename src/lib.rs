@@ -1,0 +1,56 @@
+//! # spikegpu
+//!
+//! ngclearn 3.2.3's spiking cells, re-implemented to give the same spikes, on any GPU that wgpu
+//! reaches (Vulkan, Metal, DX12, GL) through WGSL compute shaders, and on a CPU reference
+//! backend that computes the same numbers.
+//!
+//! ## Quick start
+//! ```
+//! use spikegpu::{Population, cells::{LifCell, LifParams}};
+//!
+//! // ngclearn: LIFCell("z", n_units=1000, tau_m=10., key=PRNGKey(1))
+//! let cell = LifCell::new(LifParams::with_tau_m(10.0))?;
+//! let mut pop = Population::cpu(Box::new(cell), 1000, 1, 1)?;
+//! // On a GPU: let ctx = spikegpu::GpuContext::from_env()?; Population::gpu(&ctx, ...)
+//! pop.set_input(&vec![25.0; 1000])?;
+//! let mut spikes = 0.0;
+//! for _ in 0..1000 {
+//!     pop.step(0.1)?; // t = k·0.1 ms
+//!     spikes += pop.read("s")?.iter().sum::<f32>();
+//! }
+//! assert!(spikes > 0.0);
+//! # Ok::<(), spikegpu::Error>(())
+//! ```
+//!
+//! ## Cells
+//! | ngclearn class | key | integrators | status |
+//! |---|---|---|---|
+//! | `LIFCell` | `lif` | euler, midpoint | implemented ([`cells::lif`]) |
+//! | `IFCell`, `QuadLIFCell`, `SLIFCell`, `WTASCell`, `AdExCell`, `FitzhughNagumoCell`, `HodgkinHuxleyCell`, `IzhikevichCell`, `RAFCell` | see [`cells::NGCLEARN_CLASSES`] | — | planned |
+//!
+//! ## Layers
+//! [`Population`] validates input, keeps the clock and the PRNG key chain, and drives a
+//! [`Backend`]: [`CpuBackend`] (the reference math) or [`GpuBackend`] (WGSL kernels over one
+//! storage buffer per compartment). [`conformance`] compares either against ngclearn's golden
+//! traces; [`selfcheck`] compares the GPU against the CPU on random states.
+
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used)]
+
+pub mod backend;
+pub mod cells;
+pub mod conformance;
+pub mod cpu;
+pub mod error;
+pub mod gpu;
+pub mod integrators;
+pub mod population;
+pub mod rng;
+pub mod selfcheck;
+pub mod surrogate;
+
+pub use backend::{Backend, StepInput};
+pub use cpu::CpuBackend;
+pub use error::{Error, Result};
+pub use gpu::{GpuApi, GpuBackend, GpuContext};
+pub use population::Population;

@@ -1,0 +1,302 @@
+//! [`Population`]: one cell model × (batch, n_units), one key chain, one clock, on a backend.
+//!
+//! ```
+//! use spikegpu::{Population, cells::{LifCell, LifParams}};
+//! let cell = LifCell::new(LifParams::with_tau_m(10.0))?;
+//! let mut pop = Population::cpu(Box::new(cell), 100, 1, 42)?;
+//! pop.set_input(&vec![30.0; 100])?;
+//! for _ in 0..200 {
+//!     pop.step(0.1)?;
+//! }
+//! let spikes = pop.read("s")?;
+//! assert_eq!(spikes.len(), 100);
+//! # Ok::<(), spikegpu::Error>(())
+//! ```
+
+use std::sync::Arc;
+
+use crate::backend::{Backend, StepInput};
+use crate::cells::{CellModel, Role, StepInfo, compartment_index};
+use crate::cpu::CpuBackend;
+use crate::error::{Error, Result};
+use crate::gpu::{GpuBackend, GpuContext};
+use crate::rng::Key;
+
+/// A population of `batch × n_units` cells of one model on one backend.
+///
+/// Time: step `k` after construction or [`reset`](Population::reset) gets the time stamp
+/// `t = f32(t0 + k·dt)`, computed in f64 as ngclearn users do (`t0` = 0 unless set with
+/// [`set_time`](Population::set_time)). The time only feeds `tols`.
+///
+/// Key: the population's PRNG key is ngclearn's `key` compartment. Cells that draw every step
+/// (LIF with `one_spike`) split it each step, exactly as the reference; `reset` leaves it alone.
+#[derive(Debug)]
+pub struct Population<B: Backend> {
+    cell: Box<dyn CellModel>,
+    backend: B,
+    batch: usize,
+    n_units: usize,
+    key: Key,
+    t0: f64,
+    dt: Option<f64>,
+    k: u64,
+}
+
+fn check_shape(n_units: usize, batch: usize) -> Result<()> {
+    if n_units == 0 {
+        return Err(Error::InvalidShape("n_units must be at least 1".into()));
+    }
+    if batch == 0 {
+        return Err(Error::InvalidShape("batch must be at least 1".into()));
+    }
+    match n_units.checked_mul(batch) {
+        Some(total) if total <= u32::MAX as usize => Ok(()),
+        _ => Err(Error::InvalidShape(format!(
+            "batch × n_units = {batch} × {n_units} exceeds 2^32 − 1 elements"
+        ))),
+    }
+}
+
+fn check_finite(what: &str, values: &[f32]) -> Result<()> {
+    match values.iter().position(|x| !x.is_finite()) {
+        Some(index) => Err(Error::NonFiniteInput {
+            what: what.to_string(),
+            index,
+            value: values[index],
+        }),
+        None => Ok(()),
+    }
+}
+
+impl Population<CpuBackend> {
+    /// A population on the CPU reference backend. `seed` gives the key
+    /// [`Key::from_seed`] (`jax.random.PRNGKey(seed)`).
+    pub fn cpu(cell: Box<dyn CellModel>, n_units: usize, batch: usize, seed: u64) -> Result<Self> {
+        check_shape(n_units, batch)?;
+        let backend = CpuBackend::new(cell.as_ref(), batch, n_units);
+        Ok(Population::assemble(cell, backend, n_units, batch, seed))
+    }
+}
+
+impl Population<GpuBackend> {
+    /// A population on the GPU of `ctx`.
+    pub fn gpu(
+        ctx: &Arc<GpuContext>,
+        cell: Box<dyn CellModel>,
+        n_units: usize,
+        batch: usize,
+        seed: u64,
+    ) -> Result<Self> {
+        check_shape(n_units, batch)?;
+        let backend = GpuBackend::new(ctx.clone(), cell.as_ref(), batch, n_units)?;
+        Ok(Population::assemble(cell, backend, n_units, batch, seed))
+    }
+}
+
+impl<B: Backend> Population<B> {
+    fn assemble(
+        cell: Box<dyn CellModel>,
+        backend: B,
+        n_units: usize,
+        batch: usize,
+        seed: u64,
+    ) -> Self {
+        Population {
+            cell,
+            backend,
+            batch,
+            n_units,
+            key: Key::from_seed(seed),
+            t0: 0.0,
+            dt: None,
+            k: 0,
+        }
+    }
+
+    /// Moves the population to another backend type (e.g. boxes it as `Box<dyn Backend>`),
+    /// keeping the cell, key and clock.
+    pub fn map_backend<C: Backend>(self, f: impl FnOnce(B) -> C) -> Population<C> {
+        Population {
+            cell: self.cell,
+            backend: f(self.backend),
+            batch: self.batch,
+            n_units: self.n_units,
+            key: self.key,
+            t0: self.t0,
+            dt: self.dt,
+            k: self.k,
+        }
+    }
+
+    /// The cell model.
+    pub fn cell(&self) -> &dyn CellModel {
+        self.cell.as_ref()
+    }
+
+    /// The backend (e.g. to reach the GPU buffers).
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// Units per batch row.
+    pub fn n_units(&self) -> usize {
+        self.n_units
+    }
+
+    /// Batch rows.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// The current PRNG key (ngclearn's `key` compartment).
+    pub fn key(&self) -> Key {
+        self.key
+    }
+
+    /// Replaces the PRNG key.
+    pub fn set_key(&mut self, key: Key) {
+        self.key = key;
+    }
+
+    /// The time stamp the next step will get.
+    pub fn next_time(&self) -> f64 {
+        self.t0 + self.k as f64 * self.dt.unwrap_or(0.0)
+    }
+
+    /// Restarts the clock at `t0` (the next step is stamped `t0`).
+    pub fn set_time(&mut self, t0: f64) {
+        self.t0 = t0;
+        self.k = 0;
+    }
+
+    /// Sets the input current `j` (length batch·n_units, row-major, finite).
+    pub fn set_input(&mut self, j: &[f32]) -> Result<()> {
+        let index = self.input_index()?;
+        self.write_index(index, j)
+    }
+
+    /// Overwrites any compartment (e.g. to load a saved state).
+    pub fn write(&mut self, name: &str, values: &[f32]) -> Result<()> {
+        let index = compartment_index(self.cell.as_ref(), name)?;
+        self.write_index(index, values)
+    }
+
+    /// Reads any compartment (length batch·n_units, row-major).
+    pub fn read(&mut self, name: &str) -> Result<Vec<f32>> {
+        let index = compartment_index(self.cell.as_ref(), name)?;
+        self.backend.read(index)
+    }
+
+    /// Advances one step of size `dt` (ms) with the current `j`.
+    pub fn step(&mut self, dt: f64) -> Result<()> {
+        let infos = self.next_steps(1, dt)?;
+        self.backend
+            .advance(self.cell.as_ref(), &infos, StepInput::Compartment)
+    }
+
+    /// Advances `steps` steps of size `dt`, step `k` with input `inputs[k·B·N .. (k+1)·B·N]`, in
+    /// one submission on the GPU (split only where the input exceeds the adapter's storage
+    /// binding size). Afterwards `j` holds the last step's input.
+    pub fn run(&mut self, inputs: &[f32], steps: usize, dt: f64) -> Result<()> {
+        let total = self.batch * self.n_units;
+        let expected = steps
+            .checked_mul(total)
+            .ok_or_else(|| Error::InvalidShape("steps × batch × n_units overflows".into()))?;
+        if inputs.len() != expected {
+            return Err(Error::InputLength {
+                what: format!(
+                    "run inputs ({steps} steps × {} × {})",
+                    self.batch, self.n_units
+                ),
+                got: inputs.len(),
+                expected,
+            });
+        }
+        check_finite("run inputs", inputs)?;
+        if steps == 0 {
+            return Ok(());
+        }
+        self.input_index()?;
+        let infos = self.next_steps(steps, dt)?;
+        self.backend
+            .advance(self.cell.as_ref(), &infos, StepInput::Buffer(inputs))
+    }
+
+    /// ngclearn's `reset()`: every compartment back to its reset value (the cell decides which
+    /// ones persist, e.g. LIF's `thr_theta`), the clock back to `t0`; the key is kept.
+    pub fn reset(&mut self) -> Result<()> {
+        let total = self.batch * self.n_units;
+        for (index, value) in self.cell.reset_values().into_iter().enumerate() {
+            if let Some(value) = value {
+                self.backend.write(index, &vec![value; total])?;
+            }
+        }
+        self.k = 0;
+        Ok(())
+    }
+
+    fn input_index(&self) -> Result<usize> {
+        self.cell
+            .compartments()
+            .iter()
+            .position(|c| c.role == Role::Input)
+            .ok_or_else(|| Error::UnknownCompartment {
+                cell: self.cell.entry().class_name,
+                name: "j".into(),
+                available: self
+                    .cell
+                    .compartments()
+                    .iter()
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    fn write_index(&mut self, index: usize, values: &[f32]) -> Result<()> {
+        let name = self.cell.compartments()[index].name;
+        let expected = self.batch * self.n_units;
+        if values.len() != expected {
+            return Err(Error::InputLength {
+                what: name.to_string(),
+                got: values.len(),
+                expected,
+            });
+        }
+        check_finite(name, values)?;
+        self.backend.write(index, values)
+    }
+
+    /// The time stamps and subkeys of the next `steps` steps; advances the clock and the key.
+    fn next_steps(&mut self, steps: usize, dt: f64) -> Result<Vec<StepInfo>> {
+        let dt32 = dt as f32;
+        if !(dt.is_finite() && dt > 0.0 && dt32 > 0.0) {
+            return Err(Error::InvalidDt(dt32));
+        }
+        if self.dt != Some(dt) {
+            // A new step size: keep the elapsed time and count steps from here.
+            self.t0 = self.next_time();
+            self.k = 0;
+            self.dt = Some(dt);
+        }
+        let draws = self.cell.draws_every_step();
+        let mut infos = Vec::with_capacity(steps);
+        for _ in 0..steps {
+            let subkey = if draws {
+                let (next, sub) = self.key.split();
+                self.key = next;
+                sub
+            } else {
+                self.key
+            };
+            infos.push(StepInfo {
+                t: (self.t0 + self.k as f64 * dt) as f32,
+                dt: dt32,
+                half_dt: dt32 * 0.5,
+                subkey,
+            });
+            self.k += 1;
+        }
+        Ok(infos)
+    }
+}

@@ -1,0 +1,220 @@
+//! The built-in self-check of `spikegpu validate`: every implemented cell × integrator × option,
+//! GPU against the CPU reference from random states with random inputs, plus the WGSL PRNG
+//! against the Rust one. This is what a user runs on their own GPU.
+//!
+//! On a software adapter (lavapipe) `+ - * /` are plain IEEE float32, so results must be
+//! identical bit for bit. Real GPUs may fuse `a·b + c` (WGSL allows it), so there continuous
+//! states are compared with a tolerance of 1e-5 (relative above 1) and spikes exactly.
+
+use std::sync::Arc;
+
+use crate::backend::Backend;
+use crate::cells::{CELLS, CellModel, Role};
+use crate::conformance::{Outcome, is_exact_compartment, rel_err};
+use crate::error::Result;
+use crate::gpu::{GpuContext, rng_check};
+use crate::population::Population;
+use crate::rng::Key;
+
+/// Units per row in the self-check: not a multiple of the workgroup size, so partial
+/// workgroups and row loops with a remainder are exercised.
+pub const CHECK_UNITS: usize = 4099;
+/// Batch rows in the self-check.
+pub const CHECK_BATCH: usize = 3;
+/// Elements of the PRNG comparison.
+pub const CHECK_RNG_ELEMENTS: usize = 100_000;
+
+/// How to compare GPU results with the CPU's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Exactness {
+    /// Every float must have the same bits.
+    Bitwise,
+    /// Spikes and spike times exact, other values within this error (`rel_err`).
+    Tolerance(f32),
+}
+
+impl Exactness {
+    /// Bitwise on software adapters, 1e-5 elsewhere.
+    pub fn for_adapter(ctx: &GpuContext) -> Exactness {
+        if ctx.adapter.is_software() {
+            Exactness::Bitwise
+        } else {
+            Exactness::Tolerance(1e-5)
+        }
+    }
+}
+
+/// Compares one compartment; `None` if equal under `mode`, else a description of the first
+/// difference.
+pub fn compare_compartment(
+    name: &str,
+    gpu: &[f32],
+    cpu: &[f32],
+    mode: Exactness,
+) -> Option<String> {
+    if gpu.len() != cpu.len() {
+        return Some(format!(
+            "`{name}`: {} values on the GPU, {} on the CPU",
+            gpu.len(),
+            cpu.len()
+        ));
+    }
+    for (i, (&g, &c)) in gpu.iter().zip(cpu).enumerate() {
+        let equal = match mode {
+            Exactness::Bitwise => g.to_bits() == c.to_bits(),
+            Exactness::Tolerance(_) if is_exact_compartment(name) => g == c,
+            Exactness::Tolerance(tol) => rel_err(g, c) <= tol,
+        };
+        if !equal {
+            return Some(format!(
+                "`{name}`[{i}]: GPU {g} ({:#010x}), CPU {c} ({:#010x})",
+                g.to_bits(),
+                c.to_bits()
+            ));
+        }
+    }
+    None
+}
+
+/// Compares every compartment of two populations.
+pub fn compare_populations<A: Backend, B: Backend>(
+    gpu: &mut Population<A>,
+    cpu: &mut Population<B>,
+    mode: Exactness,
+) -> Result<Option<String>> {
+    for comp in gpu.cell().compartments() {
+        let g = gpu.read(comp.name)?;
+        let c = cpu.read(comp.name)?;
+        if let Some(diff) = compare_compartment(comp.name, &g, &c, mode) {
+            return Ok(Some(diff));
+        }
+    }
+    Ok(None)
+}
+
+/// Random values in `[lo, hi)` from the counter-based PRNG.
+pub fn random_values(key: Key, n: usize, lo: f32, hi: f32) -> Vec<f32> {
+    if lo == hi {
+        vec![lo; n]
+    } else {
+        key.uniform(n, lo, hi)
+    }
+}
+
+/// Sets every compartment of both populations to the same random state.
+pub fn randomise<A: Backend, B: Backend>(
+    key: Key,
+    a: &mut Population<A>,
+    b: &mut Population<B>,
+) -> Result<()> {
+    let total = a.n_units() * a.batch();
+    let ranges = a.cell().random_ranges();
+    for (k, (comp, (lo, hi))) in a.cell().compartments().iter().zip(ranges).enumerate() {
+        let values = random_values(key.fold_in(k as u32), total, lo, hi);
+        a.write(comp.name, &values)?;
+        b.write(comp.name, &values)?;
+    }
+    Ok(())
+}
+
+/// GPU vs CPU for one cell variant: random state, 3 single steps with fresh random inputs,
+/// then a 4-step `run` in one submission.
+pub fn check_variant(
+    ctx: &Arc<GpuContext>,
+    cell: &dyn CellModel,
+    n_units: usize,
+    batch: usize,
+    seed: u64,
+) -> Result<Outcome> {
+    let mode = Exactness::for_adapter(ctx);
+    let mut gpu = Population::gpu(ctx, cell.boxed(), n_units, batch, seed)?;
+    let mut cpu = Population::cpu(cell.boxed(), n_units, batch, seed)?;
+    let key = Key::from_seed(seed ^ 0x5eed);
+    randomise(key, &mut gpu, &mut cpu)?;
+    let total = n_units * batch;
+    let (lo, hi) = cell.random_ranges()[cell
+        .compartments()
+        .iter()
+        .position(|c| c.role == Role::Input)
+        .unwrap_or(0)];
+    let dt = 0.1;
+    for k in 0..3u32 {
+        let input = random_values(key.fold_in(1000 + k), total, lo, hi);
+        gpu.set_input(&input)?;
+        cpu.set_input(&input)?;
+        gpu.step(dt)?;
+        cpu.step(dt)?;
+        if let Some(diff) = compare_populations(&mut gpu, &mut cpu, mode)? {
+            return Ok(Outcome::Fail(format!(
+                "after single step {}: {diff}",
+                k + 1
+            )));
+        }
+    }
+    let steps = 4;
+    let inputs = random_values(key.fold_in(2000), steps * total, lo, hi);
+    gpu.run(&inputs, steps, dt)?;
+    cpu.run(&inputs, steps, dt)?;
+    if let Some(diff) = compare_populations(&mut gpu, &mut cpu, mode)? {
+        return Ok(Outcome::Fail(format!("after a {steps}-step run: {diff}")));
+    }
+    if gpu.key() != cpu.key() {
+        return Ok(Outcome::Fail("the key chains differ".into()));
+    }
+    let spikes: f32 = cpu.read("s")?.iter().sum();
+    Ok(Outcome::Pass(format!(
+        "{batch}×{n_units}, 7 steps, {spikes} spikes in the last step, {}",
+        match mode {
+            Exactness::Bitwise => "bit-identical".to_string(),
+            Exactness::Tolerance(t) => format!("within {t:.0e}"),
+        }
+    )))
+}
+
+/// The WGSL PRNG against the Rust one, `bits` and `uniform(0, 1)`, bit for bit.
+pub fn check_rng(ctx: &GpuContext, key: Key, n: usize) -> Result<Outcome> {
+    let (bits, uniform) = rng_check::gpu_bits_and_uniform(ctx, key, n)?;
+    let want_bits = key.bits(n);
+    let want_uniform = key.uniform01(n);
+    if let Some(i) = (0..n).find(|&i| bits[i] != want_bits[i]) {
+        return Ok(Outcome::Fail(format!(
+            "bits[{i}]: GPU {:#010x}, CPU {:#010x}",
+            bits[i], want_bits[i]
+        )));
+    }
+    if let Some(i) = (0..n).find(|&i| uniform[i].to_bits() != want_uniform[i].to_bits()) {
+        return Ok(Outcome::Fail(format!(
+            "uniform[{i}]: GPU {}, CPU {}",
+            uniform[i], want_uniform[i]
+        )));
+    }
+    Ok(Outcome::Pass(format!(
+        "{n} bits and uniforms bit-identical"
+    )))
+}
+
+/// Runs the whole self-check, calling `report(name, outcome)` after each item.
+pub fn run(ctx: &Arc<GpuContext>, mut report: impl FnMut(&str, &Outcome)) -> Result<()> {
+    for (k, key) in [Key::from_seed(0), Key::from_seed(42).split().1]
+        .into_iter()
+        .enumerate()
+    {
+        let outcome = check_rng(ctx, key, CHECK_RNG_ELEMENTS)
+            .unwrap_or_else(|e| Outcome::Fail(e.to_string()));
+        report(&format!("prng/threefry2x32 key {k}"), &outcome);
+    }
+    for entry in CELLS {
+        for (k, cell) in (entry.variants)().iter().enumerate() {
+            let outcome = check_variant(
+                ctx,
+                cell.as_ref(),
+                CHECK_UNITS,
+                CHECK_BATCH,
+                1000 + k as u64,
+            )
+            .unwrap_or_else(|e| Outcome::Fail(e.to_string()));
+            report(&cell.variant_name(), &outcome);
+        }
+    }
+    Ok(())
+}
