@@ -408,7 +408,8 @@ fn replay_inner<B: Backend>(
                     }
                 } else {
                     let err = rel_err(x, r);
-                    if !(err <= tol) {
+                    // NaN must fail too, hence not `err > tol`.
+                    if err.is_nan() || err > tol {
                         return Ok(Outcome::Fail(format!(
                             "`{name}` at step {k} (batch {b}, unit {n}): spikegpu {x}, reference {r}, err {err:.2e} > tol {tol:.0e}"
                         )));

@@ -105,3 +105,54 @@ impl Key {
         threefry2x32(self.0, [(i >> 32) as u32, i as u32])
     }
 }
+
+/// JAX's layout before `jax_threefry_partitionable` became the default (§3.7). ngclearn 3.2.3 on
+/// JAX 0.12 does not use it; it is here so that tests can tell the two layouts apart and so that
+/// users replaying old JAX runs can reproduce them.
+pub mod legacy {
+    use super::{Key, bits_to_unit_f32, threefry2x32};
+
+    /// JAX's array helper `threefry_2x32(key, count)`: pads to even length, hashes the pairs
+    /// `(c[j], c[m + j])`, returns all first words then all second words, cut to `n`.
+    pub fn threefry_array(key: Key, counts: &[u32]) -> Vec<u32> {
+        let mut c = counts.to_vec();
+        if c.len() % 2 == 1 {
+            c.push(0);
+        }
+        let m = c.len() / 2;
+        let blocks: Vec<[u32; 2]> = (0..m)
+            .map(|j| threefry2x32(key.0, [c[j], c[m + j]]))
+            .collect();
+        let mut out: Vec<u32> = blocks
+            .iter()
+            .map(|b| b[0])
+            .chain(blocks.iter().map(|b| b[1]))
+            .collect();
+        out.truncate(counts.len());
+        out
+    }
+
+    /// Legacy `split(key, n)`.
+    pub fn split_n(key: Key, n: usize) -> Vec<Key> {
+        let counts: Vec<u32> = (0..2 * n as u32).collect();
+        threefry_array(key, &counts)
+            .chunks(2)
+            .map(|w| Key([w[0], w[1]]))
+            .collect()
+    }
+
+    /// Legacy `bits(key, (n,))` (no XOR of the two words).
+    pub fn bits(key: Key, n: usize) -> Vec<u32> {
+        let counts: Vec<u32> = (0..n as u32).collect();
+        threefry_array(key, &counts)
+    }
+
+    /// Legacy `uniform(key, (n,), minval, maxval)`: the float steps of the partitionable one.
+    pub fn uniform(key: Key, n: usize, minval: f32, maxval: f32) -> Vec<f32> {
+        let span = maxval - minval;
+        bits(key, n)
+            .into_iter()
+            .map(|b| minval.max(bits_to_unit_f32(b).mul_add(span, minval)))
+            .collect()
+    }
+}

@@ -136,6 +136,9 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     fn random_ranges(&self) -> Vec<(f32, f32)>;
 }
 
+/// Builds a cell from ngclearn keyword arguments (a JSON object).
+pub type CellBuilder = fn(&Map<String, Value>) -> Result<Box<dyn CellModel>>;
+
 /// A registered cell type.
 #[derive(Debug)]
 pub struct CellEntry {
@@ -146,7 +149,7 @@ pub struct CellEntry {
     /// The cell's WGSL file (`shaders/cells/<key>.wgsl`).
     pub shader: &'static str,
     /// Builds the cell from ngclearn keyword arguments (a JSON object).
-    pub from_params: fn(&Map<String, Value>) -> Result<Box<dyn CellModel>>,
+    pub from_params: CellBuilder,
     /// Every integrator × option variant, for shader validation and the self-check.
     pub variants: fn() -> Vec<Box<dyn CellModel>>,
 }

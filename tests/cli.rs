@@ -1,0 +1,133 @@
+//! The `spikegpu` command as a user runs it.
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn spikegpu(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_spikegpu"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn validate_reports_pass_fail_skip_and_the_closing_line() {
+    let Some(conf) = common::conformance_dir() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("spikegpu-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for name in [
+        "LIFCell_euler_subthreshold.json",
+        "IFCell_euler_arctan.json",
+    ] {
+        std::fs::copy(conf.join(name), dir.join(name)).expect("copy trace");
+    }
+    std::fs::write(dir.join("broken.json"), "[1, 2").expect("write");
+    let out = spikegpu(
+        &[
+            "validate",
+            "--traces",
+            dir.to_str().expect("utf-8 path"),
+            "--backend",
+            "cpu",
+        ],
+        &[],
+    );
+    let text = stdout(&out);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        !out.status.success(),
+        "a failed case must give a non-zero exit status:\n{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("PASS") && l.contains("LIFCell_euler_subthreshold")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("FAIL") && l.contains("broken") && l.contains("not valid JSON")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("SKIP")
+            && l.contains("IFCell")
+            && l.contains("does not implement yet")),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().last(),
+        Some("1 passed, 1 failed, 1 skipped"),
+        "{text}"
+    );
+}
+
+#[test]
+fn validate_all_public_traces_passes_every_lif_case() {
+    let Some(conf) = common::conformance_dir() else {
+        return;
+    };
+    let gpu_required = std::env::var("SPIKEGPU_REQUIRE_GPU").is_ok_and(|v| v == "1");
+    let backend = if gpu_required { "all" } else { "cpu" };
+    let out = spikegpu(
+        &[
+            "validate",
+            "--traces",
+            conf.to_str().expect("utf-8 path"),
+            "--backend",
+            backend,
+        ],
+        &[],
+    );
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lif_files = std::fs::read_dir(&conf)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("LIFCell_"))
+        .count();
+    let per_backend = if gpu_required { 2 } else { 1 };
+    let lif_passes = text
+        .lines()
+        .filter(|l| l.starts_with("PASS") && l.contains("LIFCell_"))
+        .count();
+    assert_eq!(lif_passes, lif_files * per_backend, "{text}");
+    let closing = text.lines().last().unwrap_or_default();
+    assert!(closing.contains(" 0 failed"), "{closing}");
+}
+
+#[test]
+fn a_named_adapter_that_does_not_exist_is_a_clear_error() {
+    let out = spikegpu(
+        &["validate"],
+        &[("WGPU_ADAPTER_NAME", "no-such-adapter-anywhere")],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no GPU adapter found") && err.contains("no-such-adapter-anywhere"),
+        "{err}"
+    );
+}
+
+#[test]
+fn info_lists_adapters_or_says_there_are_none() {
+    let out = spikegpu(&["info"], &[]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("storage buffers/stage") || text.contains("no GPU adapters found"),
+        "{text}"
+    );
+}

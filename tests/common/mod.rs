@@ -1,0 +1,82 @@
+//! Helpers shared by the integration tests: where the conformance data is, whether a GPU is
+//! required, and JSON/hex parsing.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::Value;
+use spikegpu::GpuContext;
+use spikegpu::rng::Key;
+
+/// `../shared/conformance` beside the checkout. Missing: skip with a printed reason, or fail
+/// when `CI` is set (CI always has it).
+pub fn conformance_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let reason = format!("conformance data not found at {}", dir.display());
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
+        panic!("{reason}; CI must provide ../shared beside the checkout");
+    }
+    eprintln!("skipped: {reason} (a fresh clone has no ../shared)");
+    None
+}
+
+/// The GPU adapter chosen by the environment. None: skip with a printed reason, or fail when
+/// `SPIKEGPU_REQUIRE_GPU=1`.
+pub fn gpu() -> Option<Arc<GpuContext>> {
+    match GpuContext::from_env() {
+        Ok(ctx) => Some(ctx),
+        Err(e) => {
+            if std::env::var("SPIKEGPU_REQUIRE_GPU").is_ok_and(|v| v == "1") {
+                panic!("SPIKEGPU_REQUIRE_GPU=1 but no GPU adapter: {e}");
+            }
+            eprintln!("skipped: no GPU adapter ({e})");
+            None
+        }
+    }
+}
+
+/// Reads a JSON file of the conformance folder.
+pub fn json(path: &std::path::Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `"0x6b200159"` → 0x6b200159.
+pub fn hex(v: &Value) -> u32 {
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("not a hex string: {v}"));
+    u32::from_str_radix(s.trim_start_matches("0x"), 16).unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+/// A list of hex strings.
+pub fn hex_list(v: &Value) -> Vec<u32> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(hex)
+        .collect()
+}
+
+/// `["0x..", "0x.."]` → Key.
+pub fn key(v: &Value) -> Key {
+    let w = hex_list(v);
+    assert_eq!(w.len(), 2, "a key has two words: {v}");
+    Key([w[0], w[1]])
+}
+
+/// The product of a shape list.
+pub fn shape_len(v: &Value) -> usize {
+    v.as_array().map_or(1, |a| {
+        a.iter().map(|d| d.as_u64().unwrap_or(0) as usize).product()
+    })
+}
+
+/// `{"value": .., "hex": ".."}` → f32 from its bits.
+pub fn scalar(v: &Value) -> f32 {
+    f32::from_bits(hex(&v["hex"]))
+}
