@@ -83,12 +83,49 @@ pub fn midpoint(x: f32, dt: f32, half_dt: f32, f: impl Fn(f32) -> f32) -> f32 {
     euler(x, k2, dt)
 }
 
-/// One step of `x` under `f` with the given method (Euler or midpoint; the caller has already
-/// refused methods its cell does not implement).
+/// rk4's final combination `x + ((0 + k1·1 + k2·2 + k3·2 + k4·1)/6)·dt` in ngclearn's order
+/// (`0 + k1·1` is exactly `k1`). WGSL: `integ_rk4_combine`.
+#[inline(always)]
+pub fn rk4_combine(x: f32, k: [f32; 4], dt: f32) -> f32 {
+    x + ((((k[0] + k[1] * 2.0) + k[2] * 2.0) + k[3]) / 6.0) * dt
+}
+
+/// One classic rk4 step of `x` under `f`: `k2 = f(x + k1·(dt·0.5))`, `k3 = f(x + k2·(dt·0.5))`,
+/// `k4 = f(x + k3·dt)`.
+#[inline(always)]
+pub fn rk4(x: f32, dt: f32, half_dt: f32, f: impl Fn(f32) -> f32) -> f32 {
+    let k1 = f(x);
+    let k2 = f(midpoint_half(x, k1, half_dt));
+    let k3 = f(midpoint_half(x, k2, half_dt));
+    let k4 = f(euler(x, k3, dt));
+    rk4_combine(x, [k1, k2, k3, k4], dt)
+}
+
+/// Heun's rk2: `k2 = f(x + k1·dt)`, `x' = x + (k1 + k2)·(dt·0.5)`.
+#[inline(always)]
+pub fn heun(x: f32, dt: f32, half_dt: f32, f: impl Fn(f32) -> f32) -> f32 {
+    let k1 = f(x);
+    let k2 = f(euler(x, k1, dt));
+    x + (k1 + k2) * half_dt
+}
+
+/// Ralston's rk2: `k2 = f(x + k1·(0.75·dt))`, `x' = x + (k1/3 + k2·2/3)·dt`.
+#[inline(always)]
+pub fn ralston(x: f32, dt: f32, f: impl Fn(f32) -> f32) -> f32 {
+    let k1 = f(x);
+    let k2 = f(x + k1 * (0.75 * dt));
+    x + (k1 / 3.0 + k2 * 2.0 / 3.0) * dt
+}
+
+/// One step of `x` under `f` with the given method. Cells refuse, at construction, the methods
+/// the reference does not implement for them.
 #[inline(always)]
 pub fn integrate(method: Integrator, x: f32, dt: f32, half_dt: f32, f: impl Fn(f32) -> f32) -> f32 {
     match method {
+        Integrator::Euler => euler(x, f(x), dt),
         Integrator::Midpoint => midpoint(x, dt, half_dt, f),
-        _ => euler(x, f(x), dt),
+        Integrator::Heun => heun(x, dt, half_dt, f),
+        Integrator::Ralston => ralston(x, dt, f),
+        Integrator::Rk4 => rk4(x, dt, half_dt, f),
     }
 }

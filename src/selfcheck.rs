@@ -3,8 +3,9 @@
 //! against the Rust one. This is what a user runs on their own GPU.
 //!
 //! On a software adapter (lavapipe) `+ - * /` are plain IEEE float32, so results must be
-//! identical bit for bit. Real GPUs may fuse `a·b + c` (WGSL allows it), so there continuous
-//! states are compared with a tolerance of 1e-5 (relative above 1) and spikes exactly.
+//! identical bit for bit. Real GPUs may fuse `a·b + c` (WGSL allows it), and WGSL's `exp` is not
+//! Rust's, so there continuous states are compared with a tolerance ([`Exactness::for_cell`])
+//! and spikes exactly.
 
 use std::sync::Arc;
 
@@ -34,12 +35,13 @@ pub enum Exactness {
 }
 
 impl Exactness {
-    /// Bitwise on software adapters, 1e-5 elsewhere.
-    pub fn for_adapter(ctx: &GpuContext) -> Exactness {
-        if ctx.adapter.is_software() {
-            Exactness::Bitwise
-        } else {
-            Exactness::Tolerance(1e-5)
+    /// The cell's own tolerance where it has one ([`CellModel::gpu_tolerance`]); otherwise
+    /// bitwise on software adapters and 1e-5 on others (they may fuse multiply-adds).
+    pub fn for_cell(ctx: &GpuContext, cell: &dyn CellModel) -> Exactness {
+        match cell.gpu_tolerance() {
+            Some(tol) => Exactness::Tolerance(tol),
+            None if ctx.adapter.is_software() => Exactness::Bitwise,
+            None => Exactness::Tolerance(1e-5),
         }
     }
 }
@@ -126,7 +128,7 @@ pub fn check_variant(
     batch: usize,
     seed: u64,
 ) -> Result<Outcome> {
-    let mode = Exactness::for_adapter(ctx);
+    let mode = Exactness::for_cell(ctx, cell);
     let mut gpu = Population::gpu(ctx, cell.boxed(), n_units, batch, seed)?;
     let mut cpu = Population::cpu(cell.boxed(), n_units, batch, seed)?;
     let key = Key::from_seed(seed ^ 0x5eed);
@@ -137,7 +139,7 @@ pub fn check_variant(
         .iter()
         .position(|c| c.role == Role::Input)
         .unwrap_or(0)];
-    let dt = 0.1;
+    let dt = cell.check_dt();
     for k in 0..3u32 {
         let input = random_values(key.fold_in(1000 + k), total, lo, hi);
         gpu.set_input(&input)?;

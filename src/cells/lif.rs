@@ -77,7 +77,9 @@
 use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_non_negative, require_positive};
-use super::{CellEntry, CellModel, CellState, Compartment, GpuPasses, Role, StepInfo};
+use super::{
+    CellEntry, CellModel, CellState, Compartment, GpuPasses, Role, StepInfo, cell_accessors,
+};
 use crate::error::{Error, Result};
 use crate::integrators::{self, Integrator};
 use crate::surrogate::{self, SurrogateType};
@@ -366,21 +368,7 @@ fn argmax_first(values: impl Iterator<Item = f32>) -> usize {
 }
 
 impl CellModel for LifCell {
-    fn boxed(&self) -> Box<dyn CellModel> {
-        Box::new(self.clone())
-    }
-
-    fn entry(&self) -> &'static CellEntry {
-        &ENTRY
-    }
-
-    fn compartments(&self) -> &'static [Compartment] {
-        &COMPARTMENTS
-    }
-
-    fn integrator(&self) -> Integrator {
-        self.p.integration_type
-    }
+    cell_accessors!();
 
     fn initial_values(&self) -> Vec<f32> {
         let p = &self.p;

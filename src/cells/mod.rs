@@ -5,8 +5,13 @@
 //! CLI and the pipeline set-up iterate it. [`NGCLEARN_CLASSES`] maps ngclearn's class names to
 //! spikegpu keys for all ten cells, implemented or not.
 
+pub mod adex;
+pub mod fitzhugh_nagumo;
+pub mod hodgkin_huxley;
+pub mod izhikevich;
 pub mod lif;
 pub mod params;
+pub mod resonate_and_fire;
 
 use serde_json::{Map, Value};
 
@@ -14,7 +19,12 @@ use crate::error::{Error, Result};
 use crate::integrators::Integrator;
 use crate::rng::Key;
 
+pub use adex::{AdExCell, AdExParams};
+pub use fitzhugh_nagumo::{FitzhughNagumoCell, FitzhughNagumoParams};
+pub use hodgkin_huxley::{HodgkinHuxleyCell, HodgkinHuxleyParams};
+pub use izhikevich::{IzhikevichCell, IzhikevichParams, IzhikevichPreset};
 pub use lif::{LifCell, LifParams};
+pub use resonate_and_fire::{RafCell, RafParams};
 
 /// What a compartment is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,11 +115,29 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     fn initial_values(&self) -> Vec<f32>;
 
     /// What `reset()` does to each compartment: `Some(value)` to fill, `None` to keep it (as
-    /// LIF's `thr_theta`).
-    fn reset_values(&self) -> Vec<Option<f32>>;
+    /// LIF's `thr_theta`). By default every compartment gets its construction value back.
+    fn reset_values(&self) -> Vec<Option<f32>> {
+        self.initial_values().into_iter().map(Some).collect()
+    }
 
     /// Whether each step splits the key (`key, sub = split(key)`) and draws from `sub`.
-    fn draws_every_step(&self) -> bool;
+    fn draws_every_step(&self) -> bool {
+        false
+    }
+
+    /// How far the GPU may differ from the CPU reference (`rel_err`, see
+    /// [`crate::conformance::rel_err`]) on any adapter. `None`: the kernel is `+ - * /` in the
+    /// same order as the CPU, so a software adapter reproduces it bit for bit. Cells whose step
+    /// calls `exp`, or whose arithmetic drivers may contract into fused multiply-adds with a
+    /// visible effect, give a tolerance.
+    fn gpu_tolerance(&self) -> Option<f32> {
+        None
+    }
+
+    /// A step size (ms) at which explicit integration of this cell is stable, for checks.
+    fn check_dt(&self) -> f64 {
+        0.1
+    }
 
     /// Advances the CPU state by one step. Inputs are already in the `Input` compartments.
     fn step_cpu(&self, state: &mut CellState, step: &StepInfo);
@@ -125,16 +153,44 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     fn gpu_params(&self) -> Vec<u32>;
 
     /// Step-size dependent constants for `step_in.c` (e.g. `exp(-dt/tau)`), computed on the
-    /// host in float32 exactly as the CPU step computes them.
-    fn gpu_step_constants(&self, dt: f32) -> [f32; 4];
+    /// host in float32 exactly as the CPU step computes them. None by default.
+    fn gpu_step_constants(&self, _dt: f32) -> [f32; 4] {
+        [0.0; 4]
+    }
 
-    /// Which row passes the GPU kernel needs for this variant.
-    fn gpu_passes(&self) -> GpuPasses;
+    /// Which row passes the GPU kernel needs for this variant. None by default.
+    fn gpu_passes(&self) -> GpuPasses {
+        GpuPasses::default()
+    }
 
     /// A plausible random state and input range per compartment, for the GPU-vs-CPU self-check
     /// (`(lo, hi)` per compartment; spikes are outputs and their ranges are ignored).
     fn random_ranges(&self) -> Vec<(f32, f32)>;
 }
+
+/// The accessors every cell implements the same way: a cell file names its registry entry
+/// `ENTRY`, its compartment table `COMPARTMENTS`, and keeps its parameters in `self.p` with an
+/// `integration_type` field.
+macro_rules! cell_accessors {
+    () => {
+        fn boxed(&self) -> Box<dyn CellModel> {
+            Box::new(self.clone())
+        }
+
+        fn entry(&self) -> &'static CellEntry {
+            &ENTRY
+        }
+
+        fn compartments(&self) -> &'static [Compartment] {
+            &COMPARTMENTS
+        }
+
+        fn integrator(&self) -> Integrator {
+            self.p.integration_type
+        }
+    };
+}
+pub(crate) use cell_accessors;
 
 /// Builds a cell from ngclearn keyword arguments (a JSON object).
 pub type CellBuilder = fn(&Map<String, Value>) -> Result<Box<dyn CellModel>>;
@@ -155,7 +211,14 @@ pub struct CellEntry {
 }
 
 /// The implemented cells. Adding a cell: its `.rs`, its `.wgsl`, and one line here.
-pub static CELLS: &[&CellEntry] = &[&lif::ENTRY];
+pub static CELLS: &[&CellEntry] = &[
+    &lif::ENTRY,
+    &adex::ENTRY,
+    &fitzhugh_nagumo::ENTRY,
+    &hodgkin_huxley::ENTRY,
+    &izhikevich::ENTRY,
+    &resonate_and_fire::ENTRY,
+];
 
 /// ngclearn 3.2.3's ten spiking cells: class name → spikegpu key.
 pub const NGCLEARN_CLASSES: &[(&str, &str)] = &[
@@ -207,4 +270,55 @@ pub fn compartment_index(cell: &dyn CellModel, name: &str) -> Result<usize> {
             name: name.to_string(),
             available: comps.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
         })
+}
+
+/// `[x > thr]` as float32 1/0: every spike test of the reference is a strict `>`.
+/// WGSL: `spike_of`.
+#[inline(always)]
+pub fn spike_of(x: f32, thr: f32) -> f32 {
+    if x > thr { 1.0 } else { 0.0 }
+}
+
+/// Time of last spike: `(1 − s)·tols + s·t`. WGSL: `tols_of`.
+#[inline(always)]
+pub fn tols_of(tols: f32, s: f32, t: f32) -> f32 {
+    (1.0 - s) * tols + s * t
+}
+
+/// A reset blend `x·(1 − s) + s·to`. WGSL: `reset_to`.
+#[inline(always)]
+pub fn reset_to(x: f32, s: f32, to: f32) -> f32 {
+    x * (1.0 - s) + s * to
+}
+
+/// A boolean as a WGSL `override` value.
+pub fn override_flag(on: bool) -> f64 {
+    if on { 1.0 } else { 0.0 }
+}
+
+/// Float parameters as the 32-bit words of a uniform struct.
+pub fn f32_words(values: &[f32]) -> Vec<u32> {
+    values.iter().map(|x| x.to_bits()).collect()
+}
+
+/// The `integration_type` of a cell that implements only `supported`; anything else is
+/// [`Error::UnsupportedIntegrator`].
+pub fn require_integrator(
+    cell: &'static str,
+    integrator: Integrator,
+    supported: &[Integrator],
+) -> Result<Integrator> {
+    if supported.contains(&integrator) {
+        Ok(integrator)
+    } else {
+        Err(Error::UnsupportedIntegrator {
+            cell,
+            requested: integrator.name().to_string(),
+            supported: supported
+                .iter()
+                .map(|i| i.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
 }

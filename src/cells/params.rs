@@ -77,6 +77,20 @@ impl<'a> ParamReader<'a> {
         }
     }
 
+    /// Accepts a parameter that spikegpu takes elsewhere (e.g. `batch_size`, given to
+    /// [`crate::Population`]); it must still be a positive integer if present.
+    pub fn accept_positive_int(&mut self, name: &'static str) -> Result<()> {
+        match self.take(name) {
+            None => Ok(()),
+            Some(v) if v.as_u64().is_some_and(|x| x > 0) => Ok(()),
+            Some(other) => Err(Error::InvalidParameter {
+                name,
+                value: other.to_string(),
+                reason: "expected a positive integer",
+            }),
+        }
+    }
+
     /// Fails on the first key that no reader call asked for, naming the closest known one.
     pub fn finish(self) -> Result<()> {
         for key in self.map.keys() {

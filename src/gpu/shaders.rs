@@ -4,24 +4,23 @@
 use crate::cells::CellModel;
 use crate::error::{Error, Result};
 
+/// `(file name, source)` of a file in `shaders/lib/`.
+macro_rules! lib_piece {
+    ($stem:literal) => {
+        (
+            concat!("shaders/lib/", $stem, ".wgsl"),
+            include_str!(concat!("../../shaders/lib/", $stem, ".wgsl")),
+        )
+    };
+}
+
 /// The shared WGSL pieces every cell kernel is composed with, in order, with their file names.
 pub const LIBRARY: &[(&str, &str)] = &[
-    (
-        "shaders/lib/common.wgsl",
-        include_str!("../../shaders/lib/common.wgsl"),
-    ),
-    (
-        "shaders/lib/rng.wgsl",
-        include_str!("../../shaders/lib/rng.wgsl"),
-    ),
-    (
-        "shaders/lib/integrators.wgsl",
-        include_str!("../../shaders/lib/integrators.wgsl"),
-    ),
-    (
-        "shaders/lib/surrogate.wgsl",
-        include_str!("../../shaders/lib/surrogate.wgsl"),
-    ),
+    lib_piece!("common"),
+    lib_piece!("rng"),
+    lib_piece!("integrators"),
+    lib_piece!("surrogate"),
+    lib_piece!("spikes"),
 ];
 
 /// A composed shader: its source and the files it was joined from (error lines refer to the

@@ -1,0 +1,63 @@
+// AdExCell step. Twin of src/cells/adex.rs `step_cpu`; keep the two in step.
+
+override INTEGRATOR: u32 = 0u;
+
+// src/cells/adex.rs EXP_ARG_MAX: the overflow guard of the exponential term.
+const ADEX_EXP_ARG_MAX: f32 = 80.0;
+
+struct AdExParams {
+    resist_m: f32,
+    inv_tau_m: f32,
+    inv_tau_w: f32,
+    sharpness: f32,
+    v_t: f32,
+    thr: f32,
+    v_rest: f32,
+    v_reset: f32,
+    a: f32,
+    b: f32,
+}
+
+@group(0) @binding(2) var<uniform> P: AdExParams;
+@group(0) @binding(3) var<storage, read> input_j: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<storage, read_write> w: array<f32>;
+@group(0) @binding(6) var<storage, read_write> s: array<f32>;
+@group(0) @binding(7) var<storage, read_write> tols: array<f32>;
+
+// src/cells/adex.rs `AdExCell::dvdt`.
+fn adex_dvdt(v_now: f32, w_old: f32, j: f32) -> f32 {
+    let exponent = min((v_now - P.v_t) / P.sharpness, ADEX_EXP_ARG_MAX);
+    return (-(v_now - P.v_rest) + P.sharpness * exp(exponent) - P.resist_m * w_old + P.resist_m * j) * P.inv_tau_m;
+}
+
+fn adex_dwdt(w_now: f32, v_old: f32) -> f32 {
+    return (-w_now + (v_old - P.v_rest) * P.a) * P.inv_tau_w;
+}
+
+@compute @workgroup_size(256)
+fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = element_index(wid, lid);
+    if (i >= dims.total) {
+        return;
+    }
+    let dt = step_in.dt;
+    let hdt = step_in.half_dt;
+    let j = input_j[step_in.input_offset + i];
+    let v_old = v[i];
+    let w_old = w[i];
+    var v1: f32;
+    var w1: f32;
+    if (INTEGRATOR == INTEG_MIDPOINT) {
+        v1 = integ_euler(v_old, adex_dvdt(integ_half(v_old, adex_dvdt(v_old, w_old, j), hdt), w_old, j), dt);
+        w1 = integ_euler(w_old, adex_dwdt(integ_half(w_old, adex_dwdt(w_old, v_old), hdt), v_old), dt);
+    } else {
+        v1 = integ_euler(v_old, adex_dvdt(v_old, w_old, j), dt);
+        w1 = integ_euler(w_old, adex_dwdt(w_old, v_old), dt);
+    }
+    let spike = spike_of(v1, P.thr);
+    v[i] = reset_to(v1, spike, P.v_reset);
+    w[i] = reset_to(w1, spike, w1 + P.b);
+    s[i] = spike;
+    tols[i] = tols_of(tols[i], spike, step_in.t);
+}

@@ -1,0 +1,56 @@
+// IzhikevichCell step. Twin of src/cells/izhikevich.rs `step_cpu`; keep the two in step.
+
+override INTEGRATOR: u32 = 0u;
+
+struct IzhikevichParams {
+    resist_m: f32,
+    inv_tau_m: f32,
+    inv_tau_w: f32,
+    v_thr: f32,
+    v_reset: f32,
+    w_reset: f32,
+    b: f32,
+}
+
+@group(0) @binding(2) var<uniform> P: IzhikevichParams;
+@group(0) @binding(3) var<storage, read> input_j: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<storage, read_write> w: array<f32>;
+@group(0) @binding(6) var<storage, read_write> s: array<f32>;
+@group(0) @binding(7) var<storage, read_write> tols: array<f32>;
+
+fn izh_dvdt(x: f32, w_old: f32, j_r: f32) -> f32 {
+    return (x * x * 0.04 + x * 5.0 + 140.0 - w_old + j_r) * P.inv_tau_m;
+}
+
+fn izh_dwdt(x: f32, v_old: f32) -> f32 {
+    return (v_old * P.b - x) * P.inv_tau_w;
+}
+
+@compute @workgroup_size(256)
+fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = element_index(wid, lid);
+    if (i >= dims.total) {
+        return;
+    }
+    let dt = step_in.dt;
+    let hdt = step_in.half_dt;
+    let j_r = input_j[step_in.input_offset + i] * P.resist_m;
+    let v_old = v[i];
+    let w_old = w[i];
+    // The spike test uses the voltage from before the step.
+    let spike = spike_of(v_old, P.v_thr);
+    var v1: f32;
+    var w1: f32;
+    if (INTEGRATOR == INTEG_MIDPOINT) {
+        v1 = integ_euler(v_old, izh_dvdt(integ_half(v_old, izh_dvdt(v_old, w_old, j_r), hdt), w_old, j_r), dt);
+        w1 = integ_euler(w_old, izh_dwdt(integ_half(w_old, izh_dwdt(w_old, v_old), hdt), v_old), dt);
+    } else {
+        v1 = integ_euler(v_old, izh_dvdt(v_old, w_old, j_r), dt);
+        w1 = integ_euler(w_old, izh_dwdt(w_old, v_old), dt);
+    }
+    v[i] = reset_to(v1, spike, P.v_reset);
+    w[i] = reset_to(w1, spike, w_old + P.w_reset);
+    s[i] = spike;
+    tols[i] = tols_of(tols[i], spike, step_in.t);
+}

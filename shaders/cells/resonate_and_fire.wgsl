@@ -1,0 +1,63 @@
+// RAFCell step. Twin of src/cells/resonate_and_fire.rs `step_cpu`; keep the two in step.
+
+override INTEGRATOR: u32 = 0u;
+override POST_SPIKE_RESET: bool = true;
+
+struct RafParams {
+    resist_v: f32,
+    inv_tau_v: f32,
+    inv_tau_w: f32,
+    thr: f32,
+    omega: f32,
+    b: f32,
+    v_reset: f32,
+    w_reset: f32,
+}
+
+@group(0) @binding(2) var<uniform> P: RafParams;
+@group(0) @binding(3) var<storage, read> input_j: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<storage, read_write> w: array<f32>;
+@group(0) @binding(6) var<storage, read_write> s: array<f32>;
+@group(0) @binding(7) var<storage, read_write> tols: array<f32>;
+
+fn raf_dwdt(w_now: f32, v_old: f32, j_r: f32) -> f32 {
+    return (w_now * P.b - v_old * P.omega + j_r) * P.inv_tau_w;
+}
+
+fn raf_dvdt(v_now: f32, w_new: f32) -> f32 {
+    return (P.omega * w_new + v_now * P.b) * P.inv_tau_v;
+}
+
+@compute @workgroup_size(256)
+fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = element_index(wid, lid);
+    if (i >= dims.total) {
+        return;
+    }
+    let dt = step_in.dt;
+    let hdt = step_in.half_dt;
+    let j_r = input_j[step_in.input_offset + i] * P.resist_v;
+    let v_old = v[i];
+    let w_old = w[i];
+    // w first, with the old v; then v, with the new w.
+    var w1: f32;
+    var v1: f32;
+    if (INTEGRATOR == INTEG_MIDPOINT) {
+        w1 = integ_euler(w_old, raf_dwdt(integ_half(w_old, raf_dwdt(w_old, v_old, j_r), hdt), v_old, j_r), dt);
+        v1 = integ_euler(v_old, raf_dvdt(integ_half(v_old, raf_dvdt(v_old, w1), hdt), w1), dt);
+    } else {
+        w1 = integ_euler(w_old, raf_dwdt(w_old, v_old, j_r), dt);
+        v1 = integ_euler(v_old, raf_dvdt(v_old, w1), dt);
+    }
+    let spike = spike_of(v1, P.thr);
+    if (POST_SPIKE_RESET) {
+        w[i] = reset_to(w1, spike, P.w_reset);
+        v[i] = reset_to(v1, spike, P.v_reset);
+    } else {
+        w[i] = w1;
+        v[i] = v1;
+    }
+    s[i] = spike;
+    tols[i] = tols_of(tols[i], spike, step_in.t);
+}

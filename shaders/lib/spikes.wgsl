@@ -1,0 +1,16 @@
+// Spike helpers shared by the cell kernels. Twins: src/cells/mod.rs.
+
+// src/cells/mod.rs `spike_of`: strict `>`.
+fn spike_of(x: f32, thr: f32) -> f32 {
+    return select(0.0, 1.0, x > thr);
+}
+
+// src/cells/mod.rs `tols_of`.
+fn tols_of(tols_old: f32, s_now: f32, t: f32) -> f32 {
+    return (1.0 - s_now) * tols_old + s_now * t;
+}
+
+// src/cells/mod.rs `reset_to`.
+fn reset_to(x: f32, s_now: f32, to: f32) -> f32 {
+    return x * (1.0 - s_now) + s_now * to;
+}
