@@ -26,7 +26,12 @@
 //! | ngclearn class | key | integrators | status |
 //! |---|---|---|---|
 //! | `LIFCell` | `lif` | euler, midpoint | implemented ([`cells::lif`]) |
-//! | `IFCell`, `QuadLIFCell`, `SLIFCell`, `WTASCell`, `AdExCell`, `FitzhughNagumoCell`, `HodgkinHuxleyCell`, `IzhikevichCell`, `RAFCell` | see [`cells::NGCLEARN_CLASSES`] | — | planned |
+//! | `AdExCell` | `adex` | euler, midpoint | implemented ([`cells::adex`]) |
+//! | `FitzhughNagumoCell` | `fitzhugh_nagumo` | euler, midpoint | implemented ([`cells::fitzhugh_nagumo`]) |
+//! | `HodgkinHuxleyCell` | `hodgkin_huxley` | euler, midpoint, rk4 | implemented ([`cells::hodgkin_huxley`]) |
+//! | `IzhikevichCell` | `izhikevich` | euler, midpoint | implemented ([`cells::izhikevich`]) |
+//! | `RAFCell` | `resonate_and_fire` | euler, midpoint | implemented ([`cells::resonate_and_fire`]) |
+//! | `IFCell`, `QuadLIFCell`, `SLIFCell`, `WTASCell` | see [`cells::NGCLEARN_CLASSES`] | — | planned |
 //!
 //! ## Layers
 //! [`Population`] validates input, keeps the clock and the PRNG key chain, and drives a

@@ -285,3 +285,86 @@ fn malformed_trace_files_name_the_file_and_problem() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Each implemented cell built from ngclearn keyword arguments: a time constant ≤ 0 and every
+/// integrator the reference does not implement for it are typed errors.
+#[test]
+fn every_cell_rejects_bad_time_constants_and_unimplemented_integrators() {
+    // (cell, its required keyword arguments, a time-constant name, the integrators it implements)
+    let table: &[(&str, serde_json::Value, &str, &[&str])] = &[
+        (
+            "LIFCell",
+            json!({"tau_m": 10.0}),
+            "tau_m",
+            &["euler", "midpoint", "rk2"],
+        ),
+        (
+            "AdExCell",
+            json!({}),
+            "tau_w",
+            &["euler", "midpoint", "rk2"],
+        ),
+        (
+            "FitzhughNagumoCell",
+            json!({}),
+            "tau_w",
+            &["euler", "midpoint", "rk2"],
+        ),
+        (
+            "HodgkinHuxleyCell",
+            json!({"tau_v": 1.0}),
+            "tau_v",
+            &["euler", "midpoint", "rk2", "rk4"],
+        ),
+        (
+            "IzhikevichCell",
+            json!({}),
+            "tau_w",
+            &["euler", "midpoint", "rk2"],
+        ),
+        ("RAFCell", json!({}), "tau_v", &["euler", "midpoint", "rk2"]),
+    ];
+    for (class, base, tau, supported) in table {
+        let entry = cells::lookup(class).expect("implemented");
+        let with = |key: &str, value: serde_json::Value| {
+            let mut map = base.as_object().expect("object").clone();
+            map.insert(key.to_string(), value);
+            (entry.from_params)(&map)
+        };
+        (entry.from_params)(base.as_object().expect("object"))
+            .unwrap_or_else(|e| panic!("{class} defaults: {e}"));
+        for bad in [0.0, -2.0] {
+            match with(tau, json!(bad)) {
+                Err(Error::InvalidParameter { name, .. }) => assert_eq!(name, *tau, "{class}"),
+                other => panic!("{class} {tau} = {bad}: {other:?}"),
+            }
+        }
+        for method in [
+            "euler",
+            "midpoint",
+            "rk2",
+            "rk4",
+            "heun",
+            "rk2_heun",
+            "ralston",
+            "rk2_ralston",
+        ] {
+            let result = with("integration_type", json!(method));
+            if supported.contains(&method) {
+                result.unwrap_or_else(|e| panic!("{class} {method}: {e}"));
+            } else {
+                assert!(
+                    matches!(result, Err(Error::UnsupportedIntegrator { .. })),
+                    "{class} {method}"
+                );
+            }
+        }
+        assert!(
+            matches!(
+                with("no_such_param", json!(1.0)),
+                Err(Error::InvalidParameter { .. })
+            ),
+            "{class}"
+        );
+    }
+}

@@ -80,3 +80,19 @@ pub fn shape_len(v: &Value) -> usize {
 pub fn scalar(v: &Value) -> f32 {
     f32::from_bits(hex(&v["hex"]))
 }
+
+/// The trace files in `dir` whose cell spikegpu implements.
+pub fn implemented_traces(dir: &std::path::Path) -> Vec<PathBuf> {
+    spikegpu::conformance::trace_files(dir)
+        .expect("trace folder")
+        .into_iter()
+        .filter(|p| {
+            let stem = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let class = stem.split('_').next().unwrap_or_default().to_string();
+            spikegpu::cells::find(&class).is_some()
+        })
+        .collect()
+}
