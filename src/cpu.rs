@@ -51,6 +51,7 @@ impl Backend for CpuBackend {
             .position(|c| c.role == Role::Input);
         let total = self.state.batch * self.state.n_units;
         for (k, step) in steps.iter().enumerate() {
+            // A cell that overwrites j (SLIF) still reads this step's input from it first.
             if let (StepInput::Buffer(all), Some(j)) = (input, input_index) {
                 self.state.values[j].copy_from_slice(&all[k * total..(k + 1) * total]);
             }

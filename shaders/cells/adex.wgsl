@@ -19,11 +19,11 @@ struct AdExParams {
 }
 
 @group(0) @binding(2) var<uniform> P: AdExParams;
-@group(0) @binding(3) var<storage, read> input_j: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-@group(0) @binding(5) var<storage, read_write> w: array<f32>;
-@group(0) @binding(6) var<storage, read_write> s: array<f32>;
-@group(0) @binding(7) var<storage, read_write> tols: array<f32>;
+@group(0) @binding(4) var<storage, read_write> j: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> w: array<f32>;
+@group(0) @binding(7) var<storage, read_write> s: array<f32>;
+@group(0) @binding(8) var<storage, read_write> tols: array<f32>;
 
 // src/cells/adex.rs `AdExCell::dvdt`.
 fn adex_dvdt(v_now: f32, w_old: f32, j: f32) -> f32 {
@@ -43,16 +43,16 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     let dt = step_in.dt;
     let hdt = step_in.half_dt;
-    let j = input_j[step_in.input_offset + i];
+    let j_now = step_input(i, j[i]);
     let v_old = v[i];
     let w_old = w[i];
     var v1: f32;
     var w1: f32;
     if (INTEGRATOR == INTEG_MIDPOINT) {
-        v1 = integ_euler(v_old, adex_dvdt(integ_half(v_old, adex_dvdt(v_old, w_old, j), hdt), w_old, j), dt);
+        v1 = integ_euler(v_old, adex_dvdt(integ_half(v_old, adex_dvdt(v_old, w_old, j_now), hdt), w_old, j_now), dt);
         w1 = integ_euler(w_old, adex_dwdt(integ_half(w_old, adex_dwdt(w_old, v_old), hdt), v_old), dt);
     } else {
-        v1 = integ_euler(v_old, adex_dvdt(v_old, w_old, j), dt);
+        v1 = integ_euler(v_old, adex_dvdt(v_old, w_old, j_now), dt);
         w1 = integ_euler(w_old, adex_dwdt(w_old, v_old), dt);
     }
     let spike = spike_of(v1, P.thr);

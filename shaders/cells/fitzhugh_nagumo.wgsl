@@ -16,11 +16,11 @@ struct FitzhughNagumoParams {
 }
 
 @group(0) @binding(2) var<uniform> P: FitzhughNagumoParams;
-@group(0) @binding(3) var<storage, read> input_j: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-@group(0) @binding(5) var<storage, read_write> w: array<f32>;
-@group(0) @binding(6) var<storage, read_write> s: array<f32>;
-@group(0) @binding(7) var<storage, read_write> tols: array<f32>;
+@group(0) @binding(4) var<storage, read_write> j: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> w: array<f32>;
+@group(0) @binding(7) var<storage, read_write> s: array<f32>;
+@group(0) @binding(8) var<storage, read_write> tols: array<f32>;
 
 fn fn_dvdt(x: f32, w_old: f32, j_r: f32) -> f32 {
     return (x - x * x * x / P.gamma - w_old + j_r) * P.inv_tau_m;
@@ -38,7 +38,7 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     let dt = step_in.dt;
     let hdt = step_in.half_dt;
-    let j_r = input_j[step_in.input_offset + i] * P.resist_m;
+    let j_r = step_input(i, j[i]) * P.resist_m;
     let v_old = v[i];
     let w_old = w[i];
     var v1: f32;

@@ -20,13 +20,13 @@ struct HodgkinHuxleyParams {
 }
 
 @group(0) @binding(2) var<uniform> P: HodgkinHuxleyParams;
-@group(0) @binding(3) var<storage, read> input_j: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-@group(0) @binding(5) var<storage, read_write> n: array<f32>;
-@group(0) @binding(6) var<storage, read_write> m: array<f32>;
-@group(0) @binding(7) var<storage, read_write> h: array<f32>;
-@group(0) @binding(8) var<storage, read_write> s: array<f32>;
-@group(0) @binding(9) var<storage, read_write> tols: array<f32>;
+@group(0) @binding(4) var<storage, read_write> j: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> n: array<f32>;
+@group(0) @binding(7) var<storage, read_write> m: array<f32>;
+@group(0) @binding(8) var<storage, read_write> h: array<f32>;
+@group(0) @binding(9) var<storage, read_write> s: array<f32>;
+@group(0) @binding(10) var<storage, read_write> tols: array<f32>;
 
 // src/cells/hodgkin_huxley.rs `ratio`: the analytic limit where the denominator is 0.
 fn hh_ratio(scale: f32, x: f32) -> f32 {
@@ -94,7 +94,7 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (i >= dims.total) {
         return;
     }
-    let j_r = input_j[step_in.input_offset + i] * P.resist_m;
+    let j_r = step_input(i, j[i]) * P.resist_m;
     let g = Gates(v[i], n[i], m[i], h[i]);
     // The six rates, once, from the old voltage (src/cells/hodgkin_huxley.rs `rates`).
     let an = hh_ratio(0.01, 10.0 - g.v);

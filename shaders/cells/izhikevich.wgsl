@@ -13,11 +13,11 @@ struct IzhikevichParams {
 }
 
 @group(0) @binding(2) var<uniform> P: IzhikevichParams;
-@group(0) @binding(3) var<storage, read> input_j: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-@group(0) @binding(5) var<storage, read_write> w: array<f32>;
-@group(0) @binding(6) var<storage, read_write> s: array<f32>;
-@group(0) @binding(7) var<storage, read_write> tols: array<f32>;
+@group(0) @binding(4) var<storage, read_write> j: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> w: array<f32>;
+@group(0) @binding(7) var<storage, read_write> s: array<f32>;
+@group(0) @binding(8) var<storage, read_write> tols: array<f32>;
 
 fn izh_dvdt(x: f32, w_old: f32, j_r: f32) -> f32 {
     return (x * x * 0.04 + x * 5.0 + 140.0 - w_old + j_r) * P.inv_tau_m;
@@ -35,7 +35,7 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     let dt = step_in.dt;
     let hdt = step_in.half_dt;
-    let j_r = input_j[step_in.input_offset + i] * P.resist_m;
+    let j_r = step_input(i, j[i]) * P.resist_m;
     let v_old = v[i];
     let w_old = w[i];
     // The spike test uses the voltage from before the step.

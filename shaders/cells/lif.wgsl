@@ -20,17 +20,17 @@ struct LifParams {
 }
 
 @group(0) @binding(2) var<uniform> P: LifParams;
-@group(0) @binding(3) var<storage, read> input_j: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-@group(0) @binding(5) var<storage, read_write> rfr: array<f32>;
-@group(0) @binding(6) var<storage, read_write> thr_theta: array<f32>;
-@group(0) @binding(7) var<storage, read_write> surrogate: array<f32>;
-@group(0) @binding(8) var<storage, read_write> v_thr: array<f32>;
-@group(0) @binding(9) var<storage, read_write> s: array<f32>;
-@group(0) @binding(10) var<storage, read_write> s_raw: array<f32>;
-@group(0) @binding(11) var<storage, read_write> tols: array<f32>;
+@group(0) @binding(4) var<storage, read_write> j: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> rfr: array<f32>;
+@group(0) @binding(7) var<storage, read_write> thr_theta: array<f32>;
+@group(0) @binding(8) var<storage, read_write> surrogate: array<f32>;
+@group(0) @binding(9) var<storage, read_write> v_thr: array<f32>;
+@group(0) @binding(10) var<storage, read_write> s: array<f32>;
+@group(0) @binding(11) var<storage, read_write> s_raw: array<f32>;
+@group(0) @binding(12) var<storage, read_write> tols: array<f32>;
 // max_one_spike: the winning unit of each row (argmax of the pre-step voltage).
-@group(0) @binding(12) var<storage, read_write> row_winner: array<u32>;
+@group(0) @binding(13) var<storage, read_write> row_winner: array<u32>;
 
 // src/cells/lif.rs `LifCell::dvdt`.
 fn lif_dvdt(v_now: f32, drive: f32) -> f32 {
@@ -47,7 +47,7 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let v_old = v[i];
     let rfr_old = rfr[i];
     let theta_old = thr_theta[i];
-    let j_r = input_j[step_in.input_offset + i] * P.resist_m;
+    let j_r = step_input(i, j[i]) * P.resist_m;
     let vthr = theta_old + P.thr;
     let mask = select(0.0, 1.0, rfr_old >= P.refract_time);
     let drive = j_r * mask;

@@ -9,7 +9,9 @@ struct StepUniform {
     input_offset: u32,
     // This step's PRNG subkey (split off the population key on the host).
     key: vec2<u32>,
-    pad: vec2<u32>,
+    // 1: this step's input is run_input[input_offset ..]; 0: the cell's `j` compartment.
+    from_run: u32,
+    pad: u32,
     // Step-size dependent constants of the cell (CellModel::gpu_step_constants).
     c: vec4<f32>,
 }
@@ -29,6 +31,17 @@ struct Dims {
 
 @group(0) @binding(0) var<uniform> step_in: StepUniform;
 @group(0) @binding(1) var<uniform> dims: Dims;
+// K×B×N input currents of a run (a small placeholder when stepping from `j`).
+@group(0) @binding(3) var<storage, read> run_input: array<f32>;
+
+// This step's input current of element i: from the run buffer, or `current` (the value of the
+// cell's `j` compartment) when stepping from the compartment.
+fn step_input(i: u32, current: f32) -> f32 {
+    if (step_in.from_run != 0u) {
+        return run_input[step_in.input_offset + i];
+    }
+    return current;
+}
 
 // Threads per workgroup, element and row passes alike (src/gpu/population.rs WORKGROUP_SIZE).
 const WG: u32 = 256u;

@@ -125,6 +125,12 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
         false
     }
 
+    /// Whether the step overwrites its input compartment (SLIF stores the effective current in
+    /// `j`); a run then leaves that value in `j` instead of the last input.
+    fn overwrites_input(&self) -> bool {
+        false
+    }
+
     /// How far the GPU may differ from the CPU reference (`rel_err`, see
     /// [`crate::conformance::rel_err`]) on any adapter. `None`: the kernel is `+ - * /` in the
     /// same order as the CPU, so a software adapter reproduces it bit for bit. Cells whose step
@@ -156,6 +162,12 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     /// host in float32 exactly as the CPU step computes them. None by default.
     fn gpu_step_constants(&self, _dt: f32) -> [f32; 4] {
         [0.0; 4]
+    }
+
+    /// 32-bit words of the GPU scratch buffer (the binding after the compartments) for a
+    /// population of this shape: one per batch row by default.
+    fn gpu_scratch_words(&self, batch: usize, _n_units: usize) -> usize {
+        batch
     }
 
     /// Which row passes the GPU kernel needs for this variant. None by default.

@@ -23,8 +23,10 @@ pub struct StepUniform {
     pub input_offset: u32,
     /// The step's PRNG subkey.
     pub key: [u32; 2],
+    /// 1 when the input comes from the run buffer, 0 when from the `j` compartment.
+    pub from_run: u32,
     /// Padding to the 16-byte alignment of `c`.
-    pub pad: [u32; 2],
+    pub pad: u32,
     /// Cell constants for this step size.
     pub c: [f32; 4],
 }

@@ -2,9 +2,10 @@
 //! kernel.
 //!
 //! Binding convention of every cell kernel (`shaders/cells/<key>.wgsl`):
-//! `0` per-step uniform (dynamic offset), `1` dims, `2` cell parameters, `3` the input current
-//! (read-only: `j`, or a K×B×N run buffer), `4…` the other compartments in
-//! [`CellModel::compartments`] order, then one `u32` per batch row for row passes.
+//! `0` per-step uniform (dynamic offset), `1` dims, `2` cell parameters, `3` the K×B×N input
+//! of a run (read-only; a placeholder when stepping from `j`), `4…` every compartment in
+//! [`CellModel::compartments`] order (read-write, `j` included), then the cell's scratch buffer
+//! for row passes.
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub struct GpuBackend {
     steps_capacity: usize,
     step_stride: u64,
     layout: wgpu::BindGroupLayout,
+    no_run_input: wgpu::Buffer,
     bind_from_j: wgpu::BindGroup,
     pipeline_step: wgpu::ComputePipeline,
     pipeline_row_pre: Option<wgpu::ComputePipeline>,
@@ -105,11 +107,17 @@ impl GpuBackend {
             bytes,
         )?;
         check_limit("max_buffer_size", limits.max_buffer_size, bytes)?;
-        // Every compartment plus the row scratch buffer is a storage binding of one stage.
+        // The run input, every compartment and the scratch buffer are storage bindings of one stage.
         check_limit(
             "max_storage_buffers_per_shader_stage",
             u64::from(limits.max_storage_buffers_per_shader_stage),
-            comps.len() as u64 + 1,
+            comps.len() as u64 + 2,
+        )?;
+        let scratch_bytes = (cell.gpu_scratch_words(batch, n_units) as u64 * 4).max(4);
+        check_limit(
+            "max_storage_buffer_binding_size",
+            limits.max_storage_buffer_binding_size,
+            scratch_bytes,
         )?;
         let max_dim = limits.max_compute_workgroups_per_dimension;
         let element_groups =
@@ -140,7 +148,7 @@ impl GpuBackend {
                 .collect();
             let row_scratch = device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(&format!("{label}.row_scratch")),
-                size: (batch as u64 * 4).max(4),
+                size: scratch_bytes,
                 usage: wgpu::BufferUsages::STORAGE,
                 mapped_at_creation: false,
             });
@@ -176,7 +184,7 @@ impl GpuBackend {
                 uniform_entry(2, false),
                 storage_entry(3, true),
             ];
-            let extra = comps.len() as u32; // (compartments − input) + row scratch
+            let extra = comps.len() as u32 + 1; // compartments + row scratch
             entries.extend((0..extra).map(|k| storage_entry(4 + k, false)));
             let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some(&format!("{label}.layout")),
@@ -212,17 +220,20 @@ impl GpuBackend {
                 .next_multiple_of(u64::from(limits.min_uniform_buffer_offset_alignment));
             let steps_capacity = 1;
             let steps = create_steps_buffer(device, label, steps_capacity, step_stride);
+            let no_run_input = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(&format!("{label}.no_run_input")),
+                size: 16,
+                usage: wgpu::BufferUsages::STORAGE,
+                mapped_at_creation: false,
+            });
             let others: Vec<&wgpu::Buffer> = compartments
                 .iter()
-                .enumerate()
-                .filter(|(k, _)| *k != input_index)
-                .map(|(_, b)| b)
                 .chain(std::iter::once(&row_scratch))
                 .collect();
             let bind_from_j = build_bind_group(
                 device,
                 &layout,
-                [&steps, &dims, &params, &compartments[input_index]],
+                [&steps, &dims, &params, &no_run_input],
                 &others,
             );
             GpuBackend {
@@ -239,6 +250,7 @@ impl GpuBackend {
                 pipeline_row_pre: passes.row_pre.then(|| pipeline("row_pre")),
                 pipeline_row_post: passes.row_post.then(|| pipeline("row_post")),
                 bind_from_j,
+                no_run_input,
                 layout,
                 compartments,
                 element_grid,
@@ -262,9 +274,6 @@ impl GpuBackend {
         let others: Vec<&wgpu::Buffer> = self
             .compartments
             .iter()
-            .enumerate()
-            .filter(|(k, _)| *k != self.input_index)
-            .map(|(_, b)| b)
             .chain(std::iter::once(&self.row_scratch))
             .collect();
         build_bind_group(
@@ -321,7 +330,7 @@ impl GpuBackend {
                 self.steps_capacity,
                 self.step_stride,
             );
-            self.bind_from_j = self.bind_group(&self.compartments[self.input_index]);
+            self.bind_from_j = self.bind_group(&self.no_run_input);
         }
         let mut bytes = vec![0u8; steps.len() * self.step_stride as usize];
         for (k, s) in steps.iter().enumerate() {
@@ -335,7 +344,8 @@ impl GpuBackend {
                     0
                 },
                 key: s.subkey.0,
-                pad: [0; 2],
+                from_run: u32::from(with_offsets),
+                pad: 0,
                 c: cell.gpu_step_constants(s.dt),
             };
             let at = k * self.step_stride as usize;
