@@ -27,12 +27,7 @@ pub trait Backend {
     fn read(&mut self, index: usize) -> Result<Vec<f32>>;
 
     /// Advances `steps.len()` steps of `cell`; inputs already checked for length and finiteness.
-    fn advance(
-        &mut self,
-        cell: &dyn CellModel,
-        steps: &[StepInfo],
-        input: StepInput<'_>,
-    ) -> Result<()>;
+    fn advance(&mut self, cell: &dyn CellModel, steps: &[StepInfo], input: StepInput<'_>) -> Result<()>;
 }
 
 impl<B: Backend + ?Sized> Backend for Box<B> {
@@ -45,12 +40,7 @@ impl<B: Backend + ?Sized> Backend for Box<B> {
     fn read(&mut self, index: usize) -> Result<Vec<f32>> {
         (**self).read(index)
     }
-    fn advance(
-        &mut self,
-        cell: &dyn CellModel,
-        steps: &[StepInfo],
-        input: StepInput<'_>,
-    ) -> Result<()> {
+    fn advance(&mut self, cell: &dyn CellModel, steps: &[StepInfo], input: StepInput<'_>) -> Result<()> {
         (**self).advance(cell, steps, input)
     }
 }

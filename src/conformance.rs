@@ -93,13 +93,7 @@ fn f32_row(path: &Path, v: &Value, name: &str) -> Result<Vec<f32>> {
         .collect()
 }
 
-fn f32_rows(
-    path: &Path,
-    v: &Value,
-    name: &str,
-    rows: usize,
-    width: usize,
-) -> Result<Vec<Vec<f32>>> {
+fn f32_rows(path: &Path, v: &Value, name: &str, rows: usize, width: usize) -> Result<Vec<Vec<f32>>> {
     let items = v
         .as_array()
         .ok_or_else(|| problem(path, format!("`{name}` is not an array of rows")))?;
@@ -116,10 +110,7 @@ fn f32_rows(
             if row.len() != width {
                 return Err(problem(
                     path,
-                    format!(
-                        "a row of `{name}` has {} values, expected {width}",
-                        row.len()
-                    ),
+                    format!("a row of `{name}` has {} values, expected {width}", row.len()),
                 ));
             }
             Ok(row)
@@ -134,8 +125,7 @@ impl Trace {
             path: path.to_path_buf(),
             source,
         })?;
-        let root: Value = serde_json::from_str(&text)
-            .map_err(|e| problem(path, format!("not valid JSON: {e}")))?;
+        let root: Value = serde_json::from_str(&text).map_err(|e| problem(path, format!("not valid JSON: {e}")))?;
         let obj = root
             .as_object()
             .ok_or_else(|| problem(path, "the top level is not a JSON object"))?;
@@ -178,10 +168,7 @@ impl Trace {
             .as_object()
             .ok_or_else(|| problem(path, "`initial` is not an object"))?
         {
-            initial.insert(
-                name.clone(),
-                f32_row(path, row, &format!("initial.{name}"))?,
-            );
+            initial.insert(name.clone(), f32_row(path, row, &format!("initial.{name}"))?);
         }
         let prng = get("prng")?
             .as_object()
@@ -196,10 +183,7 @@ impl Trace {
             .ok_or_else(|| problem(path, "`prng.key` is not two integers"))?;
         let t = f32_row(path, get("t")?, "t")?;
         if t.len() != steps {
-            return Err(problem(
-                path,
-                format!("`t` has {} values, expected {steps}", t.len()),
-            ));
+            return Err(problem(path, format!("`t` has {} values, expected {steps}", t.len())));
         }
         Ok(Trace {
             path: path.to_path_buf(),
@@ -412,11 +396,7 @@ fn replay_inner<B: Backend>(
                 let (b, n) = (i / trace.n_units, i % trace.n_units);
                 if is_exact_compartment(name) {
                     if x.to_bits() != r.to_bits() {
-                        let what = if name == "tols" {
-                            "spike time"
-                        } else {
-                            "spike train"
-                        };
+                        let what = if name == "tols" { "spike time" } else { "spike train" };
                         return Ok(Outcome::Fail(format!(
                             "{what} `{name}` diverges at step {k} (batch {b}, unit {n}): spikegpu {x}, reference {r}"
                         )));

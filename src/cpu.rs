@@ -39,16 +39,8 @@ impl Backend for CpuBackend {
         Ok(self.state.values[index].clone())
     }
 
-    fn advance(
-        &mut self,
-        cell: &dyn CellModel,
-        steps: &[StepInfo],
-        input: StepInput<'_>,
-    ) -> Result<()> {
-        let input_index = cell
-            .compartments()
-            .iter()
-            .position(|c| c.role == Role::Input);
+    fn advance(&mut self, cell: &dyn CellModel, steps: &[StepInfo], input: StepInput<'_>) -> Result<()> {
+        let input_index = cell.compartments().iter().position(|c| c.role == Role::Input);
         let total = self.state.batch * self.state.n_units;
         for (k, step) in steps.iter().enumerate() {
             // A cell that overwrites j (SLIF) still reads this step's input from it first.

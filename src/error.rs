@@ -36,9 +36,7 @@ pub enum Error {
     },
 
     /// An integrator name that no cell knows.
-    #[error(
-        "unknown integrator `{0}`: use one of euler, midpoint (rk2), rk4, heun (rk2_heun), ralston (rk2_ralston)"
-    )]
+    #[error("unknown integrator `{0}`: use one of euler, midpoint (rk2), rk4, heun (rk2_heun), ralston (rk2_ralston)")]
     UnknownIntegrator(String),
 
     /// An input array has the wrong number of elements.
@@ -53,9 +51,7 @@ pub enum Error {
     },
 
     /// An input value is NaN or infinite: it would poison the state.
-    #[error(
-        "input `{what}` holds a non-finite value ({value}) at element {index}; state would become NaN"
-    )]
+    #[error("input `{what}` holds a non-finite value ({value}) at element {index}; state would become NaN")]
     NonFiniteInput {
         /// Which input.
         what: String,
@@ -95,9 +91,7 @@ pub enum Error {
     },
 
     /// The adapter wgpu returned is not on the backend the user asked for.
-    #[error(
-        "asked for the {requested} backend but the adapter found is `{adapter}` on {got}; refusing to fall back"
-    )]
+    #[error("asked for the {requested} backend but the adapter found is `{adapter}` on {got}; refusing to fall back")]
     BackendMismatch {
         /// The backend asked for.
         requested: String,

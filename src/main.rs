@@ -53,11 +53,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Validate {
-            traces,
-            backend,
-            api,
-        } => validate(traces, backend, &api),
+        Command::Validate { traces, backend, api } => validate(traces, backend, &api),
         Command::Info { api } => info(&api),
     };
     match result {
@@ -79,10 +75,7 @@ fn info(api: &str) -> spikegpu::Result<ExitCode> {
         println!("[{k}] {a}");
     }
     match GpuContext::new(GpuApi::parse(api)?) {
-        Ok(ctx) => println!(
-            "default choice: {} ({:?})",
-            ctx.adapter.name, ctx.adapter.backend
-        ),
+        Ok(ctx) => println!("default choice: {} ({:?})", ctx.adapter.name, ctx.adapter.backend),
         Err(e) => println!("default choice: none ({e})"),
     }
     Ok(ExitCode::SUCCESS)
@@ -90,11 +83,7 @@ fn info(api: &str) -> spikegpu::Result<ExitCode> {
 
 fn print_line(outcome: &Outcome, name: &str, backend: &str) {
     // wgpu's messages span several lines; a report keeps one line per check.
-    let detail = outcome
-        .detail()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let detail = outcome.detail().split_whitespace().collect::<Vec<_>>().join(" ");
     println!("{:<4}  {name:<48} [{backend}]  {detail}", outcome.tag());
 }
 
@@ -156,9 +145,8 @@ fn validate(traces: Option<PathBuf>, which: Which, api: &str) -> spikegpu::Resul
                 }
                 match &gpu_ctx {
                     Some(Ok(ctx)) => {
-                        let outcome = conformance::replay(&trace, |cell, n, b, seed| {
-                            Population::gpu(ctx, cell, n, b, seed)
-                        });
+                        let outcome =
+                            conformance::replay(&trace, |cell, n, b, seed| Population::gpu(ctx, cell, n, b, seed));
                         print_line(&outcome, &name, "gpu");
                         tally.add(&outcome);
                     }

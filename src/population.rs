@@ -94,13 +94,7 @@ impl Population<GpuBackend> {
 }
 
 impl<B: Backend> Population<B> {
-    fn assemble(
-        cell: Box<dyn CellModel>,
-        backend: B,
-        n_units: usize,
-        batch: usize,
-        seed: u64,
-    ) -> Self {
+    fn assemble(cell: Box<dyn CellModel>, backend: B, n_units: usize, batch: usize, seed: u64) -> Self {
         Population {
             cell,
             backend,
@@ -190,8 +184,7 @@ impl<B: Backend> Population<B> {
     /// Advances one step of size `dt` (ms) with the current `j`.
     pub fn step(&mut self, dt: f64) -> Result<()> {
         let infos = self.next_steps(1, dt)?;
-        self.backend
-            .advance(self.cell.as_ref(), &infos, StepInput::Compartment)
+        self.backend.advance(self.cell.as_ref(), &infos, StepInput::Compartment)
     }
 
     /// Advances `steps` steps of size `dt`, step `k` with input `inputs[k·B·N .. (k+1)·B·N]`, in
@@ -204,10 +197,7 @@ impl<B: Backend> Population<B> {
             .ok_or_else(|| Error::InvalidShape("steps × batch × n_units overflows".into()))?;
         if inputs.len() != expected {
             return Err(Error::InputLength {
-                what: format!(
-                    "run inputs ({steps} steps × {} × {})",
-                    self.batch, self.n_units
-                ),
+                what: format!("run inputs ({steps} steps × {} × {})", self.batch, self.n_units),
                 got: inputs.len(),
                 expected,
             });

@@ -29,9 +29,7 @@ pub fn threefry2x32(key: [u32; 2], counter: [u32; 2]) -> [u32; 2] {
             x1 = x1.rotate_left(r) ^ x0;
         }
         x0 = x0.wrapping_add(ks[((group + 1) % 3) as usize]);
-        x1 = x1
-            .wrapping_add(ks[((group + 2) % 3) as usize])
-            .wrapping_add(group + 1);
+        x1 = x1.wrapping_add(ks[((group + 2) % 3) as usize]).wrapping_add(group + 1);
     }
     [x0, x1]
 }
@@ -120,14 +118,8 @@ pub mod legacy {
             c.push(0);
         }
         let m = c.len() / 2;
-        let blocks: Vec<[u32; 2]> = (0..m)
-            .map(|j| threefry2x32(key.0, [c[j], c[m + j]]))
-            .collect();
-        let mut out: Vec<u32> = blocks
-            .iter()
-            .map(|b| b[0])
-            .chain(blocks.iter().map(|b| b[1]))
-            .collect();
+        let blocks: Vec<[u32; 2]> = (0..m).map(|j| threefry2x32(key.0, [c[j], c[m + j]])).collect();
+        let mut out: Vec<u32> = blocks.iter().map(|b| b[0]).chain(blocks.iter().map(|b| b[1])).collect();
         out.truncate(counts.len());
         out
     }

@@ -48,12 +48,7 @@ impl Exactness {
 
 /// Compares one compartment; `None` if equal under `mode`, else a description of the first
 /// difference.
-pub fn compare_compartment(
-    name: &str,
-    gpu: &[f32],
-    cpu: &[f32],
-    mode: Exactness,
-) -> Option<String> {
+pub fn compare_compartment(name: &str, gpu: &[f32], cpu: &[f32], mode: Exactness) -> Option<String> {
     if gpu.len() != cpu.len() {
         return Some(format!(
             "`{name}`: {} values on the GPU, {} on the CPU",
@@ -96,19 +91,11 @@ pub fn compare_populations<A: Backend, B: Backend>(
 
 /// Random values in `[lo, hi)` from the counter-based PRNG.
 pub fn random_values(key: Key, n: usize, lo: f32, hi: f32) -> Vec<f32> {
-    if lo == hi {
-        vec![lo; n]
-    } else {
-        key.uniform(n, lo, hi)
-    }
+    if lo == hi { vec![lo; n] } else { key.uniform(n, lo, hi) }
 }
 
 /// Sets every compartment of both populations to the same random state.
-pub fn randomise<A: Backend, B: Backend>(
-    key: Key,
-    a: &mut Population<A>,
-    b: &mut Population<B>,
-) -> Result<()> {
+pub fn randomise<A: Backend, B: Backend>(key: Key, a: &mut Population<A>, b: &mut Population<B>) -> Result<()> {
     let total = a.n_units() * a.batch();
     let ranges = a.cell().random_ranges();
     for (k, (comp, (lo, hi))) in a.cell().compartments().iter().zip(ranges).enumerate() {
@@ -147,10 +134,7 @@ pub fn check_variant(
         gpu.step(dt)?;
         cpu.step(dt)?;
         if let Some(diff) = compare_populations(&mut gpu, &mut cpu, mode)? {
-            return Ok(Outcome::Fail(format!(
-                "after single step {}: {diff}",
-                k + 1
-            )));
+            return Ok(Outcome::Fail(format!("after single step {}: {diff}", k + 1)));
         }
     }
     let steps = 4;
@@ -190,9 +174,7 @@ pub fn check_rng(ctx: &GpuContext, key: Key, n: usize) -> Result<Outcome> {
             uniform[i], want_uniform[i]
         )));
     }
-    Ok(Outcome::Pass(format!(
-        "{n} bits and uniforms bit-identical"
-    )))
+    Ok(Outcome::Pass(format!("{n} bits and uniforms bit-identical")))
 }
 
 /// Runs the whole self-check, calling `report(name, outcome)` after each item.
@@ -201,20 +183,13 @@ pub fn run(ctx: &Arc<GpuContext>, mut report: impl FnMut(&str, &Outcome)) -> Res
         .into_iter()
         .enumerate()
     {
-        let outcome = check_rng(ctx, key, CHECK_RNG_ELEMENTS)
-            .unwrap_or_else(|e| Outcome::Fail(e.to_string()));
+        let outcome = check_rng(ctx, key, CHECK_RNG_ELEMENTS).unwrap_or_else(|e| Outcome::Fail(e.to_string()));
         report(&format!("prng/threefry2x32 key {k}"), &outcome);
     }
     for entry in CELLS {
         for (k, cell) in (entry.variants)().iter().enumerate() {
-            let outcome = check_variant(
-                ctx,
-                cell.as_ref(),
-                CHECK_UNITS,
-                CHECK_BATCH,
-                1000 + k as u64,
-            )
-            .unwrap_or_else(|e| Outcome::Fail(e.to_string()));
+            let outcome = check_variant(ctx, cell.as_ref(), CHECK_UNITS, CHECK_BATCH, 1000 + k as u64)
+                .unwrap_or_else(|e| Outcome::Fail(e.to_string()));
             report(&cell.variant_name(), &outcome);
         }
     }

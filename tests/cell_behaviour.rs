@@ -3,20 +3,15 @@
 //! Units are independent, so each check runs many inputs side by side in one population.
 
 use spikegpu::cells::{
-    CellModel, FitzhughNagumoCell, FitzhughNagumoParams, HodgkinHuxleyCell, HodgkinHuxleyParams,
-    IzhikevichCell, IzhikevichParams, IzhikevichPreset,
+    CellModel, FitzhughNagumoCell, FitzhughNagumoParams, HodgkinHuxleyCell, HodgkinHuxleyParams, IzhikevichCell,
+    IzhikevichParams, IzhikevichPreset,
 };
 use spikegpu::integrators::Integrator;
 use spikegpu::{CpuBackend, Population};
 
 /// Runs `steps` steps with constant per-unit input; returns each unit's spike onset times (ms)
 /// and its voltage trace.
-fn run(
-    cell: Box<dyn CellModel>,
-    inputs: &[f32],
-    steps: usize,
-    dt: f64,
-) -> (Vec<Vec<f64>>, Vec<Vec<f32>>) {
+fn run(cell: Box<dyn CellModel>, inputs: &[f32], steps: usize, dt: f64) -> (Vec<Vec<f64>>, Vec<Vec<f32>>) {
     let n = inputs.len();
     let mut pop: Population<CpuBackend> = Population::cpu(cell, n, 1, 0).expect("population");
     pop.reset().expect("reset");
@@ -45,9 +40,7 @@ fn isis(times: &[f64]) -> Vec<f64> {
 }
 
 fn izhikevich(preset: IzhikevichPreset) -> Box<dyn CellModel> {
-    Box::new(
-        IzhikevichCell::new(IzhikevichParams::preset(preset)).expect("preset parameters are valid"),
-    )
+    Box::new(IzhikevichCell::new(IzhikevichParams::preset(preset)).expect("preset parameters are valid"))
 }
 
 /// One second of constant input 10 (Izhikevich 2003, Fig. 2), Euler at dt = 0.1 ms.
@@ -71,10 +64,7 @@ fn intrinsically_bursting_starts_with_a_burst_then_fires_tonically() {
         i[0] < 10.0 && i[1] < 10.0,
         "an initial burst of at least three spikes: {i:?}"
     );
-    assert!(
-        i[3..].iter().all(|&x| x > 20.0),
-        "then single spikes: {i:?}"
-    );
+    assert!(i[3..].iter().all(|&x| x > 20.0), "then single spikes: {i:?}");
 }
 
 #[test]
@@ -105,10 +95,7 @@ fn fast_spiking_is_fast_and_barely_adapts_unlike_low_threshold_spiking() {
         lts.len(),
         rs.len()
     );
-    assert!(
-        lts[lts.len() - 1] > 3.0 * lts[0],
-        "LTS adapts strongly: {lts:?}"
-    );
+    assert!(lts[lts.len() - 1] > 3.0 * lts[0], "LTS adapts strongly: {lts:?}");
 }
 
 #[test]
@@ -121,8 +108,7 @@ fn resonator_rings_where_integrators_do_not() {
         (IzhikevichPreset::RegularSpiking, 0, 1),
         (IzhikevichPreset::FastSpiking, 0, 1),
     ] {
-        let mut pop: Population<CpuBackend> =
-            Population::cpu(izhikevich(preset), 1, 1, 0).expect("population");
+        let mut pop: Population<CpuBackend> = Population::cpu(izhikevich(preset), 1, 1, 0).expect("population");
         pop.reset().expect("reset");
         for _ in 0..20_000 {
             pop.step(0.1).expect("settle");
@@ -131,19 +117,13 @@ fn resonator_rings_where_integrators_do_not() {
         let mut v = Vec::new();
         for _ in 0..3_000 {
             pop.step(0.1).expect("step");
-            assert_eq!(
-                pop.read("s").expect("s")[0],
-                0.0,
-                "{preset:?} must stay subthreshold"
-            );
+            assert_eq!(pop.read("s").expect("s")[0], 0.0, "{preset:?} must stay subthreshold");
             v.push(pop.read("v").expect("v")[0]);
         }
         let last = v[v.len() - 1];
         let crossings = v
             .windows(2)
-            .filter(|w| {
-                (w[0] - last).signum() != (w[1] - last).signum() && (w[0] - last).abs() > 1e-4
-            })
+            .filter(|w| (w[0] - last).signum() != (w[1] - last).signum() && (w[0] - last).abs() > 1e-4)
             .count();
         assert!(
             (min_crossings..=max_crossings).contains(&crossings),
@@ -171,11 +151,7 @@ fn hodgkin_huxley_1952_f_i_curve() {
     let late = |u: usize| onsets[u].iter().filter(|&&t| t >= 500.0).count() as f64 / 0.5;
     assert_eq!(late(0), 0.0, "no repetitive firing at 5 µA/cm²");
     assert_eq!(late(1), 0.0, "no repetitive firing at 6 µA/cm²");
-    assert!(
-        late(2) > 40.0,
-        "repetitive firing at 7 µA/cm²: {} Hz",
-        late(2)
-    );
+    assert!(late(2) > 40.0, "repetitive firing at 7 µA/cm²: {} Hz", late(2));
     assert!(
         (late(3) - 68.0).abs() <= 3.0,
         "68 ± 3 Hz at 10 µA/cm², got {} Hz",
@@ -203,8 +179,8 @@ fn fitzhugh_nagumo_oscillates_between_the_hopf_points() {
         );
         for (u, &j) in currents.iter().enumerate() {
             let tail = &traces[u][15_000..];
-            let amplitude = tail.iter().copied().fold(f32::MIN, f32::max)
-                - tail.iter().copied().fold(f32::MAX, f32::min);
+            let amplitude =
+                tail.iter().copied().fold(f32::MIN, f32::max) - tail.iter().copied().fold(f32::MAX, f32::min);
             let inside = (0.34..=1.41).contains(&j);
             if inside {
                 assert!(

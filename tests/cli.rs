@@ -24,10 +24,7 @@ fn validate_reports_pass_fail_skip_and_the_closing_line() {
     };
     let dir = std::env::temp_dir().join(format!("spikegpu-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    for name in [
-        "LIFCell_euler_subthreshold.json",
-        "IFCell_euler_arctan.json",
-    ] {
+    for name in ["LIFCell_euler_subthreshold.json", "IFCell_euler_arctan.json"] {
         std::fs::copy(conf.join(name), dir.join(name)).expect("copy trace");
     }
     std::fs::write(dir.join("broken.json"), "[1, 2").expect("write");
@@ -58,16 +55,11 @@ fn validate_reports_pass_fail_skip_and_the_closing_line() {
         "{text}"
     );
     assert!(
-        text.lines().any(|l| l.starts_with("SKIP")
-            && l.contains("IFCell")
-            && l.contains("does not implement yet")),
+        text.lines()
+            .any(|l| l.starts_with("SKIP") && l.contains("IFCell") && l.contains("does not implement yet")),
         "{text}"
     );
-    assert_eq!(
-        text.lines().last(),
-        Some("1 passed, 1 failed, 1 skipped"),
-        "{text}"
-    );
+    assert_eq!(text.lines().last(), Some("1 passed, 1 failed, 1 skipped"), "{text}");
 }
 
 #[test]
@@ -88,19 +80,11 @@ fn validate_all_public_traces_passes_every_implemented_case() {
         &[],
     );
     let text = stdout(&out);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     let per_backend = if gpu_required { 2 } else { 1 };
     let implemented = common::implemented_traces(&conf);
     for path in &implemented {
-        let stem = path
-            .file_stem()
-            .expect("file name")
-            .to_string_lossy()
-            .into_owned();
+        let stem = path.file_stem().expect("file name").to_string_lossy().into_owned();
         let passes = text
             .lines()
             .filter(|l| l.starts_with("PASS") && l.split_whitespace().nth(1) == Some(stem.as_str()))
@@ -123,10 +107,7 @@ fn validate_all_public_traces_passes_every_implemented_case() {
 
 #[test]
 fn a_named_adapter_that_does_not_exist_is_a_clear_error() {
-    let out = spikegpu(
-        &["validate"],
-        &[("WGPU_ADAPTER_NAME", "no-such-adapter-anywhere")],
-    );
+    let out = spikegpu(&["validate"], &[("WGPU_ADAPTER_NAME", "no-such-adapter-anywhere")]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -12,11 +12,7 @@ fn cpu_passes_every_implemented_trace() {
     };
     let files = common::implemented_traces(&dir);
     // LIF (11), AdEx (2), FN (2), HH (3), Izhikevich (2), RAF (2) at least.
-    assert!(
-        files.len() >= 22,
-        "only {} traces of implemented cells",
-        files.len()
-    );
+    assert!(files.len() >= 22, "only {} traces of implemented cells", files.len());
     for path in files {
         let trace = Trace::load(&path).unwrap_or_else(|e| panic!("{e}"));
         match conformance::replay(&trace, Population::cpu) {
@@ -33,13 +29,8 @@ fn a_wrong_semantic_is_caught() {
         return;
     };
     let mut trace = Trace::load(&dir.join("LIFCell_euler_arctan_dt0.1.json")).expect("trace");
-    trace
-        .params
-        .insert("v_reset".into(), serde_json::json!(-61.0));
-    assert!(matches!(
-        conformance::replay(&trace, Population::cpu),
-        Outcome::Fail(_)
-    ));
+    trace.params.insert("v_reset".into(), serde_json::json!(-61.0));
+    assert!(matches!(conformance::replay(&trace, Population::cpu), Outcome::Fail(_)));
 }
 
 #[test]
@@ -48,10 +39,7 @@ fn one_spike_trace_needs_the_exact_key_chain() {
         return;
     };
     let mut trace = Trace::load(&dir.join("LIFCell_euler_one_spike_rng.json")).expect("trace");
-    assert!(matches!(
-        conformance::replay(&trace, Population::cpu),
-        Outcome::Pass(_)
-    ));
+    assert!(matches!(conformance::replay(&trace, Population::cpu), Outcome::Pass(_)));
     // Another seed picks other winners where two units spike together.
     trace.key_seed += 1;
     trace.key[1] += 1;

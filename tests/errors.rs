@@ -11,23 +11,14 @@ fn lif(p: LifParams) -> spikegpu::Result<LifCell> {
 }
 
 fn pop(n: usize, b: usize) -> Population<spikegpu::CpuBackend> {
-    Population::cpu(
-        Box::new(lif(LifParams::with_tau_m(10.0)).expect("valid")),
-        n,
-        b,
-        0,
-    )
-    .expect("valid shape")
+    Population::cpu(Box::new(lif(LifParams::with_tau_m(10.0)).expect("valid")), n, b, 0).expect("valid shape")
 }
 
 #[test]
 fn non_positive_or_nan_tau_m() {
     for tau_m in [0.0, -1.0, f32::NAN, f32::INFINITY] {
         let err = lif(LifParams::with_tau_m(tau_m)).expect_err("must be rejected");
-        assert!(
-            matches!(err, Error::InvalidParameter { name: "tau_m", .. }),
-            "{err}"
-        );
+        assert!(matches!(err, Error::InvalidParameter { name: "tau_m", .. }), "{err}");
     }
 }
 
@@ -88,62 +79,28 @@ fn integrators_lif_does_not_implement() {
         })
         .expect_err("unsupported");
         assert!(
-            matches!(
-                err,
-                Error::UnsupportedIntegrator {
-                    cell: "LIFCell",
-                    ..
-                }
-            ),
+            matches!(err, Error::UnsupportedIntegrator { cell: "LIFCell", .. }),
             "{err}"
         );
         assert!(err.to_string().contains("silently run Euler"), "{err}");
     }
-    assert!(matches!(
-        Integrator::parse("rk5"),
-        Err(Error::UnknownIntegrator(_))
-    ));
-    assert_eq!(
-        Integrator::parse("rk2").expect("alias"),
-        Integrator::Midpoint
-    );
+    assert!(matches!(Integrator::parse("rk5"), Err(Error::UnknownIntegrator(_))));
+    assert_eq!(Integrator::parse("rk2").expect("alias"), Integrator::Midpoint);
 }
 
 #[test]
 fn keyword_arguments_are_checked() {
-    let err = LifCell::from_params(
-        json!({"tau_mm": 10.0, "tau_m": 10.0})
-            .as_object()
-            .expect("object"),
-    )
-    .expect_err("typo");
+    let err =
+        LifCell::from_params(json!({"tau_mm": 10.0, "tau_m": 10.0}).as_object().expect("object")).expect_err("typo");
     assert!(err.to_string().contains("did you mean `tau_m`"), "{err}");
-    let err = LifCell::from_params(json!({"thr": -50.0}).as_object().expect("object"))
-        .expect_err("tau_m missing");
-    assert!(
-        matches!(err, Error::InvalidParameter { name: "tau_m", .. }),
-        "{err}"
-    );
-    let err = LifCell::from_params(json!({"tau_m": "ten"}).as_object().expect("object"))
+    let err = LifCell::from_params(json!({"thr": -50.0}).as_object().expect("object")).expect_err("tau_m missing");
+    assert!(matches!(err, Error::InvalidParameter { name: "tau_m", .. }), "{err}");
+    let err = LifCell::from_params(json!({"tau_m": "ten"}).as_object().expect("object")).expect_err("wrong type");
+    assert!(matches!(err, Error::InvalidParameter { name: "tau_m", .. }), "{err}");
+    let err = LifCell::from_params(json!({"tau_m": 10, "one_spike": 1}).as_object().expect("object"))
         .expect_err("wrong type");
     assert!(
-        matches!(err, Error::InvalidParameter { name: "tau_m", .. }),
-        "{err}"
-    );
-    let err = LifCell::from_params(
-        json!({"tau_m": 10, "one_spike": 1})
-            .as_object()
-            .expect("object"),
-    )
-    .expect_err("wrong type");
-    assert!(
-        matches!(
-            err,
-            Error::InvalidParameter {
-                name: "one_spike",
-                ..
-            }
-        ),
+        matches!(err, Error::InvalidParameter { name: "one_spike", .. }),
         "{err}"
     );
     let err = LifCell::from_params(
@@ -173,16 +130,9 @@ fn keyword_arguments_are_checked() {
 
 #[test]
 fn impossible_shapes() {
-    let cell =
-        || Box::new(lif(LifParams::with_tau_m(10.0)).expect("valid")) as Box<dyn cells::CellModel>;
-    assert!(matches!(
-        Population::cpu(cell(), 0, 1, 0),
-        Err(Error::InvalidShape(_))
-    ));
-    assert!(matches!(
-        Population::cpu(cell(), 1, 0, 0),
-        Err(Error::InvalidShape(_))
-    ));
+    let cell = || Box::new(lif(LifParams::with_tau_m(10.0)).expect("valid")) as Box<dyn cells::CellModel>;
+    assert!(matches!(Population::cpu(cell(), 0, 1, 0), Err(Error::InvalidShape(_))));
+    assert!(matches!(Population::cpu(cell(), 1, 0, 0), Err(Error::InvalidShape(_))));
     assert!(matches!(
         Population::cpu(cell(), 1 << 20, 1 << 13, 0),
         Err(Error::InvalidShape(_))
@@ -202,15 +152,9 @@ fn wrong_input_length_and_non_finite_input() {
     ));
     let mut bad = vec![1.0; 8];
     bad[5] = f32::NAN;
-    assert!(matches!(
-        p.set_input(&bad),
-        Err(Error::NonFiniteInput { index: 5, .. })
-    ));
+    assert!(matches!(p.set_input(&bad), Err(Error::NonFiniteInput { index: 5, .. })));
     bad[5] = f32::INFINITY;
-    assert!(matches!(
-        p.set_input(&bad),
-        Err(Error::NonFiniteInput { index: 5, .. })
-    ));
+    assert!(matches!(p.set_input(&bad), Err(Error::NonFiniteInput { index: 5, .. })));
     assert!(matches!(
         p.run(&[1.0; 15], 2, 0.1),
         Err(Error::InputLength {
@@ -225,10 +169,7 @@ fn wrong_input_length_and_non_finite_input() {
         p.run(&run_input, 2, 0.1),
         Err(Error::NonFiniteInput { index: 9, .. })
     ));
-    assert!(matches!(
-        p.write("v", &[0.0; 3]),
-        Err(Error::InputLength { .. })
-    ));
+    assert!(matches!(p.write("v", &[0.0; 3]), Err(Error::InputLength { .. })));
     // Nothing above changed the state.
     assert_eq!(p.read("v").expect("v"), vec![-65.0; 8]);
     assert_eq!(p.read("j").expect("j"), vec![0.0; 8]);
@@ -251,10 +192,7 @@ fn bad_step_size_and_unknown_compartment() {
 fn unknown_and_unimplemented_cells() {
     let err = cells::lookup("IFCell").expect_err("not implemented yet");
     assert!(err.to_string().contains("does not implement yet"), "{err}");
-    assert!(matches!(
-        cells::lookup("NoSuchCell"),
-        Err(Error::UnknownCell(_))
-    ));
+    assert!(matches!(cells::lookup("NoSuchCell"), Err(Error::UnknownCell(_))));
     assert_eq!(cells::lookup("LIFCell").expect("LIF").key, "lif");
     assert_eq!(cells::lookup("lif").expect("LIF").class_name, "LIFCell");
 }
@@ -298,30 +236,15 @@ fn every_cell_rejects_bad_time_constants_and_unimplemented_integrators() {
             "tau_m",
             &["euler", "midpoint", "rk2"],
         ),
-        (
-            "AdExCell",
-            json!({}),
-            "tau_w",
-            &["euler", "midpoint", "rk2"],
-        ),
-        (
-            "FitzhughNagumoCell",
-            json!({}),
-            "tau_w",
-            &["euler", "midpoint", "rk2"],
-        ),
+        ("AdExCell", json!({}), "tau_w", &["euler", "midpoint", "rk2"]),
+        ("FitzhughNagumoCell", json!({}), "tau_w", &["euler", "midpoint", "rk2"]),
         (
             "HodgkinHuxleyCell",
             json!({"tau_v": 1.0}),
             "tau_v",
             &["euler", "midpoint", "rk2", "rk4"],
         ),
-        (
-            "IzhikevichCell",
-            json!({}),
-            "tau_w",
-            &["euler", "midpoint", "rk2"],
-        ),
+        ("IzhikevichCell", json!({}), "tau_w", &["euler", "midpoint", "rk2"]),
         ("RAFCell", json!({}), "tau_v", &["euler", "midpoint", "rk2"]),
     ];
     for (class, base, tau, supported) in table {
@@ -331,8 +254,7 @@ fn every_cell_rejects_bad_time_constants_and_unimplemented_integrators() {
             map.insert(key.to_string(), value);
             (entry.from_params)(&map)
         };
-        (entry.from_params)(base.as_object().expect("object"))
-            .unwrap_or_else(|e| panic!("{class} defaults: {e}"));
+        (entry.from_params)(base.as_object().expect("object")).unwrap_or_else(|e| panic!("{class} defaults: {e}"));
         for bad in [0.0, -2.0] {
             match with(tau, json!(bad)) {
                 Err(Error::InvalidParameter { name, .. }) => assert_eq!(name, *tau, "{class}"),
@@ -360,10 +282,7 @@ fn every_cell_rejects_bad_time_constants_and_unimplemented_integrators() {
             }
         }
         assert!(
-            matches!(
-                with("no_such_param", json!(1.0)),
-                Err(Error::InvalidParameter { .. })
-            ),
+            matches!(with("no_such_param", json!(1.0)), Err(Error::InvalidParameter { .. })),
             "{class}"
         );
     }

@@ -29,21 +29,11 @@ fn gpu_passes_every_implemented_trace() {
         return;
     };
     let files = common::implemented_traces(&dir);
-    assert!(
-        files.len() >= 22,
-        "only {} traces of implemented cells",
-        files.len()
-    );
+    assert!(files.len() >= 22, "only {} traces of implemented cells", files.len());
     for path in files {
         let trace = Trace::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        let outcome = conformance::replay(&trace, |cell, n, b, seed| {
-            Population::gpu(&ctx, cell, n, b, seed)
-        });
-        assert!(
-            matches!(outcome, Outcome::Pass(_)),
-            "{}: {outcome:?}",
-            trace.case
-        );
+        let outcome = conformance::replay(&trace, |cell, n, b, seed| Population::gpu(&ctx, cell, n, b, seed));
+        assert!(matches!(outcome, Outcome::Pass(_)), "{}: {outcome:?}", trace.case);
     }
 }
 
@@ -52,8 +42,7 @@ fn gpu_matches_cpu_for_every_variant() {
     let Some(ctx) = common::gpu() else { return };
     for entry in CELLS {
         for (k, cell) in (entry.variants)().iter().enumerate() {
-            let outcome = selfcheck::check_variant(&ctx, cell.as_ref(), 1031, 2, k as u64)
-                .expect("check runs");
+            let outcome = selfcheck::check_variant(&ctx, cell.as_ref(), 1031, 2, k as u64).expect("check runs");
             assert!(
                 matches!(outcome, Outcome::Pass(_)),
                 "{}: {outcome:?}",
@@ -104,10 +93,7 @@ fn one_spike_selection_is_deterministic() {
     }
     assert_eq!(runs[0], runs[1]);
     // tols keeps the time of every selected spike of the run: the draws decided something.
-    assert!(
-        runs[0].1.iter().any(|&t| t > 0.0),
-        "the case must select spikes"
-    );
+    assert!(runs[0].1.iter().any(|&t| t > 0.0), "the case must select spikes");
 }
 
 #[test]
@@ -122,15 +108,12 @@ fn gpu_run_equals_gpu_single_steps() {
     let inputs: Vec<f32> = Key::from_seed(5).uniform(n * b * steps, 0.0, 80.0);
     let mut stepped = Population::gpu(&ctx, Box::new(cell.clone()), n, b, 1).expect("population");
     for k in 0..steps {
-        stepped
-            .set_input(&inputs[k * n * b..(k + 1) * n * b])
-            .expect("input");
+        stepped.set_input(&inputs[k * n * b..(k + 1) * n * b]).expect("input");
         stepped.step(0.1).expect("step");
     }
     let mut ran = Population::gpu(&ctx, Box::new(cell), n, b, 1).expect("population");
     ran.run(&inputs, steps, 0.1).expect("run");
-    let diff = selfcheck::compare_populations(&mut ran, &mut stepped, Exactness::Bitwise)
-        .expect("read back");
+    let diff = selfcheck::compare_populations(&mut ran, &mut stepped, Exactness::Bitwise).expect("read back");
     assert_eq!(diff, None);
 }
 
@@ -160,10 +143,7 @@ fn gpu_rejects_bad_input_before_touching_the_device() {
         pop.set_input(&[1.0, f32::NAN, 1.0, 1.0]),
         Err(Error::NonFiniteInput { index: 1, .. })
     ));
-    assert!(matches!(
-        pop.set_input(&[1.0; 5]),
-        Err(Error::InputLength { .. })
-    ));
+    assert!(matches!(pop.set_input(&[1.0; 5]), Err(Error::InputLength { .. })));
     assert_eq!(pop.read("j").expect("j"), vec![0.0; 4]);
 }
 

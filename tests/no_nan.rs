@@ -12,8 +12,7 @@ use spikegpu::{Backend, Population};
 /// The reference's AdEx midpoint step, unguarded (SEMANTICS §6), for one unit.
 fn reference_adex_midpoint(p: &AdExParams, v: f32, w: f32, j: f32, dt: f32) -> (f32, f32) {
     let fv = |x: f32| {
-        (-(x - p.v_rest) + p.v_sharpness * ((x - p.intrinsic_mem_thr) / p.v_sharpness).exp()
-            - p.resist_m * w
+        (-(x - p.v_rest) + p.v_sharpness * ((x - p.intrinsic_mem_thr) / p.v_sharpness).exp() - p.resist_m * w
             + p.resist_m * j)
             * (1.0 / p.tau_m)
     };
@@ -21,15 +20,10 @@ fn reference_adex_midpoint(p: &AdExParams, v: f32, w: f32, j: f32, dt: f32) -> (
     let v1 = v + fv(v + fv(v) * (dt * 0.5)) * dt;
     let w1 = w + fw(w + fw(w) * (dt * 0.5)) * dt;
     let s = if v1 > p.thr { 1.0 } else { 0.0 };
-    (
-        v1 * (1.0 - s) + s * p.v_reset,
-        w1 * (1.0 - s) + s * (w1 + p.b),
-    )
+    (v1 * (1.0 - s) + s * p.v_reset, w1 * (1.0 - s) + s * (w1 + p.b))
 }
 
-const CURRENTS: [f32; 11] = [
-    20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0, 110.0, 120.0,
-];
+const CURRENTS: [f32; 11] = [20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0, 110.0, 120.0];
 
 fn adex_sweep_is_finite<B: Backend>(mut make: impl FnMut(Box<dyn CellModel>) -> Population<B>) {
     let p = AdExParams {
@@ -54,10 +48,7 @@ fn adex_sweep_is_finite<B: Backend>(mut make: impl FnMut(Box<dyn CellModel>) -> 
         }
         for name in ["v", "w", "s", "tols"] {
             let values = pop.read(name).expect("read");
-            assert!(
-                values.iter().all(|x| x.is_finite()),
-                "dt {dt}: `{name}` = {values:?}"
-            );
+            assert!(values.iter().all(|x| x.is_finite()), "dt {dt}: `{name}` = {values:?}");
         }
         let tols = pop.read("tols").expect("tols");
         assert!(
@@ -79,9 +70,7 @@ fn adex_midpoint_stays_finite_where_the_reference_overflows_cpu() {
 #[test]
 fn adex_midpoint_stays_finite_where_the_reference_overflows_gpu() {
     let Some(ctx) = common::gpu() else { return };
-    adex_sweep_is_finite(|cell| {
-        Population::gpu(&ctx, cell, CURRENTS.len(), 1, 0).expect("population")
-    });
+    adex_sweep_is_finite(|cell| Population::gpu(&ctx, cell, CURRENTS.len(), 1, 0).expect("population"));
 }
 
 #[test]
@@ -101,9 +90,7 @@ fn hh_rates_use_their_limits_at_10_and_25_mv() {
     }
 }
 
-fn hh_from_singular_voltages_is_finite<B: Backend>(
-    mut make: impl FnMut(Box<dyn CellModel>) -> Population<B>,
-) {
+fn hh_from_singular_voltages_is_finite<B: Backend>(mut make: impl FnMut(Box<dyn CellModel>) -> Population<B>) {
     for integration_type in [Integrator::Euler, Integrator::Midpoint, Integrator::Rk4] {
         let p = HodgkinHuxleyParams {
             integration_type,
@@ -134,7 +121,5 @@ fn hh_started_exactly_at_10_and_25_mv_stays_finite_cpu() {
 #[test]
 fn hh_started_exactly_at_10_and_25_mv_stays_finite_gpu() {
     let Some(ctx) = common::gpu() else { return };
-    hh_from_singular_voltages_is_finite(|cell| {
-        Population::gpu(&ctx, cell, 2, 1, 0).expect("population")
-    });
+    hh_from_singular_voltages_is_finite(|cell| Population::gpu(&ctx, cell, 2, 1, 0).expect("population"));
 }

@@ -132,24 +132,12 @@ fn run_equals_single_steps_and_leaves_the_last_input_in_j() {
     let inputs: Vec<f32> = (0..steps * n * b).map(|i| 20.0 + (i % 17) as f32).collect();
     let mut stepped = population(p.clone(), n, b);
     for k in 0..steps {
-        stepped
-            .set_input(&inputs[k * n * b..(k + 1) * n * b])
-            .expect("input");
+        stepped.set_input(&inputs[k * n * b..(k + 1) * n * b]).expect("input");
         stepped.step(0.1).expect("step");
     }
     let mut ran = population(p, n, b);
     ran.run(&inputs, steps, 0.1).expect("run");
-    for name in [
-        "j",
-        "v",
-        "rfr",
-        "thr_theta",
-        "surrogate",
-        "v_thr",
-        "s",
-        "s_raw",
-        "tols",
-    ] {
+    for name in ["j", "v", "rfr", "thr_theta", "surrogate", "v_thr", "s", "s_raw", "tols"] {
         assert_eq!(
             ran.read(name).expect("read"),
             stepped.read(name).expect("read"),
@@ -173,9 +161,7 @@ fn batch_rows_are_independent() {
     }
     for row in 0..b {
         let mut single = population(p.clone(), n, 1);
-        single
-            .set_input(&inputs[row * n..(row + 1) * n])
-            .expect("input");
+        single.set_input(&inputs[row * n..(row + 1) * n]).expect("input");
         for _ in 0..200 {
             single.step(0.1).expect("step");
         }

@@ -10,9 +10,7 @@ fn prng_file(name: &str) -> Option<serde_json::Value> {
 }
 
 fn cases<'a>(v: &'a serde_json::Value, list: &str) -> &'a Vec<serde_json::Value> {
-    v[list]
-        .as_array()
-        .unwrap_or_else(|| panic!("no `{list}` list"))
+    v[list].as_array().unwrap_or_else(|| panic!("no `{list}` list"))
 }
 
 fn bits_of(values: &[f32]) -> Vec<u32> {
@@ -55,12 +53,7 @@ fn split_shapes_and_chains() {
     for case in cases(&v, "split") {
         let n = shape_len(&case["num"]).max(case["num"].as_u64().unwrap_or(0) as usize);
         let keys = key(&case["key"]).split_n(n);
-        let want: Vec<Key> = case["keys"]
-            .as_array()
-            .expect("keys")
-            .iter()
-            .map(key)
-            .collect();
+        let want: Vec<Key> = case["keys"].as_array().expect("keys").iter().map(key).collect();
         assert_eq!(keys, want, "{case}");
     }
     for chain in cases(&v, "chains") {
@@ -81,11 +74,7 @@ fn fold_in_is_one_block() {
     };
     for case in cases(&v, "cases") {
         let data = case["data"].as_u64().expect("data") as u32;
-        assert_eq!(
-            key(&case["key"]).fold_in(data),
-            key(&case["result"]),
-            "{case}"
-        );
+        assert_eq!(key(&case["key"]).fold_in(data), key(&case["result"]), "{case}");
     }
 }
 
@@ -96,12 +85,7 @@ fn random_bits_every_shape() {
     };
     for case in cases(&v, "cases") {
         let n = shape_len(&case["shape"]);
-        assert_eq!(
-            key(&case["key"]).bits(n),
-            hex_list(&case["bits"]),
-            "{}",
-            case["shape"]
-        );
+        assert_eq!(key(&case["key"]).bits(n), hex_list(&case["bits"]), "{}", case["shape"]);
     }
 }
 
@@ -122,14 +106,9 @@ fn uniform_with_fused_multiply_add() {
             case["shape"]
         );
         if lo == 0.0 && hi == 1.0 {
-            assert_eq!(
-                bits_of(&key(&case["key"]).uniform01(n)),
-                hex_list(&case["values_hex"])
-            );
+            assert_eq!(bits_of(&key(&case["key"]).uniform01(n)), hex_list(&case["values_hex"]));
         }
-        fused_matters += case["n_elements_that_differ_if_unfused"]
-            .as_u64()
-            .unwrap_or(0);
+        fused_matters += case["n_elements_that_differ_if_unfused"].as_u64().unwrap_or(0);
     }
     assert!(
         fused_matters > 0,
@@ -156,12 +135,7 @@ fn ngclearn_construction_draws() {
             case["seed"]
         );
         let thr: Vec<f32> = draw.iter().map(|d| base + d).collect();
-        assert_eq!(
-            bits_of(&thr),
-            hex_list(&case["thr_hex"]),
-            "WTAS seed {}",
-            case["seed"]
-        );
+        assert_eq!(bits_of(&thr), hex_list(&case["thr_hex"]), "WTAS seed {}", case["seed"]);
     }
     for case in cases(&v, "SLIFCell") {
         let n = case["n_units"].as_u64().expect("n") as usize;
@@ -209,12 +183,7 @@ fn lif_one_spike_key_chain_and_selection() {
         assert_eq!(next, key(&step["key_out"]));
         assert_eq!(sub, key(&step["subkey"]));
         let u = sub.uniform01(8);
-        assert_eq!(
-            bits_of(&u),
-            hex_list(&step["u_hex"]),
-            "step {}",
-            step["step"]
-        );
+        assert_eq!(bits_of(&u), hex_list(&step["u_hex"]), "step {}", step["step"]);
         k = next;
     }
 }
@@ -226,12 +195,7 @@ fn legacy_layout_vectors_and_difference() {
     };
     for case in cases(&v, "split") {
         let n = case["num"].as_u64().expect("num") as usize;
-        let want: Vec<Key> = case["keys"]
-            .as_array()
-            .expect("keys")
-            .iter()
-            .map(key)
-            .collect();
+        let want: Vec<Key> = case["keys"].as_array().expect("keys").iter().map(key).collect();
         assert_eq!(legacy::split_n(key(&case["key"]), n), want);
         assert_ne!(
             key(&case["key"]).split_n(n),
@@ -245,12 +209,7 @@ fn legacy_layout_vectors_and_difference() {
     }
     for case in cases(&v, "uniform") {
         let n = shape_len(&case["shape"]);
-        let got = legacy::uniform(
-            key(&case["key"]),
-            n,
-            scalar(&case["minval"]),
-            scalar(&case["maxval"]),
-        );
+        let got = legacy::uniform(key(&case["key"]), n, scalar(&case["minval"]), scalar(&case["maxval"]));
         assert_eq!(bits_of(&got), hex_list(&case["values_hex"]));
     }
     for case in cases(&v, "fold_in") {
@@ -271,12 +230,6 @@ fn readme_minimal_self_check() {
     let u = Key::from_seed(0).uniform(5, -0.05, 0.05);
     assert_eq!(
         bits_of(&u),
-        vec![
-            0x3d37_5d4a,
-            0x3d44_06bd,
-            0xbc89_6307,
-            0xbb4d_559a,
-            0x3be5_02e7
-        ]
+        vec![0x3d37_5d4a, 0x3d44_06bd, 0xbc89_6307, 0xbb4d_559a, 0x3be5_02e7]
     );
 }

@@ -9,11 +9,7 @@ fn every_cell_variant_validates() {
     // LIF: 2 integrators × 4 selection modes × adaptation on/off × v_min on/off.
     assert!(names.len() >= 32, "only {} variants checked", names.len());
     let unique: std::collections::BTreeSet<_> = names.iter().collect();
-    assert_eq!(
-        unique.len(),
-        names.len(),
-        "variant names must be unique: {names:?}"
-    );
+    assert_eq!(unique.len(), names.len(), "variant names must be unique: {names:?}");
 }
 
 #[test]
@@ -43,10 +39,7 @@ fn rng_check_kernel_validates() {
 
 #[test]
 fn invalid_wgsl_is_a_typed_error_naming_the_variant() {
-    let composed = shaders::compose_with(
-        "broken.wgsl",
-        "fn broken() -> f32 { return undefined_name; }",
-    );
+    let composed = shaders::compose_with("broken.wgsl", "fn broken() -> f32 { return undefined_name; }");
     let err = shaders::validate(&composed, "broken-variant", &[]).expect_err("must not validate");
     let text = err.to_string();
     assert!(

@@ -5,6 +5,8 @@ override SELECT_BY_DRAW: bool = false;
 override MAX_ONE_SPIKE: bool = false;
 override ADAPT_THRESHOLD: bool = true;
 override CLAMP_V_MIN: bool = false;
+// QuadLIFCell: quadratic leak, no surrogate and no v_thr update (src/cells/quad_lif.rs).
+override QUADRATIC: bool = false;
 
 struct LifParams {
     resist_m: f32,
@@ -17,6 +19,8 @@ struct LifParams {
     refract_time: f32,
     v_min: f32,
     arctan_slope: f32,
+    v_c: f32,
+    a0: f32,
 }
 
 @group(0) @binding(2) var<uniform> P: LifParams;
@@ -34,6 +38,9 @@ struct LifParams {
 
 // src/cells/lif.rs `LifCell::dvdt`.
 fn lif_dvdt(v_now: f32, drive: f32) -> f32 {
+    if (QUADRATIC) {
+        return ((P.v_rest - v_now) * (v_now - P.v_c) * P.a0 + drive) * P.inv_tau_m;
+    }
     return ((P.v_rest - v_now) * P.conduct_leak + drive) * P.inv_tau_m;
 }
 
@@ -61,7 +68,9 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     let spike = select(0.0, 1.0, v1 > vthr);
     rfr[i] = (rfr_old + dt) * (1.0 - spike);
-    surrogate[i] = surrogate_arctan_d(v1, vthr, P.arctan_slope) * step_in.c.y;
+    if (!QUADRATIC) {
+        surrogate[i] = surrogate_arctan_d(v1, vthr, P.arctan_slope) * step_in.c.y;
+    }
     let v2 = v1 * (1.0 - spike) + spike * P.v_reset;
     s_raw[i] = spike;
     var s_out = spike;
@@ -73,7 +82,9 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (ADAPT_THRESHOLD) {
         let theta_new = theta_old * step_in.c.x + spike * P.theta_plus;
         thr_theta[i] = theta_new;
-        v_thr[i] = P.thr + theta_new;
+        if (!QUADRATIC) {
+            v_thr[i] = P.thr + theta_new;
+        }
     }
     if (!SELECT_BY_DRAW) {
         tols[i] = (1.0 - s_out) * tols[i] + s_out * step_in.t;

@@ -53,8 +53,8 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words,
-    require_integrator, reset_to, spike_of, tols_of,
+    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words, require_integrator,
+    reset_to, spike_of, tols_of,
 };
 use crate::error::{Error, Result};
 use crate::integrators::{self, Integrator};
@@ -233,8 +233,7 @@ impl AdExCell {
                     integration_type,
                     ..AdExParams::default()
                 };
-                Box::new(AdExCell::new(p).expect("the variant table holds valid parameters"))
-                    as Box<dyn CellModel>
+                Box::new(AdExCell::new(p).expect("the variant table holds valid parameters")) as Box<dyn CellModel>
             })
             .collect()
     }
@@ -244,8 +243,7 @@ impl AdExCell {
     fn dvdt(&self, v: f32, w_old: f32, j: f32) -> f32 {
         let p = &self.p;
         let exponent = ((v - p.intrinsic_mem_thr) / p.v_sharpness).min(EXP_ARG_MAX);
-        (-(v - p.v_rest) + p.v_sharpness * exponent.exp() - p.resist_m * w_old + p.resist_m * j)
-            * self.inv_tau_m
+        (-(v - p.v_rest) + p.v_sharpness * exponent.exp() - p.resist_m * w_old + p.resist_m * j) * self.inv_tau_m
     }
 }
 
@@ -269,14 +267,12 @@ impl CellModel for AdExCell {
         };
         for i in 0..j.len() {
             let (v_old, w_old, j_now) = (v[i], w[i], j[i]);
-            let v1 =
-                integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
-                    self.dvdt(x, w_old, j_now)
-                });
-            let w1 =
-                integrators::integrate(p.integration_type, w_old, step.dt, step.half_dt, |x| {
-                    (-x + (v_old - p.v_rest) * p.a) * self.inv_tau_w
-                });
+            let v1 = integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
+                self.dvdt(x, w_old, j_now)
+            });
+            let w1 = integrators::integrate(p.integration_type, w_old, step.dt, step.half_dt, |x| {
+                (-x + (v_old - p.v_rest) * p.a) * self.inv_tau_w
+            });
             let spike = spike_of(v1, p.thr);
             v[i] = reset_to(v1, spike, p.v_reset);
             w[i] = reset_to(w1, spike, w1 + p.b);
@@ -310,12 +306,6 @@ impl CellModel for AdExCell {
     }
 
     fn random_ranges(&self) -> Vec<(f32, f32)> {
-        vec![
-            (0.0, 120.0),
-            (-80.0, -45.0),
-            (0.0, 20.0),
-            (0.0, 0.0),
-            (0.0, 10.0),
-        ]
+        vec![(0.0, 120.0), (-80.0, -45.0), (0.0, 20.0), (0.0, 0.0), (0.0, 10.0)]
     }
 }

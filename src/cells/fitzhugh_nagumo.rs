@@ -44,8 +44,8 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words,
-    override_flag, require_integrator, reset_to, spike_of, tols_of,
+    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words, override_flag,
+    require_integrator, reset_to, spike_of, tols_of,
 };
 use crate::error::{Error, Result};
 use crate::integrators::{self, Integrator};
@@ -238,14 +238,12 @@ impl CellModel for FitzhughNagumoCell {
         for i in 0..j.len() {
             let j_r = j[i] * p.resist_m;
             let (v_old, w_old) = (v[i], w[i]);
-            let v1 =
-                integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
-                    (x - x * x * x / p.gamma - w_old + j_r) * self.inv_tau_m
-                });
-            let w1 =
-                integrators::integrate(p.integration_type, w_old, step.dt, step.half_dt, |x| {
-                    (v_old + p.alpha - p.beta * x) * self.inv_tau_w
-                });
+            let v1 = integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
+                (x - x * x * x / p.gamma - w_old + j_r) * self.inv_tau_m
+            });
+            let w1 = integrators::integrate(p.integration_type, w_old, step.dt, step.half_dt, |x| {
+                (v_old + p.alpha - p.beta * x) * self.inv_tau_w
+            });
             let spike = spike_of(v1, p.v_thr);
             if p.spike_reset {
                 v[i] = reset_to(v1, spike, p.v0);
@@ -290,12 +288,6 @@ impl CellModel for FitzhughNagumoCell {
     }
 
     fn random_ranges(&self) -> Vec<(f32, f32)> {
-        vec![
-            (0.0, 1.5),
-            (-2.0, 2.0),
-            (-0.5, 1.5),
-            (0.0, 0.0),
-            (0.0, 10.0),
-        ]
+        vec![(0.0, 1.5), (-2.0, 2.0), (-0.5, 1.5), (0.0, 0.0), (0.0, 10.0)]
     }
 }

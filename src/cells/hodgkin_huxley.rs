@@ -55,8 +55,8 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words,
-    override_flag, require_integrator, reset_to, spike_of, tols_of,
+    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words, override_flag,
+    require_integrator, reset_to, spike_of, tols_of,
 };
 use crate::error::Result;
 use crate::integrators::{self, Integrator};
@@ -137,11 +137,7 @@ pub fn rates(v: f32) -> [f32; 6] {
 /// Steady states `[n_inf, m_inf, h_inf]` at voltage `v`.
 pub fn steady_state(v: f32) -> [f32; 3] {
     let r = rates(v);
-    [
-        r[0] / (r[0] + r[1]),
-        r[2] / (r[2] + r[3]),
-        r[4] / (r[4] + r[5]),
-    ]
+    [r[0] / (r[0] + r[1]), r[2] / (r[2] + r[3]), r[4] / (r[4] + r[5])]
 }
 
 /// `HodgkinHuxleyCell`'s constructor parameters, with ngclearn's names; see the
@@ -291,8 +287,7 @@ impl HodgkinHuxleyCell {
         let p = &self.p;
         let m3 = m * m * m;
         let n4 = n * n * n * n;
-        (j_r - p.g_Na * m3 * h * (v - p.v_Na) - p.g_K * n4 * (v - p.v_K) - p.g_L * (v - p.v_L))
-            * self.inv_tau_v
+        (j_r - p.g_Na * m3 * h * (v - p.v_Na) - p.g_K * n4 * (v - p.v_K) - p.g_L * (v - p.v_L)) * self.inv_tau_v
     }
 }
 
@@ -305,15 +300,7 @@ impl CellModel for HodgkinHuxleyCell {
 
     fn reset_values(&self) -> Vec<Option<f32>> {
         let [n, m, h] = steady_state(0.0);
-        vec![
-            Some(0.0),
-            Some(0.0),
-            Some(n),
-            Some(m),
-            Some(h),
-            Some(0.0),
-            Some(0.0),
-        ]
+        vec![Some(0.0), Some(0.0), Some(n), Some(m), Some(h), Some(0.0), Some(0.0)]
     }
 
     // six `exp` per step, amplified by the stiff upstroke (the reference tolerance).
@@ -342,11 +329,7 @@ impl CellModel for HodgkinHuxleyCell {
             let gate = |x0: f32, a: f32, b: f32| {
                 integrators::integrate(method, x0, step.dt, step.half_dt, |x| a * (1.0 - x) - b * x)
             };
-            let (n1, m1, h1) = (
-                gate(n_old, an, bn),
-                gate(m_old, am, bm),
-                gate(h_old, ah, bh),
-            );
+            let (n1, m1, h1) = (gate(n_old, an, bn), gate(m_old, am, bm), gate(h_old, ah, bh));
             let spike = spike_of(v1, p.thr);
             if p.spike_reset {
                 let [n_r, m_r, h_r] = self.gates_at_reset;

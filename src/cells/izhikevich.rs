@@ -55,8 +55,8 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words,
-    require_integrator, reset_to, spike_of, tols_of,
+    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words, require_integrator,
+    reset_to, spike_of, tols_of,
 };
 use crate::error::Result;
 use crate::integrators::{self, Integrator};
@@ -309,14 +309,12 @@ impl CellModel for IzhikevichCell {
             let j_r = j[i] * p.resist_m;
             let (v_old, w_old) = (v[i], w[i]);
             let spike = spike_of(v_old, p.v_thr);
-            let v1 =
-                integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
-                    (x * x * 0.04 + x * 5.0 + 140.0 - w_old + j_r) * self.inv_tau_m
-                });
-            let w1 =
-                integrators::integrate(p.integration_type, w_old, step.dt, step.half_dt, |x| {
-                    (v_old * p.coupling_factor - x) * self.inv_tau_w
-                });
+            let v1 = integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
+                (x * x * 0.04 + x * 5.0 + 140.0 - w_old + j_r) * self.inv_tau_m
+            });
+            let w1 = integrators::integrate(p.integration_type, w_old, step.dt, step.half_dt, |x| {
+                (v_old * p.coupling_factor - x) * self.inv_tau_w
+            });
             v[i] = reset_to(v1, spike, p.v_reset);
             w[i] = reset_to(w1, spike, w_old + p.w_reset);
             s[i] = spike;
@@ -346,12 +344,6 @@ impl CellModel for IzhikevichCell {
     }
 
     fn random_ranges(&self) -> Vec<(f32, f32)> {
-        vec![
-            (0.0, 20.0),
-            (-75.0, 35.0),
-            (-16.0, 0.0),
-            (0.0, 0.0),
-            (0.0, 10.0),
-        ]
+        vec![(0.0, 20.0), (-75.0, 35.0), (-16.0, 0.0), (0.0, 0.0), (0.0, 10.0)]
     }
 }

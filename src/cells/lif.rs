@@ -77,9 +77,7 @@
 use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_non_negative, require_positive};
-use super::{
-    CellEntry, CellModel, CellState, Compartment, GpuPasses, Role, StepInfo, cell_accessors,
-};
+use super::{CellEntry, CellModel, CellState, Compartment, GpuPasses, Role, StepInfo};
 use crate::error::{Error, Result};
 use crate::integrators::{self, Integrator};
 use crate::surrogate::{self, SurrogateType};
@@ -225,6 +223,18 @@ impl LifParams {
 pub struct LifCell {
     p: LifParams,
     inv_tau_m: f32,
+    /// `Some` for ngclearn's `QuadLIFCell` (a LIFCell subclass): see [`super::quad_lif`].
+    quadratic: Option<Quadratic>,
+}
+
+/// The quadratic leak of `QuadLIFCell`: `(v_rest − v)·(v − v_c)·a0` in place of LIF's
+/// `(v_rest − v)·conduct_leak`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Quadratic {
+    /// ngclearn's `v_scale`, used as the critical voltage.
+    pub v_c: f32,
+    /// ngclearn's `critical_v`, used as the scale.
+    pub a0: f32,
 }
 
 impl LifCell {
@@ -260,7 +270,16 @@ impl LifCell {
         Ok(LifCell {
             inv_tau_m: 1.0 / p.tau_m,
             p,
+            quadratic: None,
         })
+    }
+
+    /// The quadratic (QuadLIF) form of a validated LIF-family cell.
+    pub(crate) fn with_quadratic(mut self, quadratic: Quadratic) -> Result<LifCell> {
+        require_finite("v_scale", quadratic.v_c)?;
+        require_finite("critical_v", quadratic.a0)?;
+        self.quadratic = Some(quadratic);
+        Ok(self)
     }
 
     /// Builds the cell from ngclearn keyword arguments (`{"tau_m": 10, "one_spike": true}`).
@@ -299,9 +318,7 @@ impl LifCell {
     pub fn all_variants() -> Vec<Box<dyn CellModel>> {
         let mut out: Vec<Box<dyn CellModel>> = Vec::new();
         for integrator in [Integrator::Euler, Integrator::Midpoint] {
-            for (one_spike, max_one_spike) in
-                [(false, false), (true, false), (false, true), (true, true)]
-            {
+            for (one_spike, max_one_spike) in [(false, false), (true, false), (false, true), (true, true)] {
                 for tau_theta in [1e7, 0.0] {
                     for v_min in [None, Some(-70.0)] {
                         let p = LifParams {
@@ -314,10 +331,7 @@ impl LifCell {
                             ..LifParams::with_tau_m(10.0)
                         };
                         let p = if tau_theta > 0.0 {
-                            LifParams {
-                                tau_theta: 50.0,
-                                ..p
-                            }
+                            LifParams { tau_theta: 50.0, ..p }
                         } else {
                             p
                         };
@@ -352,7 +366,10 @@ impl LifCell {
     /// `dv/dt` for a given drive `jR·m`. WGSL twin: `lif_dvdt`.
     #[inline(always)]
     fn dvdt(&self, v: f32, drive: f32) -> f32 {
-        ((self.p.v_rest - v) * self.p.conduct_leak + drive) * self.inv_tau_m
+        match self.quadratic {
+            Some(q) => ((self.p.v_rest - v) * (v - q.v_c) * q.a0 + drive) * self.inv_tau_m,
+            None => ((self.p.v_rest - v) * self.p.conduct_leak + drive) * self.inv_tau_m,
+        }
     }
 }
 
@@ -368,26 +385,39 @@ fn argmax_first(values: impl Iterator<Item = f32>) -> usize {
 }
 
 impl CellModel for LifCell {
-    cell_accessors!();
+    fn boxed(&self) -> Box<dyn CellModel> {
+        Box::new(self.clone())
+    }
+
+    fn entry(&self) -> &'static CellEntry {
+        if self.quadratic.is_some() {
+            &super::quad_lif::ENTRY
+        } else {
+            &ENTRY
+        }
+    }
+
+    fn compartments(&self) -> &'static [Compartment] {
+        &COMPARTMENTS
+    }
+
+    fn integrator(&self) -> Integrator {
+        self.p.integration_type
+    }
 
     fn initial_values(&self) -> Vec<f32> {
         let p = &self.p;
-        vec![
-            0.0,
-            p.v_rest,
-            p.refract_time,
-            0.0,
-            1.0,
-            p.thr,
-            0.0,
-            0.0,
-            0.0,
-        ]
+        vec![0.0, p.v_rest, p.refract_time, 0.0, 1.0, p.thr, 0.0, 0.0, 0.0]
     }
 
     fn reset_values(&self) -> Vec<Option<f32>> {
         let mut values: Vec<Option<f32>> = self.initial_values().into_iter().map(Some).collect();
         values[idx::THR_THETA] = None;
+        if self.quadratic.is_some() {
+            // QuadLIF's reset leaves its (never updated) surrogate and v_thr alone too.
+            values[idx::SURROGATE] = None;
+            values[idx::V_THR] = None;
+        }
         values
     }
 
@@ -422,28 +452,25 @@ impl CellModel for LifCell {
             let vthr = theta_old + p.thr;
             let mask = if rfr_old >= p.refract_time { 1.0 } else { 0.0 };
             let drive = j_r * mask;
-            let v1 = integrators::integrate(p.integration_type, v_old, dt, step.half_dt, |x| {
-                self.dvdt(x, drive)
-            });
+            let v1 = integrators::integrate(p.integration_type, v_old, dt, step.half_dt, |x| self.dvdt(x, drive));
             let spike = if v1 > vthr { 1.0 } else { 0.0 };
             rfr[i] = (rfr_old + dt) * (1.0 - spike);
-            surr[i] =
-                surrogate::arctan_d(v1, vthr, surrogate::ARCTAN_SLOPE_ALPHA_0_2) * surrogate_scale;
+            if self.quadratic.is_none() {
+                surr[i] = surrogate::arctan_d(v1, vthr, surrogate::ARCTAN_SLOPE_ALPHA_0_2) * surrogate_scale;
+            }
             let v2 = v1 * (1.0 - spike) + spike * p.v_reset;
             s_raw[i] = spike;
             let mut s_out = spike;
             if p.max_one_spike {
-                let is_winner = if i % n_units == winners[i / n_units] {
-                    1.0
-                } else {
-                    0.0
-                };
+                let is_winner = if i % n_units == winners[i / n_units] { 1.0 } else { 0.0 };
                 s_out = spike * is_winner;
             }
             s[i] = s_out;
             if p.tau_theta > 0.0 {
                 thr_theta[i] = theta_old * theta_decay + spike * p.theta_plus;
-                v_thr[i] = p.thr + thr_theta[i];
+                if self.quadratic.is_none() {
+                    v_thr[i] = p.thr + thr_theta[i];
+                }
             }
             if !self.selects_by_draw() {
                 tols[i] = (1.0 - s_out) * tols[i] + s_out * step.t;
@@ -454,11 +481,7 @@ impl CellModel for LifCell {
             };
         }
         if self.selects_by_draw() {
-            for (row, (s_row, tols_row)) in s
-                .chunks_mut(n_units)
-                .zip(tols.chunks_mut(n_units))
-                .enumerate()
-            {
+            for (row, (s_row, tols_row)) in s.chunks_mut(n_units).zip(tols.chunks_mut(n_units)).enumerate() {
                 let base = (row * n_units) as u64;
                 let any = s_row.iter().any(|&x| x > 0.0);
                 let winner = argmax_first(
@@ -479,7 +502,7 @@ impl CellModel for LifCell {
 
     fn variant_name(&self) -> String {
         let p = &self.p;
-        let mut name = format!("lif/{}", p.integration_type);
+        let mut name = format!("{}/{}", self.entry().key, p.integration_type);
         if p.one_spike {
             name.push_str("+one_spike");
         }
@@ -503,6 +526,7 @@ impl CellModel for LifCell {
             ("MAX_ONE_SPIKE", flag(self.p.max_one_spike)),
             ("ADAPT_THRESHOLD", flag(self.p.tau_theta > 0.0)),
             ("CLAMP_V_MIN", flag(self.p.v_min.is_some())),
+            ("QUADRATIC", flag(self.quadratic.is_some())),
         ]
     }
 
@@ -519,6 +543,8 @@ impl CellModel for LifCell {
             p.refract_time,
             p.v_min.unwrap_or(0.0),
             surrogate::ARCTAN_SLOPE_ALPHA_0_2,
+            self.quadratic.map_or(0.0, |q| q.v_c),
+            self.quadratic.map_or(0.0, |q| q.a0),
         ]
         .iter()
         .map(|x| x.to_bits())

@@ -8,9 +8,11 @@
 pub mod adex;
 pub mod fitzhugh_nagumo;
 pub mod hodgkin_huxley;
+pub mod integrate_and_fire;
 pub mod izhikevich;
 pub mod lif;
 pub mod params;
+pub mod quad_lif;
 pub mod resonate_and_fire;
 
 use serde_json::{Map, Value};
@@ -22,8 +24,10 @@ use crate::rng::Key;
 pub use adex::{AdExCell, AdExParams};
 pub use fitzhugh_nagumo::{FitzhughNagumoCell, FitzhughNagumoParams};
 pub use hodgkin_huxley::{HodgkinHuxleyCell, HodgkinHuxleyParams};
+pub use integrate_and_fire::{IfCell, IfParams};
 pub use izhikevich::{IzhikevichCell, IzhikevichParams, IzhikevichPreset};
 pub use lif::{LifCell, LifParams};
+pub use quad_lif::QuadLifParams;
 pub use resonate_and_fire::{RafCell, RafParams};
 
 /// What a compartment is for.
@@ -224,7 +228,9 @@ pub struct CellEntry {
 
 /// The implemented cells. Adding a cell: its `.rs`, its `.wgsl`, and one line here.
 pub static CELLS: &[&CellEntry] = &[
+    &integrate_and_fire::ENTRY,
     &lif::ENTRY,
+    &quad_lif::ENTRY,
     &adex::ENTRY,
     &fitzhugh_nagumo::ENTRY,
     &hodgkin_huxley::ENTRY,
@@ -248,10 +254,7 @@ pub const NGCLEARN_CLASSES: &[(&str, &str)] = &[
 
 /// Finds an implemented cell by ngclearn class name or spikegpu key.
 pub fn find(name: &str) -> Option<&'static CellEntry> {
-    CELLS
-        .iter()
-        .copied()
-        .find(|e| e.key == name || e.class_name == name)
+    CELLS.iter().copied().find(|e| e.key == name || e.class_name == name)
 }
 
 /// Finds an implemented cell, or says why not: unknown name, or one of ngclearn's cells that
@@ -315,22 +318,14 @@ pub fn f32_words(values: &[f32]) -> Vec<u32> {
 
 /// The `integration_type` of a cell that implements only `supported`; anything else is
 /// [`Error::UnsupportedIntegrator`].
-pub fn require_integrator(
-    cell: &'static str,
-    integrator: Integrator,
-    supported: &[Integrator],
-) -> Result<Integrator> {
+pub fn require_integrator(cell: &'static str, integrator: Integrator, supported: &[Integrator]) -> Result<Integrator> {
     if supported.contains(&integrator) {
         Ok(integrator)
     } else {
         Err(Error::UnsupportedIntegrator {
             cell,
             requested: integrator.name().to_string(),
-            supported: supported
-                .iter()
-                .map(|i| i.name())
-                .collect::<Vec<_>>()
-                .join(", "),
+            supported: supported.iter().map(|i| i.name()).collect::<Vec<_>>().join(", "),
         })
     }
 }

@@ -114,13 +114,11 @@ impl<'a> ParamReader<'a> {
 
 /// JSON numbers are doubles; ngclearn rounds every parameter to float32 once, as here.
 fn as_f32(name: &'static str, v: &Value) -> Result<f32> {
-    v.as_f64()
-        .map(|x| x as f32)
-        .ok_or_else(|| Error::InvalidParameter {
-            name,
-            value: v.to_string(),
-            reason: "expected a number",
-        })
+    v.as_f64().map(|x| x as f32).ok_or_else(|| Error::InvalidParameter {
+        name,
+        value: v.to_string(),
+        reason: "expected a number",
+    })
 }
 
 /// Levenshtein distance, for "did you mean" hints.

@@ -45,8 +45,8 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words,
-    override_flag, require_integrator, reset_to, spike_of, tols_of,
+    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words, override_flag,
+    require_integrator, reset_to, spike_of, tols_of,
 };
 use crate::error::Result;
 use crate::integrators::{self, Integrator};
@@ -245,10 +245,9 @@ impl CellModel for RafCell {
             let w1 = integrators::integrate(p.integration_type, w[i], step.dt, step.half_dt, |x| {
                 (x * b - v_old * om + j_r) * self.inv_tau_w
             });
-            let v1 =
-                integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
-                    (om * w1 + x * b) * self.inv_tau_v
-                });
+            let v1 = integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
+                (om * w1 + x * b) * self.inv_tau_v
+            });
             let spike = spike_of(v1, p.thr);
             if p.post_spike_reset {
                 w[i] = reset_to(w1, spike, p.w_reset);
@@ -292,12 +291,6 @@ impl CellModel for RafCell {
     }
 
     fn random_ranges(&self) -> Vec<(f32, f32)> {
-        vec![
-            (-5.0, 20.0),
-            (-1.0, 1.2),
-            (-1.0, 1.0),
-            (0.0, 0.0),
-            (0.0, 10.0),
-        ]
+        vec![(-5.0, 20.0), (-1.0, 1.2), (-1.0, 1.0), (0.0, 0.0), (0.0, 10.0)]
     }
 }

@@ -59,12 +59,7 @@ pub fn grid(count: u32, max_per_dim: u32) -> (u32, u32) {
 }
 
 /// Reads `len` f32 values from `buffer` through `staging` (MAP_READ, at least `len·4` bytes).
-pub fn read_f32(
-    ctx: &GpuContext,
-    buffer: &wgpu::Buffer,
-    staging: &wgpu::Buffer,
-    len: usize,
-) -> Result<Vec<f32>> {
+pub fn read_f32(ctx: &GpuContext, buffer: &wgpu::Buffer, staging: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
     let bytes = (len * 4) as u64;
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     encoder.copy_buffer_to_buffer(buffer, 0, staging, 0, bytes);
@@ -79,9 +74,7 @@ pub fn read_f32(
     let mapped = receiver.recv().map_err(|e| map_error(e.to_string()))?;
     mapped.map_err(|e| map_error(e.to_string()))?;
     let out = {
-        let view = slice
-            .get_mapped_range()
-            .map_err(|e| map_error(e.to_string()))?;
+        let view = slice.get_mapped_range().map_err(|e| map_error(e.to_string()))?;
         bytemuck::cast_slice::<u8, f32>(&view).to_vec()
     };
     staging.unmap();

@@ -77,9 +77,7 @@ impl AdapterSummary {
             name: info.name,
             backend: info.backend,
             device_type: info.device_type,
-            driver: format!("{} {}", info.driver, info.driver_info)
-                .trim()
-                .to_string(),
+            driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
             limits: adapter.limits(),
             timestamps: adapter.features().contains(wgpu::Features::TIMESTAMP_QUERY),
         }
@@ -103,11 +101,7 @@ impl std::fmt::Display for AdapterSummary {
             self.name,
             self.backend,
             self.device_type,
-            if self.driver.is_empty() {
-                "?"
-            } else {
-                &self.driver
-            },
+            if self.driver.is_empty() { "?" } else { &self.driver },
             l.max_storage_buffers_per_shader_stage,
             l.max_storage_buffer_binding_size >> 20,
             l.max_buffer_size >> 20,
@@ -167,10 +161,7 @@ impl GpuContext {
             Some(b) => format!(" for backend {b:?}"),
             None => String::new(),
         };
-        let adapter = match std::env::var("WGPU_ADAPTER_NAME")
-            .ok()
-            .filter(|s| !s.is_empty())
-        {
+        let adapter = match std::env::var("WGPU_ADAPTER_NAME").ok().filter(|s| !s.is_empty()) {
             Some(wanted) => {
                 let wanted_lower = wanted.to_lowercase();
                 let adapters = pollster::block_on(instance.enumerate_adapters(backends));

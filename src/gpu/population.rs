@@ -82,23 +82,13 @@ fn check_limit(limit: &'static str, available: u64, needed: u64) -> Result<()> {
 
 impl GpuBackend {
     /// Creates the buffers and pipelines of a population of `cell` with its construction values.
-    pub fn new(
-        ctx: Arc<GpuContext>,
-        cell: &dyn CellModel,
-        batch: usize,
-        n_units: usize,
-    ) -> Result<GpuBackend> {
+    pub fn new(ctx: Arc<GpuContext>, cell: &dyn CellModel, batch: usize, n_units: usize) -> Result<GpuBackend> {
         let limits = ctx.device.limits();
         let comps = cell.compartments();
         let input_index = comps
             .iter()
             .position(|c| c.role == Role::Input)
-            .ok_or_else(|| {
-                Error::UnknownCell(format!(
-                    "{} has no input compartment",
-                    cell.entry().class_name
-                ))
-            })?;
+            .ok_or_else(|| Error::UnknownCell(format!("{} has no input compartment", cell.entry().class_name)))?;
         let total = batch * n_units;
         let bytes = (total as u64) * 4;
         check_limit(
@@ -120,12 +110,8 @@ impl GpuBackend {
             scratch_bytes,
         )?;
         let max_dim = limits.max_compute_workgroups_per_dimension;
-        let element_groups =
-            u32::try_from(total.div_ceil(WORKGROUP_SIZE as usize)).map_err(|_| {
-                Error::InvalidShape(format!(
-                    "{total} elements are too many for one dispatch grid"
-                ))
-            })?;
+        let element_groups = u32::try_from(total.div_ceil(WORKGROUP_SIZE as usize))
+            .map_err(|_| Error::InvalidShape(format!("{total} elements are too many for one dispatch grid")))?;
         let element_grid = grid(element_groups, max_dim);
         let row_grid = grid(batch as u32, max_dim);
         let label = cell.entry().key;
@@ -226,16 +212,8 @@ impl GpuBackend {
                 usage: wgpu::BufferUsages::STORAGE,
                 mapped_at_creation: false,
             });
-            let others: Vec<&wgpu::Buffer> = compartments
-                .iter()
-                .chain(std::iter::once(&row_scratch))
-                .collect();
-            let bind_from_j = build_bind_group(
-                device,
-                &layout,
-                [&steps, &dims, &params, &no_run_input],
-                &others,
-            );
+            let others: Vec<&wgpu::Buffer> = compartments.iter().chain(std::iter::once(&row_scratch)).collect();
+            let bind_from_j = build_bind_group(device, &layout, [&steps, &dims, &params, &no_run_input], &others);
             GpuBackend {
                 total,
                 input_index,
@@ -338,19 +316,14 @@ impl GpuBackend {
                 t: s.t,
                 dt: s.dt,
                 half_dt: s.half_dt,
-                input_offset: if with_offsets {
-                    (k * self.total) as u32
-                } else {
-                    0
-                },
+                input_offset: if with_offsets { (k * self.total) as u32 } else { 0 },
                 key: s.subkey.0,
                 from_run: u32::from(with_offsets),
                 pad: 0,
                 c: cell.gpu_step_constants(s.dt),
             };
             let at = k * self.step_stride as usize;
-            bytes[at..at + std::mem::size_of::<StepUniform>()]
-                .copy_from_slice(bytemuck::bytes_of(&uniform));
+            bytes[at..at + std::mem::size_of::<StepUniform>()].copy_from_slice(bytemuck::bytes_of(&uniform));
         }
         self.ctx.queue.write_buffer(&self.steps, 0, &bytes);
     }
@@ -399,12 +372,7 @@ fn build_bind_group(
     })
 }
 
-fn create_steps_buffer(
-    device: &wgpu::Device,
-    label: &str,
-    capacity: usize,
-    stride: u64,
-) -> wgpu::Buffer {
+fn create_steps_buffer(device: &wgpu::Device, label: &str, capacity: usize, stride: u64) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(&format!("{label}.steps")),
         size: capacity as u64 * stride,
@@ -432,12 +400,7 @@ impl Backend for GpuBackend {
         })?
     }
 
-    fn advance(
-        &mut self,
-        cell: &dyn CellModel,
-        steps: &[StepInfo],
-        input: StepInput<'_>,
-    ) -> Result<()> {
+    fn advance(&mut self, cell: &dyn CellModel, steps: &[StepInfo], input: StepInput<'_>) -> Result<()> {
         let ctx = self.ctx.clone();
         match input {
             StepInput::Compartment => ctx.checked("stepping the population", || {
@@ -453,14 +416,11 @@ impl Backend for GpuBackend {
                     let start = c * chunk * self.total;
                     let slice = &all[start..start + chunk_steps.len() * self.total];
                     ctx.checked("running the population", || {
-                        let input_buffer =
-                            ctx.device
-                                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                                    label: Some("run_input"),
-                                    contents: bytemuck::cast_slice(slice),
-                                    usage: wgpu::BufferUsages::STORAGE
-                                        | wgpu::BufferUsages::COPY_SRC,
-                                });
+                        let input_buffer = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                            label: Some("run_input"),
+                            contents: bytemuck::cast_slice(slice),
+                            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                        });
                         self.upload_steps(cell, chunk_steps, true);
                         let bind = self.bind_group(&input_buffer);
                         let mut encoder = ctx.device.create_command_encoder(&Default::default());

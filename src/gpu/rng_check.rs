@@ -23,8 +23,7 @@ struct RngCheckParams {
 
 /// `bits(key, (n,))` and `uniform(key, (n,))` computed by the WGSL PRNG on the GPU.
 pub fn gpu_bits_and_uniform(ctx: &GpuContext, key: Key, n: usize) -> Result<(Vec<u32>, Vec<f32>)> {
-    let n32 =
-        u32::try_from(n).map_err(|_| Error::InvalidShape(format!("{n} elements exceed u32")))?;
+    let n32 = u32::try_from(n).map_err(|_| Error::InvalidShape(format!("{n} elements exceed u32")))?;
     let bytes = (n.max(1) * 4) as u64;
     let groups = grid(
         n32.div_ceil(WORKGROUP_SIZE),
@@ -32,10 +31,7 @@ pub fn gpu_bits_and_uniform(ctx: &GpuContext, key: Key, n: usize) -> Result<(Vec
     );
     let (bits_buf, unif_buf, staging) = ctx.checked("running the PRNG check kernel", || {
         let device = &ctx.device;
-        let composed = shaders::compose_pieces(&[
-            shaders::LIBRARY[1],
-            ("shaders/checks/rng_check.wgsl", SOURCE),
-        ]);
+        let composed = shaders::compose_pieces(&[shaders::LIBRARY[1], ("shaders/checks/rng_check.wgsl", SOURCE)]);
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("rng_check"),
             source: wgpu::ShaderSource::Wgsl(composed.source.into()),

@@ -35,10 +35,7 @@ pub struct ComposedShader {
 
 /// Joins the library pieces and the cell's kernel.
 pub fn compose(cell: &dyn CellModel) -> ComposedShader {
-    compose_with(
-        &format!("shaders/cells/{}.wgsl", cell.entry().key),
-        cell.entry().shader,
-    )
+    compose_with(&format!("shaders/cells/{}.wgsl", cell.entry().key), cell.entry().shader)
 }
 
 /// Joins the library pieces and one more file.
@@ -72,12 +69,9 @@ pub fn validate(shader: &ComposedShader, variant: &str, overrides: &[(&str, f64)
         pieces: shader.pieces.clone(),
         message,
     };
-    let module = naga::front::wgsl::parse_str(&shader.source)
-        .map_err(|e| fail(e.emit_to_string(&shader.source)))?;
-    let mut validator = naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::all(),
-    );
+    let module = naga::front::wgsl::parse_str(&shader.source).map_err(|e| fail(e.emit_to_string(&shader.source)))?;
+    let mut validator =
+        naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all());
     let info = validator
         .validate(&module)
         .map_err(|e| fail(e.emit_to_string(&shader.source)))?;
@@ -85,15 +79,11 @@ pub fn validate(shader: &ComposedShader, variant: &str, overrides: &[(&str, f64)
     for (name, value) in overrides {
         constants.insert((*name).to_string(), *value);
     }
-    let (specialised, _) =
-        naga::back::pipeline_constants::process_overrides(&module, &info, None, &constants)
-            .map_err(|e| fail(format!("override specialisation: {e}")))?;
-    naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::all(),
-    )
-    .validate(&specialised)
-    .map_err(|e| fail(e.emit_to_string(&shader.source)))?;
+    let (specialised, _) = naga::back::pipeline_constants::process_overrides(&module, &info, None, &constants)
+        .map_err(|e| fail(format!("override specialisation: {e}")))?;
+    naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
+        .validate(&specialised)
+        .map_err(|e| fail(e.emit_to_string(&shader.source)))?;
     Ok(())
 }
 

@@ -47,9 +47,7 @@ pub fn json(path: &std::path::Path) -> Value {
 
 /// `"0x6b200159"` → 0x6b200159.
 pub fn hex(v: &Value) -> u32 {
-    let s = v
-        .as_str()
-        .unwrap_or_else(|| panic!("not a hex string: {v}"));
+    let s = v.as_str().unwrap_or_else(|| panic!("not a hex string: {v}"));
     u32::from_str_radix(s.trim_start_matches("0x"), 16).unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
@@ -71,9 +69,8 @@ pub fn key(v: &Value) -> Key {
 
 /// The product of a shape list.
 pub fn shape_len(v: &Value) -> usize {
-    v.as_array().map_or(1, |a| {
-        a.iter().map(|d| d.as_u64().unwrap_or(0) as usize).product()
-    })
+    v.as_array()
+        .map_or(1, |a| a.iter().map(|d| d.as_u64().unwrap_or(0) as usize).product())
 }
 
 /// `{"value": .., "hex": ".."}` → f32 from its bits.
