@@ -50,6 +50,7 @@ pub mod error;
 pub mod gpu;
 pub mod integrators;
 pub mod population;
+pub mod reductions;
 pub mod rng;
 pub mod selfcheck;
 pub mod surrogate;

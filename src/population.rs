@@ -37,6 +37,7 @@ pub struct Population<B: Backend> {
     batch: usize,
     n_units: usize,
     key: Key,
+    init_key: Key,
     t0: f64,
     dt: Option<f64>,
     k: u64,
@@ -74,7 +75,7 @@ impl Population<CpuBackend> {
     pub fn cpu(cell: Box<dyn CellModel>, n_units: usize, batch: usize, seed: u64) -> Result<Self> {
         check_shape(n_units, batch)?;
         let backend = CpuBackend::new(cell.as_ref(), batch, n_units);
-        Ok(Population::assemble(cell, backend, n_units, batch, seed))
+        Population::assemble(cell, backend, n_units, batch, seed)
     }
 }
 
@@ -89,22 +90,35 @@ impl Population<GpuBackend> {
     ) -> Result<Self> {
         check_shape(n_units, batch)?;
         let backend = GpuBackend::new(ctx.clone(), cell.as_ref(), batch, n_units)?;
-        Ok(Population::assemble(cell, backend, n_units, batch, seed))
+        Population::assemble(cell, backend, n_units, batch, seed)
     }
 }
 
 impl<B: Backend> Population<B> {
-    fn assemble(cell: Box<dyn CellModel>, backend: B, n_units: usize, batch: usize, seed: u64) -> Self {
-        Population {
+    fn assemble(cell: Box<dyn CellModel>, backend: B, n_units: usize, batch: usize, seed: u64) -> Result<Self> {
+        let key = Key::from_seed(seed);
+        let mut pop = Population {
             cell,
             backend,
             batch,
             n_units,
-            key: Key::from_seed(seed),
+            key,
+            init_key: key,
             t0: 0.0,
             dt: None,
             k: 0,
+        };
+        pop.write_drawn()?;
+        Ok(pop)
+    }
+
+    /// Writes the construction draws (e.g. WTAS threshold jitter), broadcast to every row.
+    fn write_drawn(&mut self) -> Result<()> {
+        for (index, row) in self.cell.drawn_initial(self.init_key, self.n_units) {
+            let all: Vec<f32> = (0..self.batch).flat_map(|_| row.iter().copied()).collect();
+            self.backend.write(index, &all)?;
         }
+        Ok(())
     }
 
     /// Moves the population to another backend type (e.g. boxes it as `Box<dyn Backend>`),
@@ -116,6 +130,7 @@ impl<B: Backend> Population<B> {
             batch: self.batch,
             n_units: self.n_units,
             key: self.key,
+            init_key: self.init_key,
             t0: self.t0,
             dt: self.dt,
             k: self.k,
@@ -147,7 +162,8 @@ impl<B: Backend> Population<B> {
         self.key
     }
 
-    /// Replaces the PRNG key.
+    /// Replaces the PRNG key (the key chain of per-step draws; construction draws keep the
+    /// key the population was built with).
     pub fn set_key(&mut self, key: Key) {
         self.key = key;
     }
@@ -221,6 +237,9 @@ impl<B: Backend> Population<B> {
                 self.backend.write(index, &vec![value; total])?;
             }
         }
+        if self.cell.reset_restores_drawn() {
+            self.write_drawn()?;
+        }
         self.k = 0;
         Ok(())
     }
@@ -284,6 +303,7 @@ impl<B: Backend> Population<B> {
                 dt: dt32,
                 half_dt: dt32 * 0.5,
                 subkey,
+                init_key: self.init_key,
             });
             self.k += 1;
         }

@@ -14,6 +14,9 @@ struct StepUniform {
     pad: u32,
     // Step-size dependent constants of the cell (CellModel::gpu_step_constants).
     c: vec4<f32>,
+    // The population's key at construction (SLIF's inhibition weights).
+    init_key: vec2<u32>,
+    pad2: vec2<u32>,
 }
 
 struct Dims {
@@ -76,6 +79,29 @@ fn workgroup_argmax(lid: u32) {
                 red_idx[lid] = red_idx[other];
             }
             red_any[lid] = red_any[lid] | red_any[other];
+        }
+        workgroupBarrier();
+    }
+}
+
+// Sum of red_val over the workgroup, in src/reductions.rs `workgroup_sum`'s order; result in
+// red_val[0]. Call from all threads with each lane's partial sum in red_val[lid].
+fn workgroup_sum(lid: u32) {
+    workgroupBarrier();
+    for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+        if (lid < stride) {
+            red_val[lid] = red_val[lid] + red_val[lid + stride];
+        }
+        workgroupBarrier();
+    }
+}
+
+// Maximum of red_val over the workgroup; result in red_val[0].
+fn workgroup_max(lid: u32) {
+    workgroupBarrier();
+    for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+        if (lid < stride) {
+            red_val[lid] = max(red_val[lid], red_val[lid + stride]);
         }
         workgroupBarrier();
     }

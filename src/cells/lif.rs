@@ -559,6 +559,7 @@ impl CellModel for LifCell {
         GpuPasses {
             row_pre: self.p.max_one_spike,
             row_post: self.selects_by_draw(),
+            step_per_row: false,
         }
     }
 

@@ -14,6 +14,7 @@ pub mod lif;
 pub mod params;
 pub mod quad_lif;
 pub mod resonate_and_fire;
+pub mod wtas;
 
 use serde_json::{Map, Value};
 
@@ -29,6 +30,7 @@ pub use izhikevich::{IzhikevichCell, IzhikevichParams, IzhikevichPreset};
 pub use lif::{LifCell, LifParams};
 pub use quad_lif::QuadLifParams;
 pub use resonate_and_fire::{RafCell, RafParams};
+pub use wtas::{WtasCell, WtasParams};
 
 /// What a compartment is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +91,8 @@ pub struct StepInfo {
     /// This step's subkey (`key, sub = split(key)`), or the unchanged key for cells that draw
     /// nothing per step.
     pub subkey: Key,
+    /// The population's key at construction (SLIF regenerates its inhibition weights from it).
+    pub init_key: Key,
 }
 
 /// How a cell runs on the GPU: passes around the per-element step.
@@ -98,6 +102,9 @@ pub struct GpuPasses {
     pub row_pre: bool,
     /// A per-row pass (entry point `row_post`) after the element step.
     pub row_post: bool,
+    /// The `step` entry point itself runs one workgroup per batch row (WTAS: the whole step is
+    /// a chain of row reductions).
+    pub step_per_row: bool,
 }
 
 /// A spiking cell model with validated parameters: everything the backends need to build a
@@ -117,6 +124,18 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
 
     /// Value of each compartment after construction (ngclearn's constructor).
     fn initial_values(&self) -> Vec<f32>;
+
+    /// Per-unit construction values drawn from the population's key (WTAS/SLIF threshold
+    /// jitter): `(compartment index, N values)`, the same for every batch row.
+    fn drawn_initial(&self, _key: Key, _n_units: usize) -> Vec<(usize, Vec<f32>)> {
+        Vec::new()
+    }
+
+    /// Whether `reset()` restores the [drawn](CellModel::drawn_initial) values (SLIF without
+    /// `thr_persist`); otherwise reset keeps them as they are.
+    fn reset_restores_drawn(&self) -> bool {
+        false
+    }
 
     /// What `reset()` does to each compartment: `Some(value)` to fill, `None` to keep it (as
     /// LIF's `thr_theta`). By default every compartment gets its construction value back.
@@ -236,6 +255,7 @@ pub static CELLS: &[&CellEntry] = &[
     &hodgkin_huxley::ENTRY,
     &izhikevich::ENTRY,
     &resonate_and_fire::ENTRY,
+    &wtas::ENTRY,
 ];
 
 /// ngclearn 3.2.3's ten spiking cells: class name → spikegpu key.

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 /// Threads per workgroup of every spikegpu kernel (`WG` in `shaders/lib/common.wgsl`).
 pub const WORKGROUP_SIZE: u32 = 256;
 
-/// `StepUniform` of `shaders/lib/common.wgsl` (48 bytes; one aligned slot per step).
+/// `StepUniform` of `shaders/lib/common.wgsl` (64 bytes; one aligned slot per step).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
 pub struct StepUniform {
@@ -29,6 +29,10 @@ pub struct StepUniform {
     pub pad: u32,
     /// Cell constants for this step size.
     pub c: [f32; 4],
+    /// The population's key at construction.
+    pub init_key: [u32; 2],
+    /// Padding to 16 bytes.
+    pub pad2: [u32; 2],
 }
 
 /// `Dims` of `shaders/lib/common.wgsl`.

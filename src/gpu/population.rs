@@ -40,6 +40,7 @@ pub struct GpuBackend {
     pipeline_row_post: Option<wgpu::ComputePipeline>,
     element_grid: (u32, u32),
     row_grid: (u32, u32),
+    step_per_row: bool,
 }
 
 fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
@@ -233,6 +234,7 @@ impl GpuBackend {
                 compartments,
                 element_grid,
                 row_grid,
+                step_per_row: passes.step_per_row,
                 ctx: ctx.clone(),
             }
         })
@@ -291,7 +293,12 @@ impl GpuBackend {
                 pass.dispatch_workgroups(self.row_grid.0, self.row_grid.1, 1);
             }
             pass.set_pipeline(&self.pipeline_step);
-            pass.dispatch_workgroups(self.element_grid.0, self.element_grid.1, 1);
+            let grid = if self.step_per_row {
+                self.row_grid
+            } else {
+                self.element_grid
+            };
+            pass.dispatch_workgroups(grid.0, grid.1, 1);
             if let Some(p) = &self.pipeline_row_post {
                 pass.set_pipeline(p);
                 pass.dispatch_workgroups(self.row_grid.0, self.row_grid.1, 1);
@@ -321,6 +328,8 @@ impl GpuBackend {
                 from_run: u32::from(with_offsets),
                 pad: 0,
                 c: cell.gpu_step_constants(s.dt),
+                init_key: s.init_key.0,
+                pad2: [0; 2],
             };
             let at = k * self.step_stride as usize;
             bytes[at..at + std::mem::size_of::<StepUniform>()].copy_from_slice(bytemuck::bytes_of(&uniform));

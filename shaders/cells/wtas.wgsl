@@ -1,0 +1,68 @@
+// WTASCell step: one workgroup per batch row. Twin of src/cells/wtas.rs `step_cpu`.
+
+struct WtasParams {
+    resist_m: f32,
+    thr_gain: f32,
+    refract_time: f32,
+}
+
+@group(0) @binding(2) var<uniform> P: WtasParams;
+@group(0) @binding(4) var<storage, read_write> j: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> s: array<f32>;
+@group(0) @binding(7) var<storage, read_write> thr: array<f32>;
+@group(0) @binding(8) var<storage, read_write> rfr: array<f32>;
+@group(0) @binding(9) var<storage, read_write> tols: array<f32>;
+
+@compute @workgroup_size(256)
+fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
+    let row = row_index(wid);
+    let lid = lid3.x;
+    // Rows past the batch still take part in the barriers, with empty loops.
+    var n_here = dims.n_units;
+    if (row >= dims.batch) {
+        n_here = 0u;
+    }
+    let base = row * dims.n_units;
+    // v and the row maximum.
+    var lane_max = bitcast<f32>(0xFF800000u);
+    for (var n = lid; n < n_here; n += WG) {
+        let i = base + n;
+        let mask = select(0.0, 1.0, rfr[i] >= P.refract_time);
+        let vv = (step_input(i, j[i]) * P.resist_m) * mask;
+        v[i] = vv;
+        lane_max = max(lane_max, vv);
+    }
+    red_val[lid] = lane_max;
+    workgroup_max(lid);
+    let row_max = red_val[0];
+    workgroupBarrier();
+    // Σ exp(v − max), in src/reductions.rs's order.
+    var lane_sum = 0.0;
+    for (var n = lid; n < n_here; n += WG) {
+        lane_sum += exp(v[base + n] - row_max);
+    }
+    red_val[lid] = lane_sum;
+    workgroup_sum(lid);
+    let total = red_val[0];
+    workgroupBarrier();
+    // Spikes and their count.
+    var lane_count = 0.0;
+    for (var n = lid; n < n_here; n += WG) {
+        let i = base + n;
+        let spike = spike_of(exp(v[i] - row_max) / total, thr[i]);
+        s[i] = spike;
+        lane_count += spike;
+    }
+    red_val[lid] = lane_count;
+    workgroup_sum(lid);
+    let count = red_val[0];
+    // Thresholds, refractory timers, spike times.
+    for (var n = lid; n < n_here; n += WG) {
+        let i = base + n;
+        let spike = s[i];
+        thr[i] = max(thr[i] + (count - 1.0) * P.thr_gain, 0.025);
+        rfr[i] = (rfr[i] + step_in.dt) * (1.0 - spike) + spike * step_in.dt;
+        tols[i] = tols_of(tols[i], spike, step_in.t);
+    }
+}
