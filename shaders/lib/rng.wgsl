@@ -46,3 +46,27 @@ fn rng_unit_f32(bits: u32) -> f32 {
 fn rng_uniform01(key: vec2<u32>, i: u32) -> f32 {
     return rng_unit_f32(rng_bits(key, i));
 }
+
+// The full 64-bit product a·b as (high word, low word): WGSL has no u64.
+fn mul_wide(a: u32, b: u32) -> vec2<u32> {
+    let a_lo = a & 0xFFFFu;
+    let a_hi = a >> 16u;
+    let b_lo = b & 0xFFFFu;
+    let b_hi = b >> 16u;
+    let p0 = a_lo * b_lo;
+    let p1 = a_lo * b_hi;
+    let p2 = a_hi * b_lo;
+    let p3 = a_hi * b_hi;
+    let mid = (p0 >> 16u) + (p1 & 0xFFFFu) + (p2 & 0xFFFFu);
+    return vec2<u32>(p3 + (p1 >> 16u) + (p2 >> 16u) + (mid >> 16u), (p0 & 0xFFFFu) | (mid << 16u));
+}
+
+// Element (row·width + col) of a draw whose flat index may exceed 2^32 (src/rng.rs `bits_at`
+// with a 64-bit counter).
+fn rng_bits_2d(key: vec2<u32>, row: u32, width: u32, col: u32) -> u32 {
+    let product = mul_wide(row, width);
+    let lo = product.y + col;
+    let hi = product.x + select(0u, 1u, lo < product.y);
+    let y = threefry2x32(key, vec2<u32>(hi, lo));
+    return y.x ^ y.y;
+}

@@ -14,6 +14,7 @@ pub mod lif;
 pub mod params;
 pub mod quad_lif;
 pub mod resonate_and_fire;
+pub mod slif;
 pub mod wtas;
 
 use serde_json::{Map, Value};
@@ -30,6 +31,7 @@ pub use izhikevich::{IzhikevichCell, IzhikevichParams, IzhikevichPreset};
 pub use lif::{LifCell, LifParams};
 pub use quad_lif::QuadLifParams;
 pub use resonate_and_fire::{RafCell, RafParams};
+pub use slif::{SlifCell, SlifParams};
 pub use wtas::{WtasCell, WtasParams};
 
 /// What a compartment is for.
@@ -255,6 +257,7 @@ pub static CELLS: &[&CellEntry] = &[
     &hodgkin_huxley::ENTRY,
     &izhikevich::ENTRY,
     &resonate_and_fire::ENTRY,
+    &slif::ENTRY,
     &wtas::ENTRY,
 ];
 

@@ -434,14 +434,19 @@ impl Backend for GpuBackend {
                         let bind = self.bind_group(&input_buffer);
                         let mut encoder = ctx.device.create_command_encoder(&Default::default());
                         self.encode_steps(cell, chunk_steps.len(), &bind, &mut encoder);
-                        let last = ((chunk_steps.len() - 1) * self.total * 4) as u64;
-                        encoder.copy_buffer_to_buffer(
-                            &input_buffer,
-                            last,
-                            &self.compartments[self.input_index],
-                            0,
-                            (self.total * 4) as u64,
-                        );
+                        // As in ngclearn, j holds the last input afterwards, unless the cell
+                        // stores something else there (SLIF's effective current).
+                        if !cell.overwrites_input() {
+                            let last = ((chunk_steps.len() - 1) * self.total * 4) as u64;
+                            let bytes = (self.total * 4) as u64;
+                            encoder.copy_buffer_to_buffer(
+                                &input_buffer,
+                                last,
+                                &self.compartments[self.input_index],
+                                0,
+                                bytes,
+                            );
+                        }
                         ctx.queue.submit([encoder.finish()]);
                     })?;
                 }

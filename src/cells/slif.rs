@@ -1,0 +1,472 @@
+//! `SLIFCell`: ngclearn 3.2.3's simplified LIF cell (Samadi et al. 2017), with lateral
+//! inhibition, adaptive thresholds and sticky spikes.
+//!
+//! # Equations
+//! One step, with `m = [rfr ≥ refract_time]` and `W` the N×N inhibition matrix:
+//! ```text
+//! jE   = j·resist_m − (s_old · W)·resist_inh          (inhibition only if resist_inh > 0)
+//! surrogate = sech(0.08·jE)·[jE > 0]                   (sech x = 1/((eˣ + e⁻ˣ)/2))
+//! v1   = v + ((−v + jE)·(1/tau_m))·m·dt                (Euler only; v frozen while refractory)
+//! s    = [v1 > thr];   v' = (1 − s)·v1                  (reset to 0)
+//! thr' = max(thr + (Σ_row s − 1)·rho_b, 0.025)          if rho_b > 0
+//!      = thr + s·thr_gain − thr·thr_leak                 otherwise
+//! rfr' = (rfr + dt)·(1 − s) + s·dt
+//! sticky_spikes: s = s·m + (1 − m)  (pinned to 1 while refractory)
+//! tols' = (1 − s)·tols + s·t;   j ← jE
+//! ```
+//! `s_old` is the previous *output* (sticky spikes included).
+//!
+//! # Parameters (ngclearn names and defaults)
+//! | name | default | unit | meaning |
+//! |---|---|---|---|
+//! | `tau_m` | required | ms | membrane time constant (> 0) |
+//! | `resist_m` | required | — | membrane resistance |
+//! | `thr` | required | — | base threshold |
+//! | `resist_inh` | 0 | — | lateral inhibition strength (≥ 0; 0 disables) |
+//! | `thr_persist` | false | — | keep thresholds across `reset()` |
+//! | `thr_gain` | 0 | — | threshold increment per spike (when rho_b = 0) |
+//! | `thr_leak` | 0 | — | threshold decay towards 0 per step (when rho_b = 0) |
+//! | `rho_b` | 0 | — | row-homeostatic threshold rate (≥ 0; > 0 replaces gain/leak) |
+//! | `refract_time` | 0 | ms | refractory period (≥ 0) |
+//! | `sticky_spikes` | false | — | output 1 throughout the refractory period |
+//! | `thr_jitter` | 0.05 | — | half-width of the initial threshold jitter (≥ 0) |
+//! | `batch_size` | 1 | — | accepted; the batch is given to [`crate::Population`] |
+//!
+//! # Compartments
+//! `j` (input; holds `jE` after a step), `v` (0), `s` (0), `thr` (drawn), `rfr`
+//! (refract_time), `tols` (0), `surrogate` (1). `reset()` sets j = s = tols = v = 0,
+//! rfr = refract_time, surrogate = 1, and thr back to its drawn value unless `thr_persist`.
+//!
+//! # Construction draws (bit-identical to ngclearn for the same seed)
+//! `k1, sk1 = split(key)`; `W = uniform(sk1, (N, N), 0.025, 1)·(1 − eye(N))`;
+//! `_, sk2 = split(k1)`; `thr = thr + uniform(sk2, (1, N), −thr_jitter, thr_jitter)`.
+//!
+//! # Lateral inhibition at scale: W is regenerated, never stored
+//! ngclearn allocates W densely (40 GB at N = 100,000). spikegpu never stores it: the
+//! partitionable threefry makes entry (m, n) a function of `(sk1, m·N + n)` alone
+//! ([`inhibition_weight`]), and the inhibition is event-driven: for each row, the list of units
+//! that spiked on the previous step is compacted in ascending order, and each unit sums the
+//! weights from those units in that order. Memory is O(B·N), cost O(spikes × N) per step.
+//! * The CPU computes each weight with a correctly rounded fused multiply-add: **bit-identical
+//!   to ngclearn's matrix** (tested against ngclearn's draws).
+//! * WGSL has no guaranteed fused multiply-add, so the GPU computes `u·span + lo` as the driver
+//!   rounds it: bit-identical where the driver fuses or the product is exact, otherwise
+//!   **within 1 ulp** (here `lo = 0.025 > 0` and `u·span ≥ 0`, so the extra rounding of the
+//!   product is at most half an ulp of the result; tested on the CPU over a million entries).
+//! * The sum over spiking units runs in ascending unit order; ngclearn's dense matmul may add in
+//!   another order (a few ulp on the inhibition sum).
+//!
+//! # Quirks of the reference, reproduced
+//! * The voltage resets to 0; during the refractory period it is frozen completely (leak and
+//!   input are both masked).
+//! * `j` is overwritten with `jE`: if `j` is not set again before the next step, `resist_m` is
+//!   applied again (compounding).
+//! * `thr_leak` decays the threshold towards 0, not towards `thr`.
+//! * The surrogate is plain sech (the docstring says sech²·c1·c2).
+//! * The docstring's defaults `resist_inh = 6`, `refract_time = 1` are not the code's (0, 0).
+//! * `thr` starts (1, N) in ngclearn and becomes (B, N); spikegpu stores (B, N) from
+//!   construction, each row holding the same draw.
+//! * There is only Euler (no `integration_type` argument).
+
+use serde_json::{Map, Value};
+
+use super::params::{ParamReader, require_finite, require_non_negative, require_positive};
+use super::{
+    CellEntry, CellModel, CellState, Compartment, GpuPasses, Role, StepInfo, f32_words, override_flag, spike_of,
+    tols_of,
+};
+use crate::error::Result;
+use crate::integrators::Integrator;
+use crate::reductions::workgroup_sum;
+use crate::rng::Key;
+
+/// Registry entry of the SLIF cell.
+pub static ENTRY: CellEntry = CellEntry {
+    key: "slif",
+    class_name: "SLIFCell",
+    shader: include_str!("../../shaders/cells/slif.wgsl"),
+    from_params: |map| Ok(Box::new(SlifCell::from_params(map)?)),
+    variants: SlifCell::all_variants,
+};
+
+/// Index of `thr` in the compartment table.
+const THR: usize = 3;
+
+static COMPARTMENTS: [Compartment; 7] = [
+    Compartment {
+        name: "j",
+        role: Role::Input,
+        doc: "input current; holds the effective current jE after a step",
+    },
+    Compartment {
+        name: "v",
+        role: Role::State,
+        doc: "membrane voltage (dimensionless)",
+    },
+    Compartment {
+        name: "s",
+        role: Role::Output,
+        doc: "spikes (0/1), sticky while refractory if sticky_spikes",
+    },
+    Compartment {
+        name: "thr",
+        role: Role::State,
+        doc: "per-unit thresholds",
+    },
+    Compartment {
+        name: "rfr",
+        role: Role::State,
+        doc: "refractory timer (ms), dt right after a spike",
+    },
+    Compartment {
+        name: "tols",
+        role: Role::Output,
+        doc: "time of last spike (ms)",
+    },
+    Compartment {
+        name: "surrogate",
+        role: Role::State,
+        doc: "secant surrogate derivative sech(0.08·jE)·[jE > 0]",
+    },
+];
+
+/// Lower bound of the inhibition weights' uniform draw.
+const W_LO: f32 = 0.025;
+/// Upper bound of the inhibition weights' uniform draw.
+const W_HI: f32 = 1.0;
+
+/// The key of the inhibition matrix's draw: `split(key)[1]`.
+pub fn inhibition_key(key: Key) -> Key {
+    key.split().1
+}
+
+/// Entry (m, n) of ngclearn's inhibition matrix `uniform(sk1, (N, N), 0.025, 1)·(1 − eye(N))`,
+/// regenerated from `w_key = split(key)[1]` ([`inhibition_key`]) with a correctly rounded fused
+/// multiply-add: bit-identical to ngclearn. WGSL twin (within 1 ulp): `slif_weight`.
+#[inline]
+pub fn inhibition_weight(w_key: Key, n_units: usize, m: usize, n: usize) -> f32 {
+    if m == n {
+        return 0.0;
+    }
+    let u = w_key.uniform01_at(m as u64 * n_units as u64 + n as u64);
+    W_LO.max(u.mul_add(W_HI - W_LO, W_LO))
+}
+
+/// `sech(x)` as ngclearn computes it, `1/((eˣ + e⁻ˣ)/2)`, with its limit 0 where `eˣ`
+/// overflows (ngclearn's 1/inf is 0 too). WGSL: `slif_sech`.
+#[inline]
+fn sech(x: f32) -> f32 {
+    if x.abs() > 88.0 {
+        0.0
+    } else {
+        1.0 / ((x.exp() + (-x).exp()) / 2.0)
+    }
+}
+
+/// `SLIFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlifParams {
+    /// Membrane time constant (ms), required.
+    pub tau_m: f32,
+    /// Membrane resistance, required.
+    pub resist_m: f32,
+    /// Base threshold, required.
+    pub thr: f32,
+    /// Lateral inhibition strength.
+    pub resist_inh: f32,
+    /// Keep thresholds across reset.
+    pub thr_persist: bool,
+    /// Threshold increment per spike.
+    pub thr_gain: f32,
+    /// Threshold decay towards 0.
+    pub thr_leak: f32,
+    /// Row-homeostatic threshold rate.
+    pub rho_b: f32,
+    /// Refractory period (ms).
+    pub refract_time: f32,
+    /// Output 1 while refractory.
+    pub sticky_spikes: bool,
+    /// Half-width of the initial threshold jitter.
+    pub thr_jitter: f32,
+}
+
+impl SlifParams {
+    /// ngclearn's defaults for the three required parameters.
+    pub fn new(tau_m: f32, resist_m: f32, thr: f32) -> SlifParams {
+        SlifParams {
+            tau_m,
+            resist_m,
+            thr,
+            resist_inh: 0.0,
+            thr_persist: false,
+            thr_gain: 0.0,
+            thr_leak: 0.0,
+            rho_b: 0.0,
+            refract_time: 0.0,
+            sticky_spikes: false,
+            thr_jitter: 0.05,
+        }
+    }
+}
+
+/// A validated SLIF cell model.
+#[derive(Debug, Clone)]
+pub struct SlifCell {
+    p: SlifParams,
+    inv_tau_m: f32,
+}
+
+impl SlifCell {
+    /// Validates the parameters.
+    pub fn new(p: SlifParams) -> Result<SlifCell> {
+        require_positive("tau_m", p.tau_m)?;
+        for (name, value) in [
+            ("resist_m", p.resist_m),
+            ("thr", p.thr),
+            ("thr_gain", p.thr_gain),
+            ("thr_leak", p.thr_leak),
+        ] {
+            require_finite(name, value)?;
+        }
+        require_non_negative(
+            "resist_inh",
+            p.resist_inh,
+            "must be ≥ 0 (0 disables lateral inhibition)",
+        )?;
+        require_non_negative("rho_b", p.rho_b, "must be ≥ 0 (0 uses thr_gain and thr_leak)")?;
+        require_non_negative("refract_time", p.refract_time, "must be ≥ 0")?;
+        require_non_negative(
+            "thr_jitter",
+            p.thr_jitter,
+            "must be ≥ 0 (the half-width of a uniform draw)",
+        )?;
+        Ok(SlifCell {
+            inv_tau_m: 1.0 / p.tau_m,
+            p,
+        })
+    }
+
+    /// Builds the cell from ngclearn keyword arguments; unknown keys are an error.
+    pub fn from_params(map: &Map<String, Value>) -> Result<SlifCell> {
+        let mut r = ParamReader::new(map);
+        let d = SlifParams::new(
+            r.f32_required("tau_m")?,
+            r.f32_required("resist_m")?,
+            r.f32_required("thr")?,
+        );
+        let p = SlifParams {
+            resist_inh: r.f32_or("resist_inh", d.resist_inh)?,
+            thr_persist: r.bool_or("thr_persist", d.thr_persist)?,
+            thr_gain: r.f32_or("thr_gain", d.thr_gain)?,
+            thr_leak: r.f32_or("thr_leak", d.thr_leak)?,
+            rho_b: r.f32_or("rho_b", d.rho_b)?,
+            refract_time: r.f32_or("refract_time", d.refract_time)?,
+            sticky_spikes: r.bool_or("sticky_spikes", d.sticky_spikes)?,
+            thr_jitter: r.f32_or("thr_jitter", d.thr_jitter)?,
+            ..d
+        };
+        r.accept_positive_int("batch_size")?;
+        r.finish()?;
+        SlifCell::new(p)
+    }
+
+    /// The validated parameters.
+    pub fn params(&self) -> &SlifParams {
+        &self.p
+    }
+
+    /// Inhibition on/off × sticky spikes × rho_b or gain/leak thresholds.
+    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
+        let mut out: Vec<Box<dyn CellModel>> = Vec::new();
+        for resist_inh in [0.0, 0.02] {
+            for sticky_spikes in [false, true] {
+                for rho_b in [0.0, 1e-5] {
+                    let p = SlifParams {
+                        resist_inh,
+                        sticky_spikes,
+                        rho_b,
+                        thr_gain: 0.01,
+                        thr_leak: 0.001,
+                        refract_time: 2.0,
+                        ..SlifParams::new(10.0, 1.0, 0.5)
+                    };
+                    out.push(Box::new(
+                        SlifCell::new(p).expect("the variant table holds valid parameters"),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl CellModel for SlifCell {
+    fn boxed(&self) -> Box<dyn CellModel> {
+        Box::new(self.clone())
+    }
+
+    fn entry(&self) -> &'static CellEntry {
+        &ENTRY
+    }
+
+    fn compartments(&self) -> &'static [Compartment] {
+        &COMPARTMENTS
+    }
+
+    /// SLIF only has Euler.
+    fn integrator(&self) -> Integrator {
+        Integrator::Euler
+    }
+
+    fn initial_values(&self) -> Vec<f32> {
+        vec![0.0, 0.0, 0.0, self.p.thr, self.p.refract_time, 0.0, 1.0]
+    }
+
+    fn drawn_initial(&self, key: Key, n_units: usize) -> Vec<(usize, Vec<f32>)> {
+        let (k1, _) = key.split();
+        let (_, sk2) = k1.split();
+        let jitter = sk2.uniform(n_units, -self.p.thr_jitter, self.p.thr_jitter);
+        vec![(THR, jitter.iter().map(|d| self.p.thr + d).collect())]
+    }
+
+    fn reset_values(&self) -> Vec<Option<f32>> {
+        let mut values: Vec<Option<f32>> = self.initial_values().into_iter().map(Some).collect();
+        values[THR] = None;
+        values
+    }
+
+    fn reset_restores_drawn(&self) -> bool {
+        !self.p.thr_persist
+    }
+
+    fn overwrites_input(&self) -> bool {
+        true
+    }
+
+    // sech's `exp` differs by a few ulp between WGSL and Rust, and the GPU's inhibition weights
+    // by up to 1 ulp (see the module docs).
+    fn gpu_tolerance(&self) -> Option<f32> {
+        Some(1e-4)
+    }
+
+    fn check_dt(&self) -> f64 {
+        1.0
+    }
+
+    fn gpu_scratch_words(&self, batch: usize, n_units: usize) -> usize {
+        // Spike lists (B·N), their lengths (B), raw spikes for rho_b (B·N).
+        2 * batch * n_units + batch
+    }
+
+    // Twin: shaders/cells/slif.wgsl `row_pre`, `step`, `row_post`.
+    fn step_cpu(&self, state: &mut CellState, step: &StepInfo) {
+        let p = &self.p;
+        let n_units = state.n_units;
+        let w_key = inhibition_key(step.init_key);
+        let [j, v, s, thr, rfr, tols, surrogate] = &mut state.values[..] else {
+            unreachable!("SlifCell states are built with its 7 compartments")
+        };
+        // The previous output's spiking units, per row, in ascending order.
+        let spiking: Vec<Vec<usize>> = if p.resist_inh > 0.0 {
+            s.chunks(n_units)
+                .map(|row| (0..n_units).filter(|&m| row[m] > 0.0).collect())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut raw = vec![0.0f32; j.len()];
+        for i in 0..j.len() {
+            let (row, n) = (i / n_units, i % n_units);
+            let mut j_e = j[i] * p.resist_m;
+            if p.resist_inh > 0.0 {
+                let mut inhibition = 0.0f32;
+                for &m in &spiking[row] {
+                    inhibition += inhibition_weight(w_key, n_units, m, n);
+                }
+                j_e -= inhibition * p.resist_inh;
+            }
+            surrogate[i] = sech(0.08 * j_e) * if j_e > 0.0 { 1.0 } else { 0.0 };
+            let mask = if rfr[i] >= p.refract_time { 1.0 } else { 0.0 };
+            let v1 = v[i] + ((-v[i] + j_e) * self.inv_tau_m) * mask * step.dt;
+            let spike = spike_of(v1, thr[i]);
+            raw[i] = spike;
+            v[i] = (1.0 - spike) * v1;
+            if p.rho_b <= 0.0 {
+                thr[i] = thr[i] + spike * p.thr_gain - thr[i] * p.thr_leak;
+            }
+            rfr[i] = (rfr[i] + step.dt) * (1.0 - spike) + spike * step.dt;
+            let out = if p.sticky_spikes {
+                spike * mask + (1.0 - mask)
+            } else {
+                spike
+            };
+            s[i] = out;
+            tols[i] = tols_of(tols[i], out, step.t);
+            j[i] = j_e;
+        }
+        if p.rho_b > 0.0 {
+            for (thr_row, raw_row) in thr.chunks_mut(n_units).zip(raw.chunks(n_units)) {
+                let count = workgroup_sum(n_units, |k| raw_row[k]);
+                for t in thr_row.iter_mut() {
+                    *t = (*t + (count - 1.0) * p.rho_b).max(0.025);
+                }
+            }
+        }
+    }
+
+    fn variant_name(&self) -> String {
+        let p = &self.p;
+        let mut name = "slif".to_string();
+        if p.resist_inh > 0.0 {
+            name.push_str("+inhibition");
+        }
+        if p.sticky_spikes {
+            name.push_str("+sticky");
+        }
+        if p.rho_b > 0.0 {
+            name.push_str("+rho_b");
+        }
+        name
+    }
+
+    fn gpu_overrides(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("INHIBITION", override_flag(self.p.resist_inh > 0.0)),
+            ("STICKY_SPIKES", override_flag(self.p.sticky_spikes)),
+            ("RHO_B", override_flag(self.p.rho_b > 0.0)),
+        ]
+    }
+
+    fn gpu_params(&self) -> Vec<u32> {
+        let p = &self.p;
+        f32_words(&[
+            p.resist_m,
+            self.inv_tau_m,
+            p.resist_inh,
+            p.thr_gain,
+            p.thr_leak,
+            p.rho_b,
+            p.refract_time,
+        ])
+    }
+
+    fn gpu_passes(&self) -> GpuPasses {
+        GpuPasses {
+            row_pre: self.p.resist_inh > 0.0,
+            row_post: self.p.rho_b > 0.0,
+            step_per_row: false,
+        }
+    }
+
+    fn random_ranges(&self) -> Vec<(f32, f32)> {
+        vec![
+            (0.0, 1.5),
+            (0.0, 0.6),
+            (0.0, 0.0),
+            (0.3, 0.7),
+            (0.0, 4.0),
+            (0.0, 10.0),
+            (0.0, 1.0),
+        ]
+    }
+}
