@@ -23,15 +23,18 @@
 //! ```
 //!
 //! ## Cells
-//! | ngclearn class | key | integrators | status |
+//! | ngclearn class | key | integrators | docs |
 //! |---|---|---|---|
-//! | `LIFCell` | `lif` | euler, midpoint | implemented ([`cells::lif`]) |
-//! | `AdExCell` | `adex` | euler, midpoint | implemented ([`cells::adex`]) |
-//! | `FitzhughNagumoCell` | `fitzhugh_nagumo` | euler, midpoint | implemented ([`cells::fitzhugh_nagumo`]) |
-//! | `HodgkinHuxleyCell` | `hodgkin_huxley` | euler, midpoint, rk4 | implemented ([`cells::hodgkin_huxley`]) |
-//! | `IzhikevichCell` | `izhikevich` | euler, midpoint | implemented ([`cells::izhikevich`]) |
-//! | `RAFCell` | `resonate_and_fire` | euler, midpoint | implemented ([`cells::resonate_and_fire`]) |
-//! | `IFCell`, `QuadLIFCell`, `SLIFCell`, `WTASCell` | see [`cells::NGCLEARN_CLASSES`] | — | planned |
+//! | `IFCell` | `integrate_and_fire` | euler, midpoint | [`cells::integrate_and_fire`] |
+//! | `LIFCell` | `lif` | euler, midpoint | [`cells::lif`] |
+//! | `QuadLIFCell` | `quad_lif` | euler, midpoint | [`cells::quad_lif`] |
+//! | `SLIFCell` | `slif` | euler | [`cells::slif`] |
+//! | `WTASCell` | `wtas` | (no ODE) | [`cells::wtas`] |
+//! | `AdExCell` | `adex` | euler, midpoint | [`cells::adex`] |
+//! | `FitzhughNagumoCell` | `fitzhugh_nagumo` | euler, midpoint | [`cells::fitzhugh_nagumo`] |
+//! | `HodgkinHuxleyCell` | `hodgkin_huxley` | euler, midpoint, rk4 | [`cells::hodgkin_huxley`] |
+//! | `IzhikevichCell` | `izhikevich` | euler, midpoint | [`cells::izhikevich`] |
+//! | `RAFCell` | `resonate_and_fire` | euler, midpoint | [`cells::resonate_and_fire`] |
 //!
 //! ## Layers
 //! [`Population`] validates input, keeps the clock and the PRNG key chain, and drives a

@@ -24,9 +24,15 @@ fn validate_reports_pass_fail_skip_and_the_closing_line() {
     };
     let dir = std::env::temp_dir().join(format!("spikegpu-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    for name in ["LIFCell_euler_subthreshold.json", "IFCell_euler_arctan.json"] {
-        std::fs::copy(conf.join(name), dir.join(name)).expect("copy trace");
-    }
+    std::fs::copy(
+        conf.join("LIFCell_euler_subthreshold.json"),
+        dir.join("LIFCell_euler_subthreshold.json"),
+    )
+    .expect("copy trace");
+    // Every ngclearn cell is implemented: a trace of a cell spikegpu does not know is skipped.
+    let mut other: serde_json::Value = common::json(&conf.join("IFCell_euler_arctan.json"));
+    other["cell"] = serde_json::json!("MysteryCell");
+    std::fs::write(dir.join("MysteryCell_case.json"), other.to_string()).expect("write");
     std::fs::write(dir.join("broken.json"), "[1, 2").expect("write");
     let out = spikegpu(
         &[
@@ -56,7 +62,7 @@ fn validate_reports_pass_fail_skip_and_the_closing_line() {
     );
     assert!(
         text.lines()
-            .any(|l| l.starts_with("SKIP") && l.contains("IFCell") && l.contains("does not implement yet")),
+            .any(|l| l.starts_with("SKIP") && l.contains("MysteryCell") && l.contains("unknown")),
         "{text}"
     );
     assert_eq!(text.lines().last(), Some("1 passed, 1 failed, 1 skipped"), "{text}");

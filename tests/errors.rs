@@ -189,12 +189,17 @@ fn bad_step_size_and_unknown_compartment() {
 }
 
 #[test]
-fn unknown_and_unimplemented_cells() {
-    let err = cells::lookup("IFCell").expect_err("not implemented yet");
-    assert!(err.to_string().contains("does not implement yet"), "{err}");
-    assert!(matches!(cells::lookup("NoSuchCell"), Err(Error::UnknownCell(_))));
-    assert_eq!(cells::lookup("LIFCell").expect("LIF").key, "lif");
-    assert_eq!(cells::lookup("lif").expect("LIF").class_name, "LIFCell");
+fn every_ngclearn_cell_resolves_and_unknown_names_are_errors() {
+    for (class, key) in cells::NGCLEARN_CLASSES {
+        assert_eq!(cells::lookup(class).expect("implemented").key, *key);
+        assert_eq!(cells::lookup(key).expect("implemented").class_name, *class);
+    }
+    assert_eq!(cells::CELLS.len(), cells::NGCLEARN_CLASSES.len());
+    let err = cells::lookup("NoSuchCell").expect_err("unknown");
+    assert!(
+        matches!(err, Error::UnknownCell(_)) && err.to_string().contains("LIFCell (lif)"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -280,20 +280,11 @@ pub fn find(name: &str) -> Option<&'static CellEntry> {
     CELLS.iter().copied().find(|e| e.key == name || e.class_name == name)
 }
 
-/// Finds an implemented cell, or says why not: unknown name, or one of ngclearn's cells that
-/// spikegpu does not implement yet.
+/// Finds a cell by ngclearn class name or spikegpu key, or says which names exist.
 pub fn lookup(name: &str) -> Result<&'static CellEntry> {
     find(name).ok_or_else(|| {
-        let known = NGCLEARN_CLASSES
-            .iter()
-            .any(|(class, key)| *class == name || *key == name);
-        if known {
-            Error::UnknownCell(format!(
-                "{name} (an ngclearn cell that spikegpu does not implement yet)"
-            ))
-        } else {
-            Error::UnknownCell(name.to_string())
-        }
+        let known: Vec<String> = CELLS.iter().map(|e| format!("{} ({})", e.class_name, e.key)).collect();
+        Error::UnknownCell(format!("{name}; known cells: {}", known.join(", ")))
     })
 }
 

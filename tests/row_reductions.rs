@@ -1,0 +1,270 @@
+//! The population-wide cells (WTAS, SLIF, LIF/QuadLIF selection): row reductions on the GPU
+//! against the CPU for any row length, bitwise determinism, construction draws, and SLIF's
+//! regenerated inhibition weights.
+
+mod common;
+
+use common::{hex_list, json, key};
+use spikegpu::cells::slif::{inhibition_key, inhibition_weight};
+use spikegpu::cells::{CellModel, LifCell, LifParams, QuadLifParams, SlifCell, SlifParams, WtasCell, WtasParams};
+use spikegpu::conformance::{Outcome, Trace};
+use spikegpu::rng::Key;
+use spikegpu::selfcheck::{self, Exactness};
+use spikegpu::{Error, Population};
+
+/// Row lengths shorter than, equal to and longer than a workgroup, a long odd row, and batches.
+const SHAPES: [(usize, usize); 6] = [(1, 1), (7, 3), (256, 2), (257, 2), (100_003, 1), (5, 300)];
+
+fn reduction_cells() -> Vec<(&'static str, Box<dyn CellModel>)> {
+    let lif = |one_spike, max_one_spike| {
+        Box::new(
+            LifCell::new(LifParams {
+                one_spike,
+                max_one_spike,
+                ..LifParams::with_tau_m(10.0)
+            })
+            .expect("valid"),
+        ) as Box<dyn CellModel>
+    };
+    let quad = LifCell::quadratic(QuadLifParams {
+        one_spike: true,
+        ..QuadLifParams::with_tau_m(10.0)
+    })
+    .expect("valid");
+    let slif = |resist_inh, rho_b| {
+        let p = SlifParams {
+            resist_inh,
+            rho_b,
+            ..SlifParams::new(10.0, 1.0, 0.5)
+        };
+        Box::new(SlifCell::new(p).expect("valid")) as Box<dyn CellModel>
+    };
+    vec![
+        (
+            "wtas",
+            Box::new(WtasCell::new(WtasParams::with_tau_m(1.0)).expect("valid")),
+        ),
+        ("lif one_spike", lif(true, false)),
+        ("lif max_one_spike", lif(false, true)),
+        ("quad_lif one_spike", Box::new(quad)),
+        ("slif rho_b", slif(0.0, 1e-5)),
+        ("slif inhibition", slif(1e-4, 0.0)),
+    ]
+}
+
+#[test]
+fn row_reductions_match_the_cpu_for_any_row_length() {
+    let Some(ctx) = common::gpu() else { return };
+    for (name, cell) in reduction_cells() {
+        for (n, b) in SHAPES {
+            // Inhibition costs spikes × N per step; keep the long row for the other cells.
+            if name == "slif inhibition" && n > 10_000 {
+                continue;
+            }
+            let outcome = selfcheck::check_variant(&ctx, cell.as_ref(), n, b, 17).expect("check runs");
+            assert!(matches!(outcome, Outcome::Pass(_)), "{name} {b}×{n}: {outcome:?}");
+        }
+    }
+}
+
+#[test]
+fn slif_inhibition_on_a_long_row_matches_the_cpu() {
+    let Some(ctx) = common::gpu() else { return };
+    // N = 100,003 with inhibition: few spikes per step keep the spikes × N cost small.
+    let p = SlifParams {
+        resist_inh: 1e-4,
+        thr_jitter: 0.0,
+        ..SlifParams::new(10.0, 1.0, 0.5)
+    };
+    let cell = SlifCell::new(p).expect("valid");
+    let n = 100_003;
+    let mut gpu = Population::gpu(&ctx, Box::new(cell.clone()), n, 1, 9).expect("population");
+    let mut cpu = Population::cpu(Box::new(cell), n, 1, 9).expect("population");
+    // A few units just below threshold with a strong input: they spike on step 1 and inhibit
+    // everyone on step 2.
+    let mut v = vec![0.0f32; n];
+    let mut j = vec![0.1f32; n];
+    for k in (0..n).step_by(9973) {
+        v[k] = 0.49;
+        j[k] = 20.0;
+    }
+    gpu.write("v", &v).expect("v");
+    cpu.write("v", &v).expect("v");
+    for _ in 0..3 {
+        gpu.set_input(&j).expect("input");
+        cpu.set_input(&j).expect("input");
+        gpu.step(1.0).expect("step");
+        cpu.step(1.0).expect("step");
+    }
+    let diff = selfcheck::compare_populations(&mut gpu, &mut cpu, Exactness::Tolerance(1e-4)).expect("read");
+    assert_eq!(diff, None);
+    assert!(cpu.read("tols").expect("tols").iter().filter(|&&t| t > 0.0).count() >= 10);
+}
+
+#[test]
+fn reductions_are_deterministic_run_to_run() {
+    let Some(ctx) = common::gpu() else { return };
+    for (name, cell) in reduction_cells() {
+        let (n, b, steps) = if name == "slif inhibition" {
+            (2_000, 2, 12)
+        } else {
+            (100_003, 2, 12)
+        };
+        let (lo, hi) = if name == "wtas" { (0.0, 2000.0) } else { (0.0, 60.0) };
+        let inputs = Key::from_seed(21).uniform(n * b * steps, lo, hi);
+        let mut results = Vec::new();
+        for _ in 0..2 {
+            let mut pop = Population::gpu(&ctx, cell.boxed(), n, b, 5).expect("population");
+            pop.run(&inputs, steps, cell.check_dt()).expect("run");
+            let all: Vec<Vec<u32>> = cell
+                .compartments()
+                .iter()
+                .map(|c| pop.read(c.name).expect("read").iter().map(|x| x.to_bits()).collect())
+                .collect();
+            results.push(all);
+        }
+        assert!(results[0] == results[1], "{name}: two identical runs differ");
+    }
+}
+
+#[test]
+fn construction_draws_are_ngclearns() {
+    let Some(dir) = common::conformance_dir() else { return };
+    let draws = json(&dir.join("prng/ngclearn_init_draws.json"));
+    for case in draws["WTASCell"].as_array().expect("cases") {
+        let n = case["n_units"].as_u64().expect("n") as usize;
+        let p = WtasParams {
+            thr_base: case["thr_base"].as_f64().expect("base") as f32,
+            thr_jitter: case["thr_jitter"].as_f64().expect("jitter") as f32,
+            ..WtasParams::with_tau_m(1.0)
+        };
+        let seed = key(&case["key0"]).0[1] as u64;
+        let mut pop = Population::cpu(Box::new(WtasCell::new(p).expect("valid")), n, 2, seed).expect("population");
+        let thr: Vec<u32> = pop.read("thr").expect("thr").iter().map(|x| x.to_bits()).collect();
+        let want = hex_list(&case["thr_hex"]);
+        assert_eq!(&thr[..n], &want[..], "WTAS seed {seed}");
+        assert_eq!(&thr[n..], &want[..], "every batch row holds the same draw");
+    }
+    for case in draws["SLIFCell"].as_array().expect("cases") {
+        let n = case["n_units"].as_u64().expect("n") as usize;
+        let p = SlifParams {
+            thr_jitter: case["thr_jitter"].as_f64().expect("jitter") as f32,
+            ..SlifParams::new(10.0, 1.0, case["thr"].as_f64().expect("thr") as f32)
+        };
+        let seed = key(&case["key0"]).0[1] as u64;
+        let mut pop =
+            Population::cpu(Box::new(SlifCell::new(p.clone()).expect("valid")), n, 1, seed).expect("population");
+        let thr: Vec<u32> = pop.read("thr").expect("thr").iter().map(|x| x.to_bits()).collect();
+        assert_eq!(thr, hex_list(&case["thr_init_hex"]), "SLIF seed {seed}");
+        // Without thr_persist, reset restores the draw; with it, the thresholds are kept.
+        pop.write("thr", &vec![9.0; n]).expect("thr");
+        pop.reset().expect("reset");
+        assert_eq!(
+            pop.read("thr")
+                .expect("thr")
+                .iter()
+                .map(|x| x.to_bits())
+                .collect::<Vec<_>>(),
+            thr
+        );
+        let persist = SlifCell::new(SlifParams { thr_persist: true, ..p }).expect("valid");
+        let mut pop = Population::cpu(Box::new(persist), n, 1, seed).expect("population");
+        pop.write("thr", &vec![9.0; n]).expect("thr");
+        pop.reset().expect("reset");
+        assert_eq!(pop.read("thr").expect("thr"), vec![9.0; n]);
+        // The inhibition matrix, regenerated entry by entry.
+        let w_key = inhibition_key(key(&case["key0"]));
+        let weights: Vec<u32> = (0..n * n)
+            .map(|i| inhibition_weight(w_key, n, i / n, i % n).to_bits())
+            .collect();
+        assert_eq!(weights, hex_list(&case["inh_weights_hex"]), "SLIF weights seed {seed}");
+    }
+}
+
+#[test]
+fn rng_traces_start_from_the_drawn_thresholds_bit_for_bit() {
+    let Some(dir) = common::conformance_dir() else { return };
+    for file in [
+        "WTASCell_default_jitter_rng.json",
+        "SLIFCell_euler_default_jitter_rng.json",
+    ] {
+        let trace = Trace::load(&dir.join(file)).expect("trace");
+        let mut pop =
+            Population::cpu(trace.build_cell().expect("cell"), trace.n_units, 1, trace.key_seed).expect("population");
+        let thr: Vec<u32> = pop.read("thr").expect("thr").iter().map(|x| x.to_bits()).collect();
+        let want: Vec<u32> = trace.initial["thr"].iter().map(|x| x.to_bits()).collect();
+        assert_eq!(thr, want, "{file}");
+    }
+}
+
+#[test]
+fn unfused_weights_are_within_one_ulp_of_ngclearns() {
+    // What a GPU without a fused multiply-add computes, against the exact fused value, over a
+    // million entries of a 1000 × 1000 matrix.
+    let n = 1000;
+    let w_key = inhibition_key(Key::from_seed(77));
+    let (mut differ, mut max_ulps) = (0, 0);
+    for i in 0..n * n {
+        let (m, k) = (i / n, i % n);
+        if m == k {
+            continue;
+        }
+        let fused = inhibition_weight(w_key, n, m, k);
+        let u = w_key.uniform01_at(i as u64);
+        let unfused = 0.025f32.max(u * (1.0f32 - 0.025) + 0.025);
+        let ulps = (fused.to_bits() as i64 - unfused.to_bits() as i64).unsigned_abs();
+        differ += usize::from(ulps > 0);
+        max_ulps = max_ulps.max(ulps);
+    }
+    assert!(max_ulps <= 1, "max {max_ulps} ulp");
+    assert!(
+        differ > 0,
+        "some entries round differently (else the test proves nothing)"
+    );
+}
+
+#[test]
+fn population_wide_cells_reject_bad_parameters() {
+    assert!(matches!(
+        WtasCell::new(WtasParams {
+            thr_jitter: -0.1,
+            ..WtasParams::with_tau_m(1.0)
+        }),
+        Err(Error::InvalidParameter { name: "thr_jitter", .. })
+    ));
+    assert!(matches!(
+        SlifCell::new(SlifParams {
+            thr_jitter: -0.1,
+            ..SlifParams::new(10.0, 1.0, 0.5)
+        }),
+        Err(Error::InvalidParameter { name: "thr_jitter", .. })
+    ));
+    assert!(matches!(
+        SlifCell::new(SlifParams {
+            resist_inh: -1.0,
+            ..SlifParams::new(10.0, 1.0, 0.5)
+        }),
+        Err(Error::InvalidParameter { name: "resist_inh", .. })
+    ));
+    assert!(matches!(
+        SlifCell::new(SlifParams {
+            rho_b: -1.0,
+            ..SlifParams::new(10.0, 1.0, 0.5)
+        }),
+        Err(Error::InvalidParameter { name: "rho_b", .. })
+    ));
+    assert!(matches!(
+        WtasCell::new(WtasParams::with_tau_m(0.0)),
+        Err(Error::InvalidParameter { name: "tau_m", .. })
+    ));
+    let slif = SlifCell::new(SlifParams::new(10.0, 1.0, 0.5)).expect("valid");
+    assert!(matches!(
+        Population::cpu(Box::new(slif), 0, 1, 0),
+        Err(Error::InvalidShape(_))
+    ));
+    let missing = serde_json::json!({"tau_m": 10.0, "thr": 0.5});
+    assert!(matches!(
+        SlifCell::from_params(missing.as_object().expect("object")),
+        Err(Error::InvalidParameter { name: "resist_m", .. })
+    ));
+}
