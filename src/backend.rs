@@ -1,17 +1,44 @@
-//! The [`Backend`] trait: storage of one population's compartments and the step loop. Two
-//! implementations: [`crate::CpuBackend`] (the reference) and [`crate::GpuBackend`] (WGSL).
+//! The [`Backend`] trait: storage of one population's compartments and its multi-step runs.
+//! Two implementations: [`crate::CpuBackend`] (the reference) and [`crate::GpuBackend`] (WGSL).
 
 use crate::cells::{CellModel, StepInfo};
 use crate::error::Result;
+use crate::run::{DriveSpec, Record, Recording};
 
-/// Where a step's input current comes from.
+/// How a run of several steps executes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecMode {
+    /// The fastest path the cell allows: fused (GPU: one dispatch for many steps; CPU: neuron
+    /// blocks × steps on all cores) for cells without row passes, per step otherwise.
+    #[default]
+    Auto,
+    /// One step after another over the whole population (GPU: one dispatch per step, all in
+    /// one submission; CPU: the single-threaded reference loop).
+    PerStep,
+    /// Fused where the cell allows it (as `Auto`); a request that makes the intent explicit.
+    Fused,
+}
+
+impl ExecMode {
+    /// Whether this run of `cell` uses the fused path.
+    pub fn fuses(self, cell: &dyn CellModel) -> bool {
+        self != ExecMode::PerStep && !cell.has_row_passes()
+    }
+}
+
+/// One run handed to a backend: everything already validated by [`crate::Population`].
 #[derive(Debug, Clone, Copy)]
-pub enum StepInput<'a> {
-    /// The `j` compartment as it is (set by [`Backend::write`]).
-    Compartment,
-    /// One B×N slice per step, `steps.len()` slices back to back (K×B×N, row-major). After the
-    /// run, `j` holds the last slice, as in ngclearn where the user sets `j` before each step.
-    Buffer(&'a [f32]),
+pub struct RunRequest<'a> {
+    /// Per step: time, step size, subkeys.
+    pub steps: &'a [StepInfo],
+    /// Absolute step number (since construction) of `steps[0]`: keys the random drives.
+    pub first_step: u64,
+    /// Where inputs come from.
+    pub drive: DriveSpec<'a>,
+    /// What to record.
+    pub record: &'a Record,
+    /// Per-step or fused.
+    pub mode: ExecMode,
 }
 
 /// Storage and stepping of one population. [`crate::Population`] owns one, validates every
@@ -26,8 +53,9 @@ pub trait Backend {
     /// Reads compartment `index` back (length B·N).
     fn read(&mut self, index: usize) -> Result<Vec<f32>>;
 
-    /// Advances `steps.len()` steps of `cell`; inputs already checked for length and finiteness.
-    fn advance(&mut self, cell: &dyn CellModel, steps: &[StepInfo], input: StepInput<'_>) -> Result<()>;
+    /// Runs `request.steps.len()` steps of `cell` and returns what was recorded. Afterwards
+    /// `j` holds the last step's input (or what the cell stores there).
+    fn run(&mut self, cell: &dyn CellModel, request: RunRequest<'_>) -> Result<Recording>;
 }
 
 impl<B: Backend + ?Sized> Backend for Box<B> {
@@ -40,7 +68,7 @@ impl<B: Backend + ?Sized> Backend for Box<B> {
     fn read(&mut self, index: usize) -> Result<Vec<f32>> {
         (**self).read(index)
     }
-    fn advance(&mut self, cell: &dyn CellModel, steps: &[StepInfo], input: StepInput<'_>) -> Result<()> {
-        (**self).advance(cell, steps, input)
+    fn run(&mut self, cell: &dyn CellModel, request: RunRequest<'_>) -> Result<Recording> {
+        (**self).run(cell, request)
     }
 }

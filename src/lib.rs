@@ -55,11 +55,13 @@ pub mod integrators;
 pub mod population;
 pub mod reductions;
 pub mod rng;
+pub mod run;
 pub mod selfcheck;
 pub mod surrogate;
 
-pub use backend::{Backend, StepInput};
+pub use backend::{Backend, ExecMode, RunRequest};
 pub use cpu::CpuBackend;
 pub use error::{Error, Result};
 pub use gpu::{GpuApi, GpuBackend, GpuContext};
 pub use population::Population;
+pub use run::{Drive, Record, Recording};

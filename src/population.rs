@@ -15,12 +15,13 @@
 
 use std::sync::Arc;
 
-use crate::backend::{Backend, StepInput};
+use crate::backend::{Backend, ExecMode, RunRequest};
 use crate::cells::{CellModel, Role, StepInfo, compartment_index};
 use crate::cpu::CpuBackend;
 use crate::error::{Error, Result};
 use crate::gpu::{GpuBackend, GpuContext};
 use crate::rng::Key;
+use crate::run::{Drive, DriveSpec, Record, Recording};
 
 /// A population of `batch × n_units` cells of one model on one backend.
 ///
@@ -38,6 +39,7 @@ pub struct Population<B: Backend> {
     n_units: usize,
     key: Key,
     init_key: Key,
+    steps_done: u64,
     t0: f64,
     dt: Option<f64>,
     k: u64,
@@ -55,6 +57,16 @@ fn check_shape(n_units: usize, batch: usize) -> Result<()> {
         _ => Err(Error::InvalidShape(format!(
             "batch × n_units = {batch} × {n_units} exceeds 2^32 − 1 elements"
         ))),
+    }
+}
+
+/// A step size must be positive and finite, in f64 and once rounded to f32.
+fn check_dt(dt: f64) -> Result<()> {
+    let dt32 = dt as f32;
+    if dt.is_finite() && dt > 0.0 && dt32 > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidDt(dt32))
     }
 }
 
@@ -104,6 +116,7 @@ impl<B: Backend> Population<B> {
             n_units,
             key,
             init_key: key,
+            steps_done: 0,
             t0: 0.0,
             dt: None,
             k: 0,
@@ -131,6 +144,7 @@ impl<B: Backend> Population<B> {
             n_units: self.n_units,
             key: self.key,
             init_key: self.init_key,
+            steps_done: self.steps_done,
             t0: self.t0,
             dt: self.dt,
             k: self.k,
@@ -199,33 +213,79 @@ impl<B: Backend> Population<B> {
 
     /// Advances one step of size `dt` (ms) with the current `j`.
     pub fn step(&mut self, dt: f64) -> Result<()> {
+        check_dt(dt)?;
+        let first_step = self.steps_done;
         let infos = self.next_steps(1, dt)?;
-        self.backend.advance(self.cell.as_ref(), &infos, StepInput::Compartment)
+        let request = RunRequest {
+            steps: &infos,
+            first_step,
+            drive: DriveSpec::Current,
+            record: &Record::none(),
+            mode: ExecMode::PerStep,
+        };
+        self.backend.run(self.cell.as_ref(), request).map(|_| ())
     }
 
-    /// Advances `steps` steps of size `dt`, step `k` with input `inputs[k·B·N .. (k+1)·B·N]`, in
-    /// one submission on the GPU (split only where the input exceeds the adapter's storage
-    /// binding size). Afterwards `j` holds the last step's input.
-    pub fn run(&mut self, inputs: &[f32], steps: usize, dt: f64) -> Result<()> {
+    /// Runs `steps` steps of size `dt` (ms) with the given drive, recording what `record`
+    /// asks for, without a host round trip between steps (on the GPU: one submission, split
+    /// only where the input or raster would exceed the adapter's storage binding size). The
+    /// fastest path the cell allows is used ([`ExecMode::Auto`]); see [`Population::run_with`].
+    /// Afterwards `j` holds the last step's input, as when ngclearn's user sets `j` each step.
+    pub fn run(&mut self, steps: usize, dt: f64, drive: Drive<'_>, record: &Record) -> Result<Recording> {
+        self.run_with(steps, dt, drive, record, ExecMode::Auto)
+    }
+
+    /// [`Population::run`] with an explicit execution mode (per step, or fused).
+    pub fn run_with(
+        &mut self,
+        steps: usize,
+        dt: f64,
+        drive: Drive<'_>,
+        record: &Record,
+        mode: ExecMode,
+    ) -> Result<Recording> {
+        check_dt(dt)?;
         let total = self.batch * self.n_units;
-        let expected = steps
-            .checked_mul(total)
-            .ok_or_else(|| Error::InvalidShape("steps × batch × n_units overflows".into()))?;
-        if inputs.len() != expected {
-            return Err(Error::InputLength {
-                what: format!("run inputs ({steps} steps × {} × {})", self.batch, self.n_units),
-                got: inputs.len(),
-                expected,
+        let spec = drive.resolve(steps, total, dt)?;
+        self.check_record(record)?;
+        let first_step = self.steps_done;
+        let infos = self.next_steps(steps, dt)?;
+        let request = RunRequest {
+            steps: &infos,
+            first_step,
+            drive: spec,
+            record,
+            mode,
+        };
+        self.backend.run(self.cell.as_ref(), request)
+    }
+
+    /// The host memory (bytes) a run's recording will take, known before it starts.
+    pub fn recording_bytes(&self, steps: usize, record: &Record) -> u64 {
+        record.bytes(steps, self.batch * self.n_units)
+    }
+
+    fn check_record(&self, record: &Record) -> Result<()> {
+        if record.every == 0 {
+            return Err(Error::InvalidParameter {
+                name: "every",
+                value: "0".into(),
+                reason: "sample every ≥ 1 steps",
             });
         }
-        check_finite("run inputs", inputs)?;
-        if steps == 0 {
-            return Ok(());
+        for name in &record.compartments {
+            compartment_index(self.cell.as_ref(), name)?;
         }
-        self.input_index()?;
-        let infos = self.next_steps(steps, dt)?;
-        self.backend
-            .advance(self.cell.as_ref(), &infos, StepInput::Buffer(inputs))
+        let total = self.batch * self.n_units;
+        if let Some(&bad) = record.neurons.iter().find(|&&n| n >= total) {
+            return Err(Error::InvalidParameter {
+                name: "neurons",
+                value: bad.to_string(),
+                reason: "a recorded neuron's flat index b·N + n must be below batch × n_units",
+            });
+        }
+        crate::cells::compartment_index(self.cell.as_ref(), "s")?;
+        Ok(())
     }
 
     /// ngclearn's `reset()`: every compartment back to its reset value (the cell decides which
@@ -279,9 +339,6 @@ impl<B: Backend> Population<B> {
     /// The time stamps and subkeys of the next `steps` steps; advances the clock and the key.
     fn next_steps(&mut self, steps: usize, dt: f64) -> Result<Vec<StepInfo>> {
         let dt32 = dt as f32;
-        if !(dt.is_finite() && dt > 0.0 && dt32 > 0.0) {
-            return Err(Error::InvalidDt(dt32));
-        }
         if self.dt != Some(dt) {
             // A new step size: keep the elapsed time and count steps from here.
             self.t0 = self.next_time();
@@ -307,6 +364,7 @@ impl<B: Backend> Population<B> {
             });
             self.k += 1;
         }
+        self.steps_done += steps as u64;
         Ok(infos)
     }
 }

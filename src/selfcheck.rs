@@ -9,13 +9,14 @@
 
 use std::sync::Arc;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, ExecMode};
 use crate::cells::{CELLS, CellModel, Role};
 use crate::conformance::{Outcome, is_exact_compartment, rel_err};
 use crate::error::Result;
 use crate::gpu::{GpuContext, rng_check};
 use crate::population::Population;
 use crate::rng::Key;
+use crate::run::{Drive, Record};
 
 /// Units per row in the self-check: not a multiple of the workgroup size, so partial
 /// workgroups and row loops with a remainder are exercised.
@@ -139,17 +140,42 @@ pub fn check_variant(
     }
     let steps = 4;
     let inputs = random_values(key.fold_in(2000), steps * total, lo, hi);
-    gpu.run(&inputs, steps, dt)?;
-    cpu.run(&inputs, steps, dt)?;
+    let none = Record::none();
+    gpu.run_with(steps, dt, Drive::Buffer(&inputs), &none, ExecMode::PerStep)?;
+    cpu.run_with(steps, dt, Drive::Buffer(&inputs), &none, ExecMode::PerStep)?;
     if let Some(diff) = compare_populations(&mut gpu, &mut cpu, mode)? {
         return Ok(Outcome::Fail(format!("after a {steps}-step run: {diff}")));
+    }
+    // Fused where the cell allows it, with generated input and a recording.
+    let record = Record {
+        spikes: true,
+        compartments: vec!["v".into()],
+        neurons: vec![0, total / 2, total - 1],
+        every: 3,
+    };
+    let drive = Drive::Bernoulli {
+        p: 0.3,
+        amplitude: hi,
+        seed: 99,
+    };
+    let fused_steps = 7;
+    let rec_gpu = gpu.run(fused_steps, dt, drive, &record)?;
+    let rec_cpu = cpu.run(fused_steps, dt, drive, &record)?;
+    if let Some(diff) = compare_populations(&mut gpu, &mut cpu, mode)? {
+        return Ok(Outcome::Fail(format!("after a fused {fused_steps}-step run: {diff}")));
+    }
+    if rec_gpu.raster != rec_cpu.raster {
+        return Ok(Outcome::Fail("the recorded spike rasters differ".into()));
+    }
+    if let Some(diff) = compare_compartment("v trace", &rec_gpu.traces["v"], &rec_cpu.traces["v"], mode) {
+        return Ok(Outcome::Fail(format!("recorded traces: {diff}")));
     }
     if gpu.key() != cpu.key() {
         return Ok(Outcome::Fail("the key chains differ".into()));
     }
     let spikes: f32 = cpu.read("s")?.iter().sum();
     Ok(Outcome::Pass(format!(
-        "{batch}×{n_units}, 7 steps, {spikes} spikes in the last step, {}",
+        "{batch}×{n_units}, 14 steps, {spikes} spikes in the last step, {}",
         match mode {
             Exactness::Bitwise => "bit-identical".to_string(),
             Exactness::Tolerance(t) => format!("within {t:.0e}"),

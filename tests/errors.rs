@@ -4,6 +4,7 @@ use serde_json::json;
 use spikegpu::cells::{self, LifCell, LifParams};
 use spikegpu::conformance::Trace;
 use spikegpu::integrators::Integrator;
+use spikegpu::run::{Drive, Record};
 use spikegpu::{Error, Population};
 
 fn lif(p: LifParams) -> spikegpu::Result<LifCell> {
@@ -156,7 +157,7 @@ fn wrong_input_length_and_non_finite_input() {
     bad[5] = f32::INFINITY;
     assert!(matches!(p.set_input(&bad), Err(Error::NonFiniteInput { index: 5, .. })));
     assert!(matches!(
-        p.run(&[1.0; 15], 2, 0.1),
+        p.run(2, 0.1, Drive::Buffer(&[1.0; 15]), &Record::none()),
         Err(Error::InputLength {
             got: 15,
             expected: 16,
@@ -166,7 +167,7 @@ fn wrong_input_length_and_non_finite_input() {
     let mut run_input = vec![1.0; 16];
     run_input[9] = f32::NAN;
     assert!(matches!(
-        p.run(&run_input, 2, 0.1),
+        p.run(2, 0.1, Drive::Buffer(&run_input), &Record::none()),
         Err(Error::NonFiniteInput { index: 9, .. })
     ));
     assert!(matches!(p.write("v", &[0.0; 3]), Err(Error::InputLength { .. })));

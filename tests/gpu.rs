@@ -6,6 +6,7 @@ mod common;
 use spikegpu::cells::{CELLS, LifCell, LifParams};
 use spikegpu::conformance::{self, Outcome, Trace};
 use spikegpu::rng::Key;
+use spikegpu::run::{Drive, Record};
 use spikegpu::selfcheck::{self, Exactness};
 use spikegpu::{Error, GpuApi, GpuContext, Population};
 
@@ -88,7 +89,8 @@ fn one_spike_selection_is_deterministic() {
     let mut runs = Vec::new();
     for _ in 0..2 {
         let mut pop = Population::gpu(&ctx, Box::new(cell.clone()), n, b, 11).expect("population");
-        pop.run(&inputs, steps, 0.1).expect("run");
+        pop.run(steps, 0.1, Drive::Buffer(&inputs), &Record::none())
+            .expect("run");
         runs.push((pop.read("s").expect("s"), pop.read("tols").expect("tols")));
     }
     assert_eq!(runs[0], runs[1]);
@@ -112,7 +114,8 @@ fn gpu_run_equals_gpu_single_steps() {
         stepped.step(0.1).expect("step");
     }
     let mut ran = Population::gpu(&ctx, Box::new(cell), n, b, 1).expect("population");
-    ran.run(&inputs, steps, 0.1).expect("run");
+    ran.run(steps, 0.1, Drive::Buffer(&inputs), &Record::none())
+        .expect("run");
     let diff = selfcheck::compare_populations(&mut ran, &mut stepped, Exactness::Bitwise).expect("read back");
     assert_eq!(diff, None);
 }

@@ -4,6 +4,7 @@
 use spikegpu::Population;
 use spikegpu::cells::{LifCell, LifParams};
 use spikegpu::integrators::Integrator;
+use spikegpu::run::{Drive, Record};
 
 fn population(p: LifParams, n: usize, b: usize) -> Population<spikegpu::CpuBackend> {
     Population::cpu(Box::new(LifCell::new(p).expect("valid")), n, b, 0).expect("valid shape")
@@ -136,7 +137,8 @@ fn run_equals_single_steps_and_leaves_the_last_input_in_j() {
         stepped.step(0.1).expect("step");
     }
     let mut ran = population(p, n, b);
-    ran.run(&inputs, steps, 0.1).expect("run");
+    ran.run(steps, 0.1, Drive::Buffer(&inputs), &Record::none())
+        .expect("run");
     for name in ["j", "v", "rfr", "thr_theta", "surrogate", "v_thr", "s", "s_raw", "tols"] {
         assert_eq!(
             ran.read(name).expect("read"),

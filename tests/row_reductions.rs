@@ -9,6 +9,7 @@ use spikegpu::cells::slif::{inhibition_key, inhibition_weight};
 use spikegpu::cells::{CellModel, LifCell, LifParams, QuadLifParams, SlifCell, SlifParams, WtasCell, WtasParams};
 use spikegpu::conformance::{Outcome, Trace};
 use spikegpu::rng::Key;
+use spikegpu::run::{Drive, Record};
 use spikegpu::selfcheck::{self, Exactness};
 use spikegpu::{Error, Population};
 
@@ -115,7 +116,8 @@ fn reductions_are_deterministic_run_to_run() {
         let mut results = Vec::new();
         for _ in 0..2 {
             let mut pop = Population::gpu(&ctx, cell.boxed(), n, b, 5).expect("population");
-            pop.run(&inputs, steps, cell.check_dt()).expect("run");
+            pop.run(steps, cell.check_dt(), Drive::Buffer(&inputs), &Record::none())
+                .expect("run");
             let all: Vec<Vec<u32>> = cell
                 .compartments()
                 .iter()

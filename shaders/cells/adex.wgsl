@@ -1,4 +1,5 @@
 // AdExCell step. Twin of src/cells/adex.rs `step_cpu`; keep the two in step.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
 
 override INTEGRATOR: u32 = 0u;
 
@@ -25,6 +26,24 @@ struct AdExParams {
 @group(0) @binding(7) var<storage, read_write> s: array<f32>;
 @group(0) @binding(8) var<storage, read_write> tols: array<f32>;
 
+struct CellState {
+    v: f32,
+    w: f32,
+    s: f32,
+    tols: f32,
+}
+
+fn cell_load(i: u32) -> CellState {
+    return CellState(v[i], w[i], s[i], tols[i]);
+}
+
+fn cell_store(i: u32, st: CellState) {
+    v[i] = st.v;
+    w[i] = st.w;
+    s[i] = st.s;
+    tols[i] = st.tols;
+}
+
 // src/cells/adex.rs `AdExCell::dvdt`.
 fn adex_dvdt(v_now: f32, w_old: f32, j: f32) -> f32 {
     let exponent = min((v_now - P.v_t) / P.sharpness, ADEX_EXP_ARG_MAX);
@@ -35,29 +54,24 @@ fn adex_dwdt(w_now: f32, v_old: f32) -> f32 {
     return (-w_now + (v_old - P.v_rest) * P.a) * P.inv_tau_w;
 }
 
-@compute @workgroup_size(256)
-fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let i = element_index(wid, lid);
-    if (i >= dims.total) {
-        return;
-    }
+fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 {
     let dt = step_in.dt;
     let hdt = step_in.half_dt;
-    let j_now = step_input(i, j[i]);
-    let v_old = v[i];
-    let w_old = w[i];
+    let v_old = (*st).v;
+    let w_old = (*st).w;
     var v1: f32;
     var w1: f32;
     if (INTEGRATOR == INTEG_MIDPOINT) {
-        v1 = integ_euler(v_old, adex_dvdt(integ_half(v_old, adex_dvdt(v_old, w_old, j_now), hdt), w_old, j_now), dt);
+        v1 = integ_euler(v_old, adex_dvdt(integ_half(v_old, adex_dvdt(v_old, w_old, j_in), hdt), w_old, j_in), dt);
         w1 = integ_euler(w_old, adex_dwdt(integ_half(w_old, adex_dwdt(w_old, v_old), hdt), v_old), dt);
     } else {
-        v1 = integ_euler(v_old, adex_dvdt(v_old, w_old, j_now), dt);
+        v1 = integ_euler(v_old, adex_dvdt(v_old, w_old, j_in), dt);
         w1 = integ_euler(w_old, adex_dwdt(w_old, v_old), dt);
     }
     let spike = spike_of(v1, P.thr);
-    v[i] = reset_to(v1, spike, P.v_reset);
-    w[i] = reset_to(w1, spike, w1 + P.b);
-    s[i] = spike;
-    tols[i] = tols_of(tols[i], spike, step_in.t);
+    (*st).v = reset_to(v1, spike, P.v_reset);
+    (*st).w = reset_to(w1, spike, w1 + P.b);
+    (*st).s = spike;
+    (*st).tols = tols_of((*st).tols, spike, t);
+    return spike;
 }

@@ -1,4 +1,5 @@
 // FitzhughNagumoCell step. Twin of src/cells/fitzhugh_nagumo.rs `step_cpu`; keep the two in step.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
 
 override INTEGRATOR: u32 = 0u;
 override SPIKE_RESET: bool = false;
@@ -22,6 +23,24 @@ struct FitzhughNagumoParams {
 @group(0) @binding(7) var<storage, read_write> s: array<f32>;
 @group(0) @binding(8) var<storage, read_write> tols: array<f32>;
 
+struct CellState {
+    v: f32,
+    w: f32,
+    s: f32,
+    tols: f32,
+}
+
+fn cell_load(i: u32) -> CellState {
+    return CellState(v[i], w[i], s[i], tols[i]);
+}
+
+fn cell_store(i: u32, st: CellState) {
+    v[i] = st.v;
+    w[i] = st.w;
+    s[i] = st.s;
+    tols[i] = st.tols;
+}
+
 fn fn_dvdt(x: f32, w_old: f32, j_r: f32) -> f32 {
     return (x - x * x * x / P.gamma - w_old + j_r) * P.inv_tau_m;
 }
@@ -30,17 +49,12 @@ fn fn_dwdt(x: f32, v_old: f32) -> f32 {
     return (v_old + P.alpha - P.beta * x) * P.inv_tau_w;
 }
 
-@compute @workgroup_size(256)
-fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let i = element_index(wid, lid);
-    if (i >= dims.total) {
-        return;
-    }
+fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 {
     let dt = step_in.dt;
     let hdt = step_in.half_dt;
-    let j_r = step_input(i, j[i]) * P.resist_m;
-    let v_old = v[i];
-    let w_old = w[i];
+    let j_r = j_in * P.resist_m;
+    let v_old = (*st).v;
+    let w_old = (*st).w;
     var v1: f32;
     var w1: f32;
     if (INTEGRATOR == INTEG_MIDPOINT) {
@@ -52,12 +66,13 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     let spike = spike_of(v1, P.v_thr);
     if (SPIKE_RESET) {
-        v[i] = reset_to(v1, spike, P.v0);
-        w[i] = reset_to(w1, spike, P.w0);
+        (*st).v = reset_to(v1, spike, P.v0);
+        (*st).w = reset_to(w1, spike, P.w0);
     } else {
-        v[i] = v1;
-        w[i] = w1;
+        (*st).v = v1;
+        (*st).w = w1;
     }
-    s[i] = spike;
-    tols[i] = tols_of(tols[i], spike, step_in.t);
+    (*st).s = spike;
+    (*st).tols = tols_of((*st).tols, spike, t);
+    return spike;
 }

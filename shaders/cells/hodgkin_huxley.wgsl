@@ -1,4 +1,5 @@
 // HodgkinHuxleyCell step. Twin of src/cells/hodgkin_huxley.rs `step_cpu`; keep the two in step.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
 
 override INTEGRATOR: u32 = 0u;
 override SPIKE_RESET: bool = false;
@@ -37,21 +38,36 @@ fn hh_ratio(scale: f32, x: f32) -> f32 {
     return scale * x / denominator;
 }
 
-struct Gates {
+struct CellState {
     v: f32,
     n: f32,
     m: f32,
     h: f32,
+    s: f32,
+    tols: f32,
 }
 
-// src/cells/hodgkin_huxley.rs `HodgkinHuxleyCell::dvdt`, gates frozen in `g`.
-fn hh_dvdt(x: f32, j_r: f32, g: Gates) -> f32 {
+fn cell_load(i: u32) -> CellState {
+    return CellState(v[i], n[i], m[i], h[i], s[i], tols[i]);
+}
+
+fn cell_store(i: u32, st: CellState) {
+    v[i] = st.v;
+    n[i] = st.n;
+    m[i] = st.m;
+    h[i] = st.h;
+    s[i] = st.s;
+    tols[i] = st.tols;
+}
+
+// src/cells/hodgkin_huxley.rs `HodgkinHuxleyCell::dvdt`, the gates frozen in `g`.
+fn hh_dvdt(x: f32, j_r: f32, g: CellState) -> f32 {
     let m3 = g.m * g.m * g.m;
     let n4 = g.n * g.n * g.n * g.n;
     return (j_r - P.g_na * m3 * g.h * (x - P.v_na) - P.g_k * n4 * (x - P.v_k) - P.g_l * (x - P.v_l)) * P.inv_tau_v;
 }
 
-fn hh_integrate_v(j_r: f32, g: Gates) -> f32 {
+fn hh_integrate_v(j_r: f32, g: CellState) -> f32 {
     let dt = step_in.dt;
     let hdt = step_in.half_dt;
     let x = g.v;
@@ -88,14 +104,9 @@ fn hh_integrate_gate(x: f32, a: f32, b: f32) -> f32 {
     return integ_euler(x, k1, dt);
 }
 
-@compute @workgroup_size(256)
-fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let i = element_index(wid, lid);
-    if (i >= dims.total) {
-        return;
-    }
-    let j_r = step_input(i, j[i]) * P.resist_m;
-    let g = Gates(v[i], n[i], m[i], h[i]);
+fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 {
+    let j_r = j_in * P.resist_m;
+    let g = *st;
     // The six rates, once, from the old voltage (src/cells/hodgkin_huxley.rs `rates`).
     let an = hh_ratio(0.01, 10.0 - g.v);
     let bn = 0.125 * exp(-g.v / 80.0);
@@ -109,16 +120,17 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let h1 = hh_integrate_gate(g.h, ah, bh);
     let spike = spike_of(v1, P.thr);
     if (SPIKE_RESET) {
-        v[i] = reset_to(v1, spike, P.v_reset);
-        n[i] = reset_to(n1, spike, P.n_reset);
-        m[i] = reset_to(m1, spike, P.m_reset);
-        h[i] = reset_to(h1, spike, P.h_reset);
+        (*st).v = reset_to(v1, spike, P.v_reset);
+        (*st).n = reset_to(n1, spike, P.n_reset);
+        (*st).m = reset_to(m1, spike, P.m_reset);
+        (*st).h = reset_to(h1, spike, P.h_reset);
     } else {
-        v[i] = v1;
-        n[i] = n1;
-        m[i] = m1;
-        h[i] = h1;
+        (*st).v = v1;
+        (*st).n = n1;
+        (*st).m = m1;
+        (*st).h = h1;
     }
-    s[i] = spike;
-    tols[i] = tols_of(tols[i], spike, step_in.t);
+    (*st).s = spike;
+    (*st).tols = tols_of(g.tols, spike, t);
+    return spike;
 }

@@ -1,4 +1,5 @@
 // IFCell step. Twin of src/cells/integrate_and_fire.rs `step_cpu`; keep the two in step.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
 
 override INTEGRATOR: u32 = 0u;
 override LOWER_CLAMP_VOLTAGE: bool = true;
@@ -19,27 +20,41 @@ struct IfParams {
 @group(0) @binding(7) var<storage, read_write> s: array<f32>;
 @group(0) @binding(8) var<storage, read_write> tols: array<f32>;
 
-@compute @workgroup_size(256)
-fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let i = element_index(wid, lid);
-    if (i >= dims.total) {
-        return;
-    }
+struct CellState {
+    v: f32,
+    rfr: f32,
+    s: f32,
+    tols: f32,
+}
+
+fn cell_load(i: u32) -> CellState {
+    return CellState(v[i], rfr[i], s[i], tols[i]);
+}
+
+fn cell_store(i: u32, st: CellState) {
+    v[i] = st.v;
+    rfr[i] = st.rfr;
+    s[i] = st.s;
+    tols[i] = st.tols;
+}
+
+fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 {
     let dt = step_in.dt;
-    let j_r = step_input(i, j[i]) * P.resist_m;
-    let mask = select(0.0, 1.0, rfr[i] >= P.refract_time);
+    let j_r = j_in * P.resist_m;
+    let mask = select(0.0, 1.0, (*st).rfr >= P.refract_time);
     let drive = (j_r * mask) * P.inv_tau_m;
     // f does not depend on v, so midpoint's k2 equals k1 and both methods are this Euler step
     // (INTEGRATOR is still an override so every cell validates the same way).
-    let v1 = integ_euler(v[i], drive, dt);
+    let v1 = integ_euler((*st).v, drive, dt);
     let spike = spike_of(v1, P.thr);
-    rfr[i] = (rfr[i] + dt) * (1.0 - spike);
+    (*st).rfr = ((*st).rfr + dt) * (1.0 - spike);
     let v2 = reset_to(v1, spike, P.v_reset);
-    s[i] = spike;
-    tols[i] = tols_of(tols[i], spike, step_in.t);
+    (*st).s = spike;
+    (*st).tols = tols_of((*st).tols, spike, t);
     if (LOWER_CLAMP_VOLTAGE) {
-        v[i] = max(v2, P.v_rest);
+        (*st).v = max(v2, P.v_rest);
     } else {
-        v[i] = v1;
+        (*st).v = v1;
     }
+    return spike;
 }

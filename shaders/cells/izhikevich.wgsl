@@ -1,4 +1,5 @@
 // IzhikevichCell step. Twin of src/cells/izhikevich.rs `step_cpu`; keep the two in step.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
 
 override INTEGRATOR: u32 = 0u;
 
@@ -19,6 +20,24 @@ struct IzhikevichParams {
 @group(0) @binding(7) var<storage, read_write> s: array<f32>;
 @group(0) @binding(8) var<storage, read_write> tols: array<f32>;
 
+struct CellState {
+    v: f32,
+    w: f32,
+    s: f32,
+    tols: f32,
+}
+
+fn cell_load(i: u32) -> CellState {
+    return CellState(v[i], w[i], s[i], tols[i]);
+}
+
+fn cell_store(i: u32, st: CellState) {
+    v[i] = st.v;
+    w[i] = st.w;
+    s[i] = st.s;
+    tols[i] = st.tols;
+}
+
 fn izh_dvdt(x: f32, w_old: f32, j_r: f32) -> f32 {
     return (x * x * 0.04 + x * 5.0 + 140.0 - w_old + j_r) * P.inv_tau_m;
 }
@@ -27,17 +46,12 @@ fn izh_dwdt(x: f32, v_old: f32) -> f32 {
     return (v_old * P.b - x) * P.inv_tau_w;
 }
 
-@compute @workgroup_size(256)
-fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let i = element_index(wid, lid);
-    if (i >= dims.total) {
-        return;
-    }
+fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 {
     let dt = step_in.dt;
     let hdt = step_in.half_dt;
-    let j_r = step_input(i, j[i]) * P.resist_m;
-    let v_old = v[i];
-    let w_old = w[i];
+    let j_r = j_in * P.resist_m;
+    let v_old = (*st).v;
+    let w_old = (*st).w;
     // The spike test uses the voltage from before the step.
     let spike = spike_of(v_old, P.v_thr);
     var v1: f32;
@@ -49,8 +63,9 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         v1 = integ_euler(v_old, izh_dvdt(v_old, w_old, j_r), dt);
         w1 = integ_euler(w_old, izh_dwdt(w_old, v_old), dt);
     }
-    v[i] = reset_to(v1, spike, P.v_reset);
-    w[i] = reset_to(w1, spike, w_old + P.w_reset);
-    s[i] = spike;
-    tols[i] = tols_of(tols[i], spike, step_in.t);
+    (*st).v = reset_to(v1, spike, P.v_reset);
+    (*st).w = reset_to(w1, spike, w_old + P.w_reset);
+    (*st).s = spike;
+    (*st).tols = tols_of((*st).tols, spike, t);
+    return spike;
 }

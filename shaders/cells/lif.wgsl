@@ -1,4 +1,5 @@
 // LIFCell step. Twin of src/cells/lif.rs `step_cpu`; keep the two in step, line for line.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; the row passes are here.
 
 override INTEGRATOR: u32 = 0u;
 override SELECT_BY_DRAW: bool = false;
@@ -44,17 +45,39 @@ fn lif_dvdt(v_now: f32, drive: f32) -> f32 {
     return ((P.v_rest - v_now) * P.conduct_leak + drive) * P.inv_tau_m;
 }
 
-@compute @workgroup_size(256)
-fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let i = element_index(wid, lid);
-    if (i >= dims.total) {
-        return;
-    }
+struct CellState {
+    v: f32,
+    rfr: f32,
+    thr_theta: f32,
+    surrogate: f32,
+    v_thr: f32,
+    s: f32,
+    s_raw: f32,
+    tols: f32,
+}
+
+fn cell_load(i: u32) -> CellState {
+    return CellState(v[i], rfr[i], thr_theta[i], surrogate[i], v_thr[i], s[i], s_raw[i], tols[i]);
+}
+
+fn cell_store(i: u32, st: CellState) {
+    v[i] = st.v;
+    rfr[i] = st.rfr;
+    thr_theta[i] = st.thr_theta;
+    surrogate[i] = st.surrogate;
+    v_thr[i] = st.v_thr;
+    s[i] = st.s;
+    s_raw[i] = st.s_raw;
+    tols[i] = st.tols;
+}
+
+// Returns the raw spike (what the fused kernel records for the variants it runs).
+fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 {
     let dt = step_in.dt;
-    let v_old = v[i];
-    let rfr_old = rfr[i];
-    let theta_old = thr_theta[i];
-    let j_r = step_input(i, j[i]) * P.resist_m;
+    let v_old = (*st).v;
+    let rfr_old = (*st).rfr;
+    let theta_old = (*st).thr_theta;
+    let j_r = j_in * P.resist_m;
     let vthr = theta_old + P.thr;
     let mask = select(0.0, 1.0, rfr_old >= P.refract_time);
     let drive = j_r * mask;
@@ -67,33 +90,34 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         v1 = integ_euler(v_old, lif_dvdt(v_old, drive), dt);
     }
     let spike = select(0.0, 1.0, v1 > vthr);
-    rfr[i] = (rfr_old + dt) * (1.0 - spike);
+    (*st).rfr = (rfr_old + dt) * (1.0 - spike);
     if (!QUADRATIC) {
-        surrogate[i] = surrogate_arctan_d(v1, vthr, P.arctan_slope) * step_in.c.y;
+        (*st).surrogate = surrogate_arctan_d(v1, vthr, P.arctan_slope) * step_in.c.y;
     }
     let v2 = v1 * (1.0 - spike) + spike * P.v_reset;
-    s_raw[i] = spike;
+    (*st).s_raw = spike;
     var s_out = spike;
     if (MAX_ONE_SPIKE) {
         let is_winner = select(0.0, 1.0, i % dims.n_units == row_winner[i / dims.n_units]);
         s_out = spike * is_winner;
     }
-    s[i] = s_out;
+    (*st).s = s_out;
     if (ADAPT_THRESHOLD) {
         let theta_new = theta_old * step_in.c.x + spike * P.theta_plus;
-        thr_theta[i] = theta_new;
+        (*st).thr_theta = theta_new;
         if (!QUADRATIC) {
-            v_thr[i] = P.thr + theta_new;
+            (*st).v_thr = P.thr + theta_new;
         }
     }
     if (!SELECT_BY_DRAW) {
-        tols[i] = (1.0 - s_out) * tols[i] + s_out * step_in.t;
+        (*st).tols = (1.0 - s_out) * (*st).tols + s_out * t;
     }
     if (CLAMP_V_MIN) {
-        v[i] = max(v2, P.v_min);
+        (*st).v = max(v2, P.v_min);
     } else {
-        v[i] = v2;
+        (*st).v = v2;
     }
+    return spike;
 }
 
 // max_one_spike: argmax over the row of the voltage before the step.

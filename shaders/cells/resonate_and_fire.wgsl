@@ -1,4 +1,5 @@
 // RAFCell step. Twin of src/cells/resonate_and_fire.rs `step_cpu`; keep the two in step.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
 
 override INTEGRATOR: u32 = 0u;
 override POST_SPIKE_RESET: bool = true;
@@ -21,6 +22,24 @@ struct RafParams {
 @group(0) @binding(7) var<storage, read_write> s: array<f32>;
 @group(0) @binding(8) var<storage, read_write> tols: array<f32>;
 
+struct CellState {
+    v: f32,
+    w: f32,
+    s: f32,
+    tols: f32,
+}
+
+fn cell_load(i: u32) -> CellState {
+    return CellState(v[i], w[i], s[i], tols[i]);
+}
+
+fn cell_store(i: u32, st: CellState) {
+    v[i] = st.v;
+    w[i] = st.w;
+    s[i] = st.s;
+    tols[i] = st.tols;
+}
+
 fn raf_dwdt(w_now: f32, v_old: f32, j_r: f32) -> f32 {
     return (w_now * P.b - v_old * P.omega + j_r) * P.inv_tau_w;
 }
@@ -29,17 +48,12 @@ fn raf_dvdt(v_now: f32, w_new: f32) -> f32 {
     return (P.omega * w_new + v_now * P.b) * P.inv_tau_v;
 }
 
-@compute @workgroup_size(256)
-fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let i = element_index(wid, lid);
-    if (i >= dims.total) {
-        return;
-    }
+fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 {
     let dt = step_in.dt;
     let hdt = step_in.half_dt;
-    let j_r = step_input(i, j[i]) * P.resist_v;
-    let v_old = v[i];
-    let w_old = w[i];
+    let j_r = j_in * P.resist_v;
+    let v_old = (*st).v;
+    let w_old = (*st).w;
     // w first, with the old v; then v, with the new w.
     var w1: f32;
     var v1: f32;
@@ -52,12 +66,13 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     let spike = spike_of(v1, P.thr);
     if (POST_SPIKE_RESET) {
-        w[i] = reset_to(w1, spike, P.w_reset);
-        v[i] = reset_to(v1, spike, P.v_reset);
+        (*st).w = reset_to(w1, spike, P.w_reset);
+        (*st).v = reset_to(v1, spike, P.v_reset);
     } else {
-        w[i] = w1;
-        v[i] = v1;
+        (*st).w = w1;
+        (*st).v = v1;
     }
-    s[i] = spike;
-    tols[i] = tols_of(tols[i], spike, step_in.t);
+    (*st).s = spike;
+    (*st).tols = tols_of((*st).tols, spike, t);
+    return spike;
 }

@@ -1,4 +1,5 @@
 // SLIFCell step. Twin of src/cells/slif.rs `step_cpu`; keep the two in step.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; the row passes are here.
 // Scratch layout: [0, B·N) spike lists per row, [B·N, B·N + B) list lengths,
 // [B·N + B, 2·B·N + B) raw spikes (f32 bits) for rho_b.
 
@@ -89,15 +90,34 @@ fn row_pre(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
     }
 }
 
-@compute @workgroup_size(256)
-fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let i = element_index(wid, lid);
-    if (i >= dims.total) {
-        return;
-    }
+struct CellState {
+    j_e: f32,
+    v: f32,
+    s: f32,
+    thr: f32,
+    rfr: f32,
+    tols: f32,
+    surrogate: f32,
+}
+
+fn cell_load(i: u32) -> CellState {
+    return CellState(j[i], v[i], s[i], thr[i], rfr[i], tols[i], surrogate[i]);
+}
+
+fn cell_store(i: u32, st: CellState) {
+    j[i] = st.j_e;
+    v[i] = st.v;
+    s[i] = st.s;
+    thr[i] = st.thr;
+    rfr[i] = st.rfr;
+    tols[i] = st.tols;
+    surrogate[i] = st.surrogate;
+}
+
+fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 {
     let row = i / dims.n_units;
     let n = i % dims.n_units;
-    var j_e = step_input(i, j[i]) * P.resist_m;
+    var j_e = j_in * P.resist_m;
     if (INHIBITION) {
         let w_key = rng_split(step_in.init_key, 1u);
         let count = scratch[dims.total + row];
@@ -107,25 +127,27 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         }
         j_e = j_e - inhibition * P.resist_inh;
     }
-    surrogate[i] = slif_sech(0.08 * j_e) * select(0.0, 1.0, j_e > 0.0);
-    let mask = select(0.0, 1.0, rfr[i] >= P.refract_time);
-    let v_old = v[i];
+    (*st).surrogate = slif_sech(0.08 * j_e) * select(0.0, 1.0, j_e > 0.0);
+    let mask = select(0.0, 1.0, (*st).rfr >= P.refract_time);
+    let v_old = (*st).v;
     let v1 = v_old + ((-v_old + j_e) * P.inv_tau_m) * mask * step_in.dt;
-    let spike = spike_of(v1, thr[i]);
+    let thr_old = (*st).thr;
+    let spike = spike_of(v1, thr_old);
     if (RHO_B) {
         scratch[dims.total + dims.batch + i] = bitcast<u32>(spike);
     } else {
-        thr[i] = thr[i] + spike * P.thr_gain - thr[i] * P.thr_leak;
+        (*st).thr = thr_old + spike * P.thr_gain - thr_old * P.thr_leak;
     }
-    v[i] = (1.0 - spike) * v1;
-    rfr[i] = (rfr[i] + step_in.dt) * (1.0 - spike) + spike * step_in.dt;
+    (*st).v = (1.0 - spike) * v1;
+    (*st).rfr = ((*st).rfr + step_in.dt) * (1.0 - spike) + spike * step_in.dt;
     var out = spike;
     if (STICKY_SPIKES) {
         out = spike * mask + (1.0 - mask);
     }
-    s[i] = out;
-    tols[i] = tols_of(tols[i], out, step_in.t);
-    j[i] = j_e;
+    (*st).s = out;
+    (*st).tols = tols_of((*st).tols, out, t);
+    (*st).j_e = j_e;
+    return out;
 }
 
 // rho_b: thr' = max(thr + (Σ_row raw s − 1)·rho_b, 0.025), the sum in src/reductions.rs's order.

@@ -29,7 +29,11 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var n = lid; n < n_here; n += WG) {
         let i = base + n;
         let mask = select(0.0, 1.0, rfr[i] >= P.refract_time);
-        let vv = (step_input(i, j[i]) * P.resist_m) * mask;
+        let j_now = drive_input(i, 0u, step_in.drive_key, j[i]);
+        if (step_in.store_input != 0u) {
+            j[i] = j_now;
+        }
+        let vv = (j_now * P.resist_m) * mask;
         v[i] = vv;
         lane_max = max(lane_max, vv);
     }

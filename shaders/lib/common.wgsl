@@ -1,22 +1,35 @@
 // Bindings and indexing shared by every cell kernel. Host side: src/gpu/population.rs.
 
-// Per-step values; one 256-byte-aligned slot per step, bound with a dynamic offset.
+// Per-step values; one aligned slot per step, bound with a dynamic offset. Host side:
+// src/gpu/buffers.rs `StepUniform`.
 struct StepUniform {
     t: f32,
     dt: f32,
     half_dt: f32,
-    // Offset (in f32 elements) of this step's B×N slice in the input buffer.
+    // Offset (in f32 elements) of this dispatch's first input slice in run_input.
     input_offset: u32,
     // This step's PRNG subkey (split off the population key on the host).
     key: vec2<u32>,
-    // 1: this step's input is run_input[input_offset ..]; 0: the cell's `j` compartment.
-    from_run: u32,
-    pad: u32,
+    // 0: the `j` compartment; 1: run_input; 2: the constant drive.x; 3: random spikes.
+    input_mode: u32,
+    // Elements between the input slices of consecutive steps (B·N, or 0 for per-neuron).
+    input_stride: u32,
     // Step-size dependent constants of the cell (CellModel::gpu_step_constants).
     c: vec4<f32>,
     // The population's key at construction (SLIF's inhibition weights).
     init_key: vec2<u32>,
-    pad2: vec2<u32>,
+    // Random drive: this step's key (per-step dispatches).
+    drive_key: vec2<u32>,
+    // x: constant current or spike amplitude; y: spike probability.
+    drive: vec4<f32>,
+    // Fused dispatches: the number of steps.
+    steps: u32,
+    // 1: write the input into `j` (the last step of a run).
+    store_input: u32,
+    // 1: set raster bits for spikes (fused dispatches).
+    record_spikes: u32,
+    // Fused dispatches: row of step_table and raster of this dispatch's first step.
+    table_base: u32,
 }
 
 struct Dims {
@@ -34,16 +47,27 @@ struct Dims {
 
 @group(0) @binding(0) var<uniform> step_in: StepUniform;
 @group(0) @binding(1) var<uniform> dims: Dims;
-// K×B×N input currents of a run (a small placeholder when stepping from `j`).
+// K×B×N input currents of a run (a small placeholder otherwise).
 @group(0) @binding(3) var<storage, read> run_input: array<f32>;
 
-// This step's input current of element i: from the run buffer, or `current` (the value of the
-// cell's `j` compartment) when stepping from the compartment.
-fn step_input(i: u32, current: f32) -> f32 {
-    if (step_in.from_run != 0u) {
-        return run_input[step_in.input_offset + i];
+// The input current of element i on step k of this dispatch (k = 0 for per-step dispatches);
+// `key` is the random drive's key for that step, `current` the value of `j`.
+// Twin: src/run.rs `DriveSpec::input`.
+fn drive_input(i: u32, k: u32, key: vec2<u32>, current: f32) -> f32 {
+    switch step_in.input_mode {
+        case 1u: {
+            return run_input[step_in.input_offset + k * step_in.input_stride + i];
+        }
+        case 2u: {
+            return step_in.drive.x;
+        }
+        case 3u: {
+            return select(0.0, step_in.drive.x, rng_uniform01(key, i) < step_in.drive.y);
+        }
+        default: {
+            return current;
+        }
     }
-    return current;
 }
 
 // Threads per workgroup, element and row passes alike (src/gpu/population.rs WORKGROUP_SIZE).

@@ -53,7 +53,7 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words, require_integrator,
+    CellEntry, CellModel, Compartment, Role, StateView, StepInfo, cell_accessors, f32_words, require_integrator,
     reset_to, spike_of, tols_of,
 };
 use crate::error::{Error, Result};
@@ -67,6 +67,7 @@ pub static ENTRY: CellEntry = CellEntry {
     key: "adex",
     class_name: "AdExCell",
     shader: include_str!("../../shaders/cells/adex.wgsl"),
+    elementwise: true,
     from_params: |map| Ok(Box::new(AdExCell::from_params(map)?)),
     variants: AdExCell::all_variants,
 };
@@ -260,7 +261,7 @@ impl CellModel for AdExCell {
     }
 
     // Twin: shaders/cells/adex.wgsl `step`.
-    fn step_cpu(&self, state: &mut CellState, step: &StepInfo) {
+    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let [j, v, w, s, tols] = &mut state.values[..] else {
             unreachable!("AdExCell states are built with its 5 compartments")

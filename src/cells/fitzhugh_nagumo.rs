@@ -44,7 +44,7 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words, override_flag,
+    CellEntry, CellModel, Compartment, Role, StateView, StepInfo, cell_accessors, f32_words, override_flag,
     require_integrator, reset_to, spike_of, tols_of,
 };
 use crate::error::{Error, Result};
@@ -55,6 +55,7 @@ pub static ENTRY: CellEntry = CellEntry {
     key: "fitzhugh_nagumo",
     class_name: "FitzhughNagumoCell",
     shader: include_str!("../../shaders/cells/fitzhugh_nagumo.wgsl"),
+    elementwise: true,
     from_params: |map| Ok(Box::new(FitzhughNagumoCell::from_params(map)?)),
     variants: FitzhughNagumoCell::all_variants,
 };
@@ -230,7 +231,7 @@ impl CellModel for FitzhughNagumoCell {
     }
 
     // Twin: shaders/cells/fitzhugh_nagumo.wgsl `step`.
-    fn step_cpu(&self, state: &mut CellState, step: &StepInfo) {
+    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let [j, v, w, s, tols] = &mut state.values[..] else {
             unreachable!("FitzhughNagumoCell states are built with its 5 compartments")

@@ -55,7 +55,7 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words, override_flag,
+    CellEntry, CellModel, Compartment, Role, StateView, StepInfo, cell_accessors, f32_words, override_flag,
     require_integrator, reset_to, spike_of, tols_of,
 };
 use crate::error::Result;
@@ -66,6 +66,7 @@ pub static ENTRY: CellEntry = CellEntry {
     key: "hodgkin_huxley",
     class_name: "HodgkinHuxleyCell",
     shader: include_str!("../../shaders/cells/hodgkin_huxley.wgsl"),
+    elementwise: true,
     from_params: |map| Ok(Box::new(HodgkinHuxleyCell::from_params(map)?)),
     variants: HodgkinHuxleyCell::all_variants,
 };
@@ -313,7 +314,7 @@ impl CellModel for HodgkinHuxleyCell {
     }
 
     // Twin: shaders/cells/hodgkin_huxley.wgsl `step`.
-    fn step_cpu(&self, state: &mut CellState, step: &StepInfo) {
+    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let method = p.integration_type;
         let [j, v, n, m, h, s, tols] = &mut state.values[..] else {

@@ -42,7 +42,7 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_non_negative, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words, override_flag,
+    CellEntry, CellModel, Compartment, Role, StateView, StepInfo, cell_accessors, f32_words, override_flag,
     require_integrator, reset_to, spike_of, tols_of,
 };
 use crate::error::Result;
@@ -54,6 +54,7 @@ pub static ENTRY: CellEntry = CellEntry {
     key: "integrate_and_fire",
     class_name: "IFCell",
     shader: include_str!("../../shaders/cells/integrate_and_fire.wgsl"),
+    elementwise: true,
     from_params: |map| Ok(Box::new(IfCell::from_params(map)?)),
     variants: IfCell::all_variants,
 };
@@ -209,7 +210,7 @@ impl CellModel for IfCell {
     }
 
     // Twin: shaders/cells/integrate_and_fire.wgsl `step`.
-    fn step_cpu(&self, state: &mut CellState, step: &StepInfo) {
+    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let [j, v, rfr, s, tols] = &mut state.values[..] else {
             unreachable!("IfCell states are built with its 5 compartments")

@@ -55,7 +55,7 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words, require_integrator,
+    CellEntry, CellModel, Compartment, Role, StateView, StepInfo, cell_accessors, f32_words, require_integrator,
     reset_to, spike_of, tols_of,
 };
 use crate::error::Result;
@@ -66,6 +66,7 @@ pub static ENTRY: CellEntry = CellEntry {
     key: "izhikevich",
     class_name: "IzhikevichCell",
     shader: include_str!("../../shaders/cells/izhikevich.wgsl"),
+    elementwise: true,
     from_params: |map| Ok(Box::new(IzhikevichCell::from_params(map)?)),
     variants: IzhikevichCell::all_variants,
 };
@@ -300,7 +301,7 @@ impl CellModel for IzhikevichCell {
     }
 
     // Twin: shaders/cells/izhikevich.wgsl `step`.
-    fn step_cpu(&self, state: &mut CellState, step: &StepInfo) {
+    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let [j, v, w, s, tols] = &mut state.values[..] else {
             unreachable!("IzhikevichCell states are built with its 5 compartments")

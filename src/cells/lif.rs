@@ -77,7 +77,7 @@
 use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_non_negative, require_positive};
-use super::{CellEntry, CellModel, CellState, Compartment, GpuPasses, Role, StepInfo};
+use super::{CellEntry, CellModel, Compartment, GpuPasses, Role, StateView, StepInfo};
 use crate::error::{Error, Result};
 use crate::integrators::{self, Integrator};
 use crate::surrogate::{self, SurrogateType};
@@ -87,6 +87,7 @@ pub static ENTRY: CellEntry = CellEntry {
     key: "lif",
     class_name: "LIFCell",
     shader: include_str!("../../shaders/cells/lif.wgsl"),
+    elementwise: true,
     from_params: |map| Ok(Box::new(LifCell::from_params(map)?)),
     variants: LifCell::all_variants,
 };
@@ -426,7 +427,7 @@ impl CellModel for LifCell {
     }
 
     // Twin: shaders/cells/lif.wgsl `step`, `row_pre`, `row_post`.
-    fn step_cpu(&self, state: &mut CellState, step: &StepInfo) {
+    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let n_units = state.n_units;
         let dt = step.dt;

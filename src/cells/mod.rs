@@ -77,6 +77,28 @@ impl CellState {
             values: fill.iter().map(|&x| vec![x; batch * n_units]).collect(),
         }
     }
+
+    /// A view of the whole state.
+    pub fn view(&mut self) -> StateView<'_> {
+        StateView {
+            batch: self.batch,
+            n_units: self.n_units,
+            values: self.values.iter_mut().map(|v| &mut v[..]).collect(),
+        }
+    }
+}
+
+/// Mutable slices of every compartment over the same elements: the whole population, or (for
+/// cells without row passes) any contiguous range of neurons, which is how the CPU backend
+/// steps blocks of neurons on several threads.
+#[derive(Debug)]
+pub struct StateView<'a> {
+    /// Rows in the view (1 for a range of an element-wise cell).
+    pub batch: usize,
+    /// Units per row (the range's length for a range of an element-wise cell).
+    pub n_units: usize,
+    /// One slice per compartment.
+    pub values: Vec<&'a mut [f32]>,
 }
 
 /// What one step needs besides the state: the time stamp and step size (both float32, as the
@@ -170,8 +192,17 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
         0.1
     }
 
-    /// Advances the CPU state by one step. Inputs are already in the `Input` compartments.
-    fn step_cpu(&self, state: &mut CellState, step: &StepInfo);
+    /// Advances the CPU state by one step. Inputs are already in the `Input` compartments. For
+    /// cells without row passes ([`CellModel::has_row_passes`]) the view may be any range of
+    /// neurons.
+    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo);
+
+    /// Whether a step couples the neurons of a row (row passes on the GPU): such cells are
+    /// stepped whole, and have no fused multi-step kernel.
+    fn has_row_passes(&self) -> bool {
+        let passes = self.gpu_passes();
+        passes.row_pre || passes.row_post || passes.step_per_row
+    }
 
     /// A short name of this variant for reports: key, integrator and options.
     fn variant_name(&self) -> String;
@@ -241,6 +272,10 @@ pub struct CellEntry {
     pub class_name: &'static str,
     /// The cell's WGSL file (`shaders/cells/<key>.wgsl`).
     pub shader: &'static str,
+    /// Whether the kernel defines `CellState`/`cell_load`/`cell_advance`/`cell_store` and gets
+    /// its `step` and `fused` entry points from `shaders/lib/elementwise.wgsl` (all cells but
+    /// WTAS, whose step is one row reduction).
+    pub elementwise: bool,
     /// Builds the cell from ngclearn keyword arguments (a JSON object).
     pub from_params: CellBuilder,
     /// Every integrator × option variant, for shader validation and the self-check.

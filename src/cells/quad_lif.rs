@@ -71,6 +71,7 @@ pub static ENTRY: CellEntry = CellEntry {
     key: "quad_lif",
     class_name: "QuadLIFCell",
     shader: include_str!("../../shaders/cells/lif.wgsl"),
+    elementwise: true,
     from_params: |map| Ok(Box::new(quad_lif_from_params(map)?)),
     variants: all_variants,
 };

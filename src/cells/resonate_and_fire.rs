@@ -45,7 +45,7 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, Role, StepInfo, cell_accessors, f32_words, override_flag,
+    CellEntry, CellModel, Compartment, Role, StateView, StepInfo, cell_accessors, f32_words, override_flag,
     require_integrator, reset_to, spike_of, tols_of,
 };
 use crate::error::Result;
@@ -56,6 +56,7 @@ pub static ENTRY: CellEntry = CellEntry {
     key: "resonate_and_fire",
     class_name: "RAFCell",
     shader: include_str!("../../shaders/cells/resonate_and_fire.wgsl"),
+    elementwise: true,
     from_params: |map| Ok(Box::new(RafCell::from_params(map)?)),
     variants: RafCell::all_variants,
 };
@@ -233,7 +234,7 @@ impl CellModel for RafCell {
     }
 
     // Twin: shaders/cells/resonate_and_fire.wgsl `step`.
-    fn step_cpu(&self, state: &mut CellState, step: &StepInfo) {
+    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let (b, om) = (p.dampen_factor, p.omega);
         let [j, v, w, s, tols] = &mut state.values[..] else {

@@ -72,7 +72,7 @@ use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_non_negative, require_positive};
 use super::{
-    CellEntry, CellModel, CellState, Compartment, GpuPasses, Role, StepInfo, f32_words, override_flag, spike_of,
+    CellEntry, CellModel, Compartment, GpuPasses, Role, StateView, StepInfo, f32_words, override_flag, spike_of,
     tols_of,
 };
 use crate::error::Result;
@@ -85,6 +85,7 @@ pub static ENTRY: CellEntry = CellEntry {
     key: "slif",
     class_name: "SLIFCell",
     shader: include_str!("../../shaders/cells/slif.wgsl"),
+    elementwise: true,
     from_params: |map| Ok(Box::new(SlifCell::from_params(map)?)),
     variants: SlifCell::all_variants,
 };
@@ -359,7 +360,7 @@ impl CellModel for SlifCell {
     }
 
     // Twin: shaders/cells/slif.wgsl `row_pre`, `step`, `row_post`.
-    fn step_cpu(&self, state: &mut CellState, step: &StepInfo) {
+    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let n_units = state.n_units;
         let w_key = inhibition_key(step.init_key);

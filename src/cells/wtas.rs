@@ -43,7 +43,7 @@
 use serde_json::{Map, Value};
 
 use super::params::{ParamReader, require_finite, require_non_negative, require_positive};
-use super::{CellEntry, CellModel, CellState, Compartment, GpuPasses, Role, StepInfo, f32_words, spike_of, tols_of};
+use super::{CellEntry, CellModel, Compartment, GpuPasses, Role, StateView, StepInfo, f32_words, spike_of, tols_of};
 use crate::error::Result;
 use crate::integrators::Integrator;
 use crate::reductions::{row_max, workgroup_sum};
@@ -54,6 +54,7 @@ pub static ENTRY: CellEntry = CellEntry {
     key: "wtas",
     class_name: "WTASCell",
     shader: include_str!("../../shaders/cells/wtas.wgsl"),
+    elementwise: false,
     from_params: |map| Ok(Box::new(WtasCell::from_params(map)?)),
     variants: WtasCell::all_variants,
 };
@@ -232,7 +233,7 @@ impl CellModel for WtasCell {
     }
 
     // Twin: shaders/cells/wtas.wgsl `step` (one workgroup per row).
-    fn step_cpu(&self, state: &mut CellState, step: &StepInfo) {
+    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let n = state.n_units;
         let [j, v, s, thr, rfr, tols] = &mut state.values[..] else {

@@ -9,30 +9,60 @@ use crate::error::{Error, Result};
 /// Threads per workgroup of every spikegpu kernel (`WG` in `shaders/lib/common.wgsl`).
 pub const WORKGROUP_SIZE: u32 = 256;
 
-/// `StepUniform` of `shaders/lib/common.wgsl` (64 bytes; one aligned slot per step).
+/// `StepUniform` of `shaders/lib/common.wgsl` (96 bytes; one aligned slot per dispatch).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
 pub struct StepUniform {
-    /// Time stamp of the step.
+    /// Time stamp of the step (per-step dispatches).
     pub t: f32,
     /// Step size.
     pub dt: f32,
     /// `dt·0.5`.
     pub half_dt: f32,
-    /// Offset of this step's input slice, in elements.
+    /// Offset of the dispatch's first input slice, in elements.
     pub input_offset: u32,
     /// The step's PRNG subkey.
     pub key: [u32; 2],
-    /// 1 when the input comes from the run buffer, 0 when from the `j` compartment.
-    pub from_run: u32,
-    /// Padding to the 16-byte alignment of `c`.
-    pub pad: u32,
+    /// Drive: 0 `j`, 1 buffer, 2 constant, 3 random spikes.
+    pub input_mode: u32,
+    /// Elements between consecutive steps' input slices.
+    pub input_stride: u32,
     /// Cell constants for this step size.
     pub c: [f32; 4],
     /// The population's key at construction.
     pub init_key: [u32; 2],
-    /// Padding to 16 bytes.
-    pub pad2: [u32; 2],
+    /// Random drive key of the step (per-step dispatches).
+    pub drive_key: [u32; 2],
+    /// Drive value or amplitude, and spike probability.
+    pub drive: [f32; 4],
+    /// Steps of a fused dispatch.
+    pub steps: u32,
+    /// 1: write the input into `j`.
+    pub store_input: u32,
+    /// 1: record spikes into the raster (fused dispatches).
+    pub record_spikes: u32,
+    /// First row of the step table and raster for this fused dispatch.
+    pub table_base: u32,
+}
+
+/// `RecordParams` of `shaders/lib/record.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub struct RecordParams {
+    /// Step whose spikes are packed.
+    pub step: u32,
+    /// Sample a gather writes.
+    pub sample: u32,
+    /// Raster words per step.
+    pub words: u32,
+    /// B·N.
+    pub total: u32,
+    /// Neurons gathered.
+    pub count: u32,
+    /// Workgroups along x of the packing grid.
+    pub groups_x: u32,
+    /// Padding.
+    pub pad: [u32; 2],
 }
 
 /// `Dims` of `shaders/lib/common.wgsl`.

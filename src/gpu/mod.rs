@@ -4,6 +4,7 @@
 pub mod buffers;
 pub mod context;
 pub mod population;
+pub mod recorder;
 pub mod rng_check;
 pub mod shaders;
 

@@ -35,8 +35,26 @@ pub struct ComposedShader {
 
 /// Joins the library pieces and the cell's kernel.
 pub fn compose(cell: &dyn CellModel) -> ComposedShader {
-    compose_with(&format!("shaders/cells/{}.wgsl", cell.entry().key), cell.entry().shader)
+    // QuadLIF runs LIF's kernel; name the file the source really came from.
+    let stem = if cell.entry().key == "quad_lif" {
+        "lif"
+    } else {
+        cell.entry().key
+    };
+    let name = format!("shaders/cells/{stem}.wgsl");
+    let mut parts: Vec<(&str, &str)> = LIBRARY.to_vec();
+    parts.push((&name, cell.entry().shader));
+    if cell.entry().elementwise {
+        parts.push(ELEMENTWISE);
+    }
+    compose_pieces(&parts)
 }
+
+/// The `step`/`fused` entry points of element-wise cells.
+pub const ELEMENTWISE: (&str, &str) = lib_piece!("elementwise");
+
+/// The recording kernels (spike packing, trace sampling), composed on their own.
+pub const RECORD: (&str, &str) = lib_piece!("record");
 
 /// Joins the library pieces and one more file.
 pub fn compose_with(name: &str, body: &str) -> ComposedShader {
