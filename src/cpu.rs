@@ -186,15 +186,13 @@ impl CpuBackend {
                 .collect()
         });
         for (b, raster, traces) in outputs {
-            let first_word = b * BLOCK / 32;
-            let block_words = if req.steps.is_empty() {
-                0
-            } else {
-                raster.len() / req.steps.len()
-            };
-            for k in 0..req.steps.len() {
-                rec.raster[k * words + first_word..k * words + first_word + block_words]
-                    .copy_from_slice(&raster[k * block_words..(k + 1) * block_words]);
+            if req.record.spikes {
+                let first_word = b * BLOCK / 32;
+                let block_words = raster.len() / req.steps.len();
+                for k in 0..req.steps.len() {
+                    rec.raster[k * words + first_word..k * words + first_word + block_words]
+                        .copy_from_slice(&raster[k * block_words..(k + 1) * block_words]);
+                }
             }
             let n = rec.neurons.len();
             for (sample, c, slot, value) in traces {
