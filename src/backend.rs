@@ -56,6 +56,11 @@ pub trait Backend {
     /// Runs `request.steps.len()` steps of `cell` and returns what was recorded. Afterwards
     /// `j` holds the last step's input (or what the cell stores there).
     fn run(&mut self, cell: &dyn CellModel, request: RunRequest<'_>) -> Result<Recording>;
+
+    /// Waits until all submitted work is complete (a no-op on the CPU).
+    fn synchronize(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl<B: Backend + ?Sized> Backend for Box<B> {
@@ -70,5 +75,8 @@ impl<B: Backend + ?Sized> Backend for Box<B> {
     }
     fn run(&mut self, cell: &dyn CellModel, request: RunRequest<'_>) -> Result<Recording> {
         (**self).run(cell, request)
+    }
+    fn synchronize(&mut self) -> Result<()> {
+        (**self).synchronize()
     }
 }

@@ -46,6 +46,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod backend;
+pub mod bench;
 pub mod cells;
 pub mod conformance;
 pub mod cpu;

@@ -42,6 +42,30 @@ enum Command {
         #[arg(long, default_value = "env")]
         api: String,
     },
+    /// Measure neuron-steps per second of every cell on the CPU and your GPUs.
+    Bench {
+        /// Cells: comma-separated keys or ngclearn class names, or `all`.
+        #[arg(long, default_value = "all")]
+        cells: String,
+        /// Population sizes, comma-separated (1e5 notation allowed).
+        #[arg(long, default_value = "1e5")]
+        n: String,
+        /// Steps per timed run.
+        #[arg(long, default_value_t = 100)]
+        steps: usize,
+        /// Backends: cpu, gpu (WGPU_BACKEND's choice), vulkan, metal, dx12, gl, or all.
+        #[arg(long, default_value = "cpu,gpu")]
+        backend: String,
+        /// Modes: step (one dispatch per step), fused (many steps per dispatch).
+        #[arg(long, default_value = "step,fused")]
+        mode: String,
+        /// Timed runs per row, after one warm-up run; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+        /// Also write the rows as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// List the GPU adapters wgpu finds, with their key limits.
     Info {
         /// GPU API: vulkan, metal, dx12, gl, or env (all unless WGPU_BACKEND is set).
@@ -55,6 +79,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate { traces, backend, api } => validate(traces, backend, &api),
         Command::Info { api } => info(&api),
+        Command::Bench {
+            cells,
+            n,
+            steps,
+            backend,
+            mode,
+            repeats,
+            json,
+        } => bench(&cells, &n, steps, &backend, &mode, repeats, json),
     };
     match result {
         Ok(code) => code,
@@ -166,4 +199,130 @@ fn validate(traces: Option<PathBuf>, which: Which, api: &str) -> spikegpu::Resul
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn list(arg: &str) -> Vec<String> {
+    arg.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn bad_arg(name: &'static str, value: &str, reason: &'static str) -> spikegpu::Error {
+    spikegpu::Error::InvalidParameter {
+        name,
+        value: value.to_string(),
+        reason,
+    }
+}
+
+fn bench(
+    cells_arg: &str,
+    n_arg: &str,
+    steps: usize,
+    backend_arg: &str,
+    mode_arg: &str,
+    repeats: usize,
+    json: Option<PathBuf>,
+) -> spikegpu::Result<ExitCode> {
+    use spikegpu::ExecMode;
+    use spikegpu::bench::{self, BenchTarget};
+    let entries: Vec<&cells::CellEntry> = if cells_arg == "all" {
+        cells::CELLS.to_vec()
+    } else {
+        list(cells_arg)
+            .iter()
+            .map(|c| cells::lookup(c))
+            .collect::<spikegpu::Result<_>>()?
+    };
+    let sizes = list(n_arg)
+        .iter()
+        .map(|s| match s.parse::<f64>() {
+            Ok(x) if x >= 1.0 && x.fract() == 0.0 => Ok(x as usize),
+            _ => Err(bad_arg(
+                "--n",
+                s,
+                "population sizes are positive integers (1e5 notation allowed)",
+            )),
+        })
+        .collect::<spikegpu::Result<Vec<_>>>()?;
+    let modes = list(mode_arg)
+        .iter()
+        .map(|m| match m.as_str() {
+            "step" => Ok(ExecMode::PerStep),
+            "fused" => Ok(ExecMode::Fused),
+            other => Err(bad_arg("--mode", other, "use step and/or fused")),
+        })
+        .collect::<spikegpu::Result<Vec<_>>>()?;
+    if steps == 0 || repeats == 0 {
+        return Err(bad_arg("--steps/--repeats", "0", "must be at least 1"));
+    }
+    let backends = list(backend_arg);
+    let mut targets = Vec::new();
+    if backends.iter().any(|b| b == "cpu" || b == "all") {
+        targets.push(BenchTarget::Cpu);
+    }
+    targets.extend(bench::gpu_targets(&backends)?);
+    for t in &targets {
+        println!("backend {}: {}", t.backend_name(), t.device_name());
+    }
+    let total = entries.len() * sizes.len() * targets.len() * modes.len();
+    let progress = indicatif::ProgressBar::new(total as u64);
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut rows = Vec::new();
+    for entry in &entries {
+        for &n in &sizes {
+            for target in &targets {
+                for &mode in &modes {
+                    progress.set_message(format!("{} N={n} {} {:?}", entry.key, target.backend_name(), mode));
+                    match bench::run_row(entry, target, n, steps, mode, repeats) {
+                        Ok(row) => rows.push(row),
+                        Err(e) => progress.println(format!("{} N={n} on {}: {e}", entry.key, target.backend_name())),
+                    }
+                    progress.inc(1);
+                }
+            }
+        }
+    }
+    progress.finish_and_clear();
+    bench::add_speedups(&mut rows);
+    println!(
+        "{:<18} {:<7} {:>10} {:>6} {:<6} {:>10} {:>10} {:>14} {:>8} {:>8}  check",
+        "cell", "backend", "N", "steps", "mode", "ms", "gpu ms", "neuron-steps/s", "GB/s", "vs cpu"
+    );
+    let mut mismatches = 0;
+    for r in &rows {
+        mismatches += usize::from(r.check.starts_with("MISMATCH"));
+        println!(
+            "{:<18} {:<7} {:>10} {:>6} {:<6} {:>10.3} {:>10} {:>14.3e} {:>8.2} {:>8}  {}",
+            r.cell,
+            r.backend,
+            r.n,
+            r.steps,
+            r.mode,
+            r.seconds * 1e3,
+            r.gpu_seconds.map_or("-".to_string(), |s| format!("{:.3}", s * 1e3)),
+            r.neuron_steps_per_s,
+            r.gb_per_s,
+            r.speedup_vs_cpu.map_or("-".to_string(), |x| format!("{x:.1}x")),
+            r.check
+        );
+    }
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&rows)
+            .map_err(|e| bad_arg("--json", &e.to_string(), "could not serialise"))?;
+        std::fs::write(&path, text).map_err(|source| spikegpu::Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        println!("wrote {}", path.display());
+    }
+    if mismatches > 0 {
+        eprintln!("!!! {mismatches} GPU row(s) did NOT match the CPU reference: see the check column");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -161,6 +161,16 @@ impl<B: Backend> Population<B> {
         &self.backend
     }
 
+    /// The backend, mutably (e.g. to turn on GPU timestamps).
+    pub fn backend_mut(&mut self) -> &mut B {
+        &mut self.backend
+    }
+
+    /// Waits until all submitted work is complete (GPU runs return once submitted).
+    pub fn synchronize(&mut self) -> Result<()> {
+        self.backend.synchronize()
+    }
+
     /// Units per batch row.
     pub fn n_units(&self) -> usize {
         self.n_units

@@ -53,6 +53,8 @@ pub struct GpuBackend {
     element_grid: (u32, u32),
     row_grid: (u32, u32),
     step_per_row: bool,
+    timing: bool,
+    last_gpu_seconds: Option<f64>,
 }
 
 fn layout_entry(binding: u32, ty: wgpu::BufferBindingType, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
@@ -255,9 +257,22 @@ impl GpuBackend {
                 element_grid,
                 row_grid,
                 step_per_row: passes.step_per_row,
+                timing: false,
+                last_gpu_seconds: None,
                 ctx: ctx.clone(),
             }
         })
+    }
+
+    /// Measures each run's GPU time with timestamp queries (where the adapter has them; the
+    /// run then waits for the GPU to finish). See [`GpuBackend::last_gpu_seconds`].
+    pub fn set_timing(&mut self, on: bool) {
+        self.timing = on && self.ctx.adapter.timestamps;
+    }
+
+    /// GPU time of the last run's compute passes (seconds), when timing is on.
+    pub fn last_gpu_seconds(&self) -> Option<f64> {
+        self.last_gpu_seconds
     }
 
     /// The context this population runs on.
@@ -404,6 +419,10 @@ impl Backend for GpuBackend {
         Ok(())
     }
 
+    fn synchronize(&mut self) -> Result<()> {
+        self.ctx.wait()
+    }
+
     fn read(&mut self, index: usize) -> Result<Vec<f32>> {
         let ctx = self.ctx.clone();
         ctx.checked("reading a compartment", || {
@@ -449,6 +468,7 @@ impl Backend for GpuBackend {
             _ => None,
         };
         let mut sample_cursor = 0usize;
+        let mut gpu_seconds = 0.0f64;
         for chunk_start in (0..n_steps).step_by(chunk) {
             let chunk_end = (chunk_start + chunk).min(n_steps);
             let len = chunk_end - chunk_start;
@@ -599,10 +619,22 @@ impl Backend for GpuBackend {
                     .collect();
 
                 let mut encoder = device.create_command_encoder(&Default::default());
+                let queries = self.timing.then(|| {
+                    device.create_query_set(&wgpu::QuerySetDescriptor {
+                        label: Some("run.time"),
+                        ty: wgpu::QueryType::Timestamp,
+                        count: 2,
+                    })
+                });
                 {
+                    let timestamp_writes = queries.as_ref().map(|query_set| wgpu::ComputePassTimestampWrites {
+                        query_set,
+                        beginning_of_pass_write_index: Some(0),
+                        end_of_pass_write_index: Some(1),
+                    });
                     let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                         label: Some("run"),
-                        timestamp_writes: None,
+                        timestamp_writes,
                     });
                     for (slot, &(first, steps)) in plan.iter().enumerate() {
                         pass.set_bind_group(0, &bind0, &[(slot as u64 * self.step_stride) as u32]);
@@ -649,8 +681,30 @@ impl Backend for GpuBackend {
                         }
                     }
                 }
+                let resolved = queries.as_ref().map(|query_set| {
+                    let resolve = buffer(
+                        device,
+                        "run.time",
+                        16,
+                        wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                    );
+                    encoder.resolve_query_set(query_set, 0..2, &resolve, 0);
+                    resolve
+                });
                 ctx.queue.submit([encoder.finish()]);
                 let mut out = Vec::new();
+                if let Some(resolve) = &resolved {
+                    let words: Vec<u64> = read_f32_any(&ctx, resolve, 4)?
+                        .iter()
+                        .map(|x| u64::from(x.to_bits()))
+                        .collect();
+                    let (start, end) = (words[0] | words[1] << 32, words[2] | words[3] << 32);
+                    let ticks = end.saturating_sub(start) as f64;
+                    out.push((
+                        usize::MAX - 1,
+                        vec![(ticks * f64::from(ctx.queue.get_timestamp_period()) * 1e-9) as f32],
+                    ));
+                }
                 if req.record.spikes {
                     let values = read_words(&ctx, &raster, len * words)?;
                     out.push((usize::MAX, values));
@@ -663,7 +717,9 @@ impl Backend for GpuBackend {
                 Ok(out)
             })??;
             for (what, values) in result {
-                if what == usize::MAX {
+                if what == usize::MAX - 1 {
+                    gpu_seconds += f64::from(values[0]);
+                } else if what == usize::MAX {
                     let bits: Vec<u32> = values.iter().map(|x| x.to_bits()).collect();
                     rec.raster[chunk_start * words..chunk_end * words].copy_from_slice(&bits);
                 } else {
@@ -675,6 +731,7 @@ impl Backend for GpuBackend {
             }
             sample_cursor += chunk_samples.len();
         }
+        self.last_gpu_seconds = self.timing.then_some(gpu_seconds);
         Ok(rec)
     }
 }
