@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use crate::backend::{Backend, RunRequest};
 use crate::cells::{CellModel, CellState, Role, StateView};
 use crate::error::{Error, Result};
-use crate::run::{DriveSpec, Record, Recording, pack_spikes, words_per_step};
+use crate::run::{Record, Recording, pack_spikes, words_per_step};
 
 /// Neurons per block of the fused CPU path (a multiple of 32, so raster words never straddle
 /// two blocks).
@@ -79,12 +79,7 @@ impl CpuBackend {
         let mut next_sample = 0;
         for (k, step) in req.steps.iter().enumerate() {
             let abs = req.first_step + k as u64;
-            if req.drive != DriveSpec::Current {
-                let j = &mut self.state.values[j_index];
-                for (i, x) in j.iter_mut().enumerate() {
-                    *x = req.drive.input(k, abs, i, total, *x);
-                }
-            }
+            req.drive.fill(k, abs, 0, total, &mut self.state.values[j_index]);
             cell.step_cpu(&mut self.state.view(), step);
             if req.record.spikes {
                 pack_spikes(&self.state.values[s_index], &mut rec.raster[k * words..(k + 1) * words]);
@@ -151,11 +146,7 @@ impl CpuBackend {
                             };
                             for (k, step) in req.steps.iter().enumerate() {
                                 let abs = req.first_step + k as u64;
-                                if req.drive != DriveSpec::Current {
-                                    for (o, x) in view.values[j_index].iter_mut().enumerate() {
-                                        *x = req.drive.input(k, abs, first + o, total, *x);
-                                    }
-                                }
+                                req.drive.fill(k, abs, first, total, view.values[j_index]);
                                 cell.step_cpu(&mut view, step);
                                 if req.record.spikes {
                                     pack_spikes(

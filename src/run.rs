@@ -108,6 +108,32 @@ impl DriveSpec<'_> {
     }
 }
 
+impl DriveSpec<'_> {
+    /// Writes the inputs of neurons `first..first + out.len()` on run step `k` (absolute step
+    /// `step`) into `out`, the `j` slice of those neurons. Same values as [`DriveSpec::input`].
+    pub fn fill(&self, k: usize, step: u64, first: usize, total: usize, out: &mut [f32]) {
+        let len = out.len();
+        match *self {
+            DriveSpec::Current => {}
+            DriveSpec::Buffer { inputs, per_step } => {
+                let at = if per_step { k * total + first } else { first };
+                out.copy_from_slice(&inputs[at..at + len]);
+            }
+            DriveSpec::Constant(value) => out.fill(value),
+            DriveSpec::Random { key, p, amplitude } => {
+                let step_key = key.fold_in(step as u32);
+                for (o, x) in out.iter_mut().enumerate() {
+                    *x = if step_key.uniform01_at((first + o) as u64) < p {
+                        amplitude
+                    } else {
+                        0.0
+                    };
+                }
+            }
+        }
+    }
+}
+
 impl<'a> Drive<'a> {
     /// Checks the drive against the population's shape and resolves it for step size `dt`.
     pub fn resolve(&self, steps: usize, total: usize, dt: f64) -> Result<DriveSpec<'a>> {

@@ -37,7 +37,7 @@ struct LifParams {
 // max_one_spike: the winning unit of each row (argmax of the pre-step voltage).
 @group(0) @binding(13) var<storage, read_write> row_winner: array<u32>;
 
-// src/cells/lif.rs `LifCell::dvdt`.
+// src/cells/lif.rs `element_loop`'s `dvdt`.
 fn lif_dvdt(v_now: f32, drive: f32) -> f32 {
     if (QUADRATIC) {
         return ((P.v_rest - v_now) * (v_now - P.v_c) * P.a0 + drive) * P.inv_tau_m;

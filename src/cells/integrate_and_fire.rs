@@ -202,20 +202,14 @@ impl IfCell {
     }
 }
 
-impl CellModel for IfCell {
-    cell_accessors!();
-
-    fn initial_values(&self) -> Vec<f32> {
-        vec![0.0, self.p.v_rest, self.p.refract_time, 0.0, 0.0]
-    }
-
-    // Twin: shaders/cells/integrate_and_fire.wgsl `step`.
-    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
+impl IfCell {
+    /// The step over plain slices: as function parameters they cannot alias, so the loop
+    /// vectorises.
+    fn step_slices(&self, step: &StepInfo, j: &[f32], v: &mut [f32], rfr: &mut [f32], s: &mut [f32], tols: &mut [f32]) {
         let p = &self.p;
-        let [j, v, rfr, s, tols] = &mut state.values[..] else {
-            unreachable!("IfCell states are built with its 5 compartments")
-        };
-        for i in 0..j.len() {
+        let n = j.len();
+        let (v, rfr, s, tols) = (&mut v[..n], &mut rfr[..n], &mut s[..n], &mut tols[..n]);
+        for i in 0..n {
             let j_r = j[i] * p.resist_m;
             let mask = if rfr[i] >= p.refract_time { 1.0 } else { 0.0 };
             let drive = (j_r * mask) * self.inv_tau_m;
@@ -227,6 +221,22 @@ impl CellModel for IfCell {
             tols[i] = tols_of(tols[i], spike, step.t);
             v[i] = if p.lower_clamp_voltage { v2.max(p.v_rest) } else { v1 };
         }
+    }
+}
+
+impl CellModel for IfCell {
+    cell_accessors!();
+
+    fn initial_values(&self) -> Vec<f32> {
+        vec![0.0, self.p.v_rest, self.p.refract_time, 0.0, 0.0]
+    }
+
+    // Twin: shaders/cells/integrate_and_fire.wgsl `step`.
+    fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
+        let [j, v, rfr, s, tols] = &mut state.values[..] else {
+            unreachable!("IfCell states are built with its 5 compartments")
+        };
+        self.step_slices(step, j, v, rfr, s, tols);
     }
 
     fn variant_name(&self) -> String {

@@ -363,13 +363,83 @@ impl LifCell {
     fn surrogate_scale(&self, dt: f32) -> f32 {
         (self.p.resist_m * dt) / self.p.tau_m
     }
+}
 
-    /// `dv/dt` for a given drive `jR·m`. WGSL twin: `lif_dvdt`.
-    #[inline(always)]
-    fn dvdt(&self, v: f32, drive: f32) -> f32 {
-        match self.quadratic {
-            Some(q) => ((self.p.v_rest - v) * (v - q.v_c) * q.a0 + drive) * self.inv_tau_m,
-            None => ((self.p.v_rest - v) * self.p.conduct_leak + drive) * self.inv_tau_m,
+/// The compartments of a LIF step as separate slices.
+struct LifSlices<'a> {
+    j: &'a [f32],
+    v: &'a mut [f32],
+    rfr: &'a mut [f32],
+    thr_theta: &'a mut [f32],
+    surr: &'a mut [f32],
+    v_thr: &'a mut [f32],
+    s: &'a mut [f32],
+    s_raw: &'a mut [f32],
+    tols: &'a mut [f32],
+}
+
+impl LifCell {
+    /// The per-neuron part of a step for one combination of options (integrator, adaptation,
+    /// `v_min` clamp, quadratic leak, no spike selection). Selection runs afterwards, from
+    /// `s = s_raw`; without it (`PLAIN`) `tols` is done here. Twin: `cell_advance` in lif.wgsl.
+    #[inline(never)]
+    fn element_loop<const MIDPOINT: bool, const ADAPT: bool, const CLAMP: bool, const QUAD: bool, const PLAIN: bool>(
+        &self,
+        step: &StepInfo,
+        x: LifSlices<'_>,
+    ) {
+        let p = &self.p;
+        let n = x.j.len();
+        let (v, rfr, thr_theta, surr) = (&mut x.v[..n], &mut x.rfr[..n], &mut x.thr_theta[..n], &mut x.surr[..n]);
+        let (v_thr, s, s_raw, tols) = (&mut x.v_thr[..n], &mut x.s[..n], &mut x.s_raw[..n], &mut x.tols[..n]);
+        let (dt, half_dt, t) = (step.dt, step.half_dt, step.t);
+        let theta_decay = self.theta_decay(dt);
+        let surrogate_scale = self.surrogate_scale(dt);
+        let (resist_m, thr, refract, v_reset, theta_plus) =
+            (p.resist_m, p.thr, p.refract_time, p.v_reset, p.theta_plus);
+        let v_min = p.v_min.unwrap_or(0.0);
+        let (v_rest, leak, inv_tau) = (p.v_rest, p.conduct_leak, self.inv_tau_m);
+        let (v_c, a0) = self.quadratic.map_or((0.0, 0.0), |q| (q.v_c, q.a0));
+        let dvdt = |v_now: f32, drive: f32| {
+            if QUAD {
+                ((v_rest - v_now) * (v_now - v_c) * a0 + drive) * inv_tau
+            } else {
+                ((v_rest - v_now) * leak + drive) * inv_tau
+            }
+        };
+        for i in 0..n {
+            let v_old = v[i];
+            let rfr_old = rfr[i];
+            let theta_old = thr_theta[i];
+            let j_r = x.j[i] * resist_m;
+            let vthr = theta_old + thr;
+            let mask = if rfr_old >= refract { 1.0 } else { 0.0 };
+            let drive = j_r * mask;
+            let v1 = if MIDPOINT {
+                integrators::midpoint(v_old, dt, half_dt, |y| dvdt(y, drive))
+            } else {
+                integrators::euler(v_old, dvdt(v_old, drive), dt)
+            };
+            let spike = if v1 > vthr { 1.0 } else { 0.0 };
+            rfr[i] = (rfr_old + dt) * (1.0 - spike);
+            if !QUAD {
+                surr[i] = surrogate::arctan_d(v1, vthr, surrogate::ARCTAN_SLOPE_ALPHA_0_2) * surrogate_scale;
+            }
+            let v2 = v1 * (1.0 - spike) + spike * v_reset;
+            s_raw[i] = spike;
+            // The selection passes after this loop start from s = s_raw.
+            s[i] = spike;
+            if PLAIN {
+                tols[i] = (1.0 - spike) * tols[i] + spike * t;
+            }
+            if ADAPT {
+                let theta_new = theta_old * theta_decay + spike * theta_plus;
+                thr_theta[i] = theta_new;
+                if !QUAD {
+                    v_thr[i] = thr + theta_new;
+                }
+            }
+            v[i] = if CLAMP { v2.max(v_min) } else { v2 };
         }
     }
 }
@@ -430,9 +500,6 @@ impl CellModel for LifCell {
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let n_units = state.n_units;
-        let dt = step.dt;
-        let theta_decay = self.theta_decay(dt);
-        let surrogate_scale = self.surrogate_scale(dt);
         // max_one_spike uses the voltage from before the step.
         let winners: Vec<usize> = if p.max_one_spike {
             state.values[idx::V]
@@ -445,41 +512,50 @@ impl CellModel for LifCell {
         let [j, v, rfr, thr_theta, surr, v_thr, s, s_raw, tols] = &mut state.values[..] else {
             unreachable!("LifCell states are built with its 9 compartments")
         };
-        for i in 0..j.len() {
-            let v_old = v[i];
-            let rfr_old = rfr[i];
-            let theta_old = thr_theta[i];
-            let j_r = j[i] * p.resist_m;
-            let vthr = theta_old + p.thr;
-            let mask = if rfr_old >= p.refract_time { 1.0 } else { 0.0 };
-            let drive = j_r * mask;
-            let v1 = integrators::integrate(p.integration_type, v_old, dt, step.half_dt, |x| self.dvdt(x, drive));
-            let spike = if v1 > vthr { 1.0 } else { 0.0 };
-            rfr[i] = (rfr_old + dt) * (1.0 - spike);
-            if self.quadratic.is_none() {
-                surr[i] = surrogate::arctan_d(v1, vthr, surrogate::ARCTAN_SLOPE_ALPHA_0_2) * surrogate_scale;
-            }
-            let v2 = v1 * (1.0 - spike) + spike * p.v_reset;
-            s_raw[i] = spike;
-            let mut s_out = spike;
-            if p.max_one_spike {
+        let slices = LifSlices {
+            j,
+            v,
+            rfr,
+            thr_theta,
+            surr,
+            v_thr,
+            s,
+            s_raw,
+            tols,
+        };
+        // Each combination of options gets its own straight-line, vectorisable loop.
+        let plain = !p.max_one_spike && !self.selects_by_draw();
+        let midpoint = p.integration_type == Integrator::Midpoint;
+        let (adapt, clamp, quad) = (p.tau_theta > 0.0, p.v_min.is_some(), self.quadratic.is_some());
+        macro_rules! dispatch {
+            ($($m:literal, $a:literal, $c:literal, $q:literal, $pl:literal);*) => {
+                match (midpoint, adapt, clamp, quad, plain) {
+                    $(($m, $a, $c, $q, $pl) => self.element_loop::<$m, $a, $c, $q, $pl>(step, slices),)*
+                }
+            };
+        }
+        dispatch!(
+            false, false, false, false, false; false, false, false, false, true; false, false, false, true, false;
+            false, false, false, true, true; false, false, true, false, false; false, false, true, false, true;
+            false, false, true, true, false; false, false, true, true, true; false, true, false, false, false;
+            false, true, false, false, true; false, true, false, true, false; false, true, false, true, true;
+            false, true, true, false, false; false, true, true, false, true; false, true, true, true, false;
+            false, true, true, true, true; true, false, false, false, false; true, false, false, false, true;
+            true, false, false, true, false; true, false, false, true, true; true, false, true, false, false;
+            true, false, true, false, true; true, false, true, true, false; true, false, true, true, true;
+            true, true, false, false, false; true, true, false, false, true; true, true, false, true, false;
+            true, true, false, true, true; true, true, true, false, false; true, true, true, false, true;
+            true, true, true, true, false; true, true, true, true, true
+        );
+        if p.max_one_spike {
+            // s = s_raw · [n is the row's winner]; tols with that selected s.
+            for (i, (sv, tv)) in s.iter_mut().zip(tols.iter_mut()).enumerate() {
                 let is_winner = if i % n_units == winners[i / n_units] { 1.0 } else { 0.0 };
-                s_out = spike * is_winner;
-            }
-            s[i] = s_out;
-            if p.tau_theta > 0.0 {
-                thr_theta[i] = theta_old * theta_decay + spike * p.theta_plus;
-                if self.quadratic.is_none() {
-                    v_thr[i] = p.thr + thr_theta[i];
+                *sv = s_raw[i] * is_winner;
+                if !self.selects_by_draw() {
+                    *tv = (1.0 - *sv) * *tv + *sv * step.t;
                 }
             }
-            if !self.selects_by_draw() {
-                tols[i] = (1.0 - s_out) * tols[i] + s_out * step.t;
-            }
-            v[i] = match p.v_min {
-                Some(v_min) => v2.max(v_min),
-                None => v2,
-            };
         }
         if self.selects_by_draw() {
             for (row, (s_row, tols_row)) in s.chunks_mut(n_units).zip(tols.chunks_mut(n_units)).enumerate() {
