@@ -74,6 +74,17 @@ enum Command {
     },
 }
 
+/// Prints a line; a closed pipe (`spikegpu info | head`) ends the program quietly instead of
+/// panicking like `println!`.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -101,15 +112,15 @@ fn main() -> ExitCode {
 fn info(api: &str) -> spikegpu::Result<ExitCode> {
     let adapters = gpu::list_adapters(GpuApi::parse(api)?);
     if adapters.is_empty() {
-        println!("no GPU adapters found; the CPU backend is always available");
+        say!("no GPU adapters found; the CPU backend is always available");
         return Ok(ExitCode::FAILURE);
     }
     for (k, a) in adapters.iter().enumerate() {
-        println!("[{k}] {a}");
+        say!("[{k}] {a}");
     }
     match GpuContext::new(GpuApi::parse(api)?) {
-        Ok(ctx) => println!("default choice: {} ({:?})", ctx.adapter.name, ctx.adapter.backend),
-        Err(e) => println!("default choice: none ({e})"),
+        Ok(ctx) => say!("default choice: {} ({:?})", ctx.adapter.name, ctx.adapter.backend),
+        Err(e) => say!("default choice: none ({e})"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -117,7 +128,7 @@ fn info(api: &str) -> spikegpu::Result<ExitCode> {
 fn print_line(outcome: &Outcome, name: &str, backend: &str) {
     // wgpu's messages span several lines; a report keeps one line per check.
     let detail = outcome.detail().split_whitespace().collect::<Vec<_>>().join(" ");
-    println!("{:<4}  {name:<48} [{backend}]  {detail}", outcome.tag());
+    say!("{:<4}  {name:<48} [{backend}]  {detail}", outcome.tag());
 }
 
 fn validate(traces: Option<PathBuf>, which: Which, api: &str) -> spikegpu::Result<ExitCode> {
@@ -126,9 +137,10 @@ fn validate(traces: Option<PathBuf>, which: Which, api: &str) -> spikegpu::Resul
     match traces {
         None => {
             let ctx = Arc::new(GpuContext::new(api)?);
-            println!(
+            say!(
                 "self-check: GPU `{}` ({:?}) against the CPU reference",
-                ctx.adapter.name, ctx.adapter.backend
+                ctx.adapter.name,
+                ctx.adapter.backend
             );
             selfcheck::run(&ctx, |name, outcome| {
                 print_line(outcome, name, "gpu vs cpu");
@@ -141,12 +153,12 @@ fn validate(traces: Option<PathBuf>, which: Which, api: &str) -> spikegpu::Resul
             } else {
                 match GpuContext::new(api) {
                     Ok(ctx) => {
-                        println!("GPU: {} ({:?})", ctx.adapter.name, ctx.adapter.backend);
+                        say!("GPU: {} ({:?})", ctx.adapter.name, ctx.adapter.backend);
                         Some(Ok(Arc::new(ctx)))
                     }
                     Err(e) if which == Which::Gpu => return Err(e),
                     Err(e) => {
-                        println!("warning: no GPU, its cases are skipped: {e}");
+                        say!("warning: no GPU, its cases are skipped: {e}");
                         Some(Err(e.to_string()))
                     }
                 }
@@ -193,7 +205,7 @@ fn validate(traces: Option<PathBuf>, which: Which, api: &str) -> spikegpu::Resul
             }
         }
     }
-    println!("{tally}");
+    say!("{tally}");
     Ok(if tally.failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -264,7 +276,7 @@ fn bench(
     }
     targets.extend(bench::gpu_targets(&backends)?);
     for t in &targets {
-        println!("backend {}: {}", t.backend_name(), t.device_name());
+        say!("backend {}: {}", t.backend_name(), t.device_name());
     }
     let total = entries.len() * sizes.len() * targets.len() * modes.len();
     let progress = indicatif::ProgressBar::new(total as u64);
@@ -277,6 +289,14 @@ fn bench(
         for &n in &sizes {
             for target in &targets {
                 for &mode in &modes {
+                    // Cells with row passes always run per step: one row for them, not two.
+                    if mode == ExecMode::Fused
+                        && modes.contains(&ExecMode::PerStep)
+                        && bench::bench_cell(entry).has_row_passes()
+                    {
+                        progress.inc(1);
+                        continue;
+                    }
                     progress.set_message(format!("{} N={n} {} {:?}", entry.key, target.backend_name(), mode));
                     match bench::run_row(entry, target, n, steps, mode, repeats) {
                         Ok(row) => rows.push(row),
@@ -289,14 +309,23 @@ fn bench(
     }
     progress.finish_and_clear();
     bench::add_speedups(&mut rows);
-    println!(
+    say!(
         "{:<18} {:<7} {:>10} {:>6} {:<6} {:>10} {:>10} {:>14} {:>8} {:>8}  check",
-        "cell", "backend", "N", "steps", "mode", "ms", "gpu ms", "neuron-steps/s", "GB/s", "vs cpu"
+        "cell",
+        "backend",
+        "N",
+        "steps",
+        "mode",
+        "ms",
+        "gpu ms",
+        "neuron-steps/s",
+        "GB/s",
+        "vs cpu"
     );
     let mut mismatches = 0;
     for r in &rows {
         mismatches += usize::from(r.check.starts_with("MISMATCH"));
-        println!(
+        say!(
             "{:<18} {:<7} {:>10} {:>6} {:<6} {:>10.3} {:>10} {:>14.3e} {:>8.2} {:>8}  {}",
             r.cell,
             r.backend,
@@ -318,7 +347,7 @@ fn bench(
             path: path.clone(),
             source,
         })?;
-        println!("wrote {}", path.display());
+        say!("wrote {}", path.display());
     }
     if mismatches > 0 {
         eprintln!("!!! {mismatches} GPU row(s) did NOT match the CPU reference: see the check column");

@@ -58,11 +58,12 @@ pub fn compare_compartment(name: &str, gpu: &[f32], cpu: &[f32], mode: Exactness
         ));
     }
     for (i, (&g, &c)) in gpu.iter().zip(cpu).enumerate() {
-        let equal = match mode {
-            Exactness::Bitwise => g.to_bits() == c.to_bits(),
-            Exactness::Tolerance(_) if is_exact_compartment(name) => g == c,
-            Exactness::Tolerance(tol) => rel_err(g, c) <= tol,
-        };
+        let equal = g.to_bits() == c.to_bits()
+            || match mode {
+                Exactness::Bitwise => false,
+                Exactness::Tolerance(_) if is_exact_compartment(name) => g == c,
+                Exactness::Tolerance(tol) => rel_err(g, c) <= tol,
+            };
         if !equal {
             return Some(format!(
                 "`{name}`[{i}]: GPU {g} ({:#010x}), CPU {c} ({:#010x})",
@@ -88,6 +89,39 @@ pub fn compare_populations<A: Backend, B: Backend>(
         }
     }
     Ok(None)
+}
+
+/// The neurons (flat indices) where any compartment of the two populations differs under
+/// `mode`, and a description of the first difference.
+pub fn differing_neurons<A: Backend, B: Backend>(
+    gpu: &mut Population<A>,
+    cpu: &mut Population<B>,
+    mode: Exactness,
+) -> Result<(std::collections::BTreeSet<usize>, Option<String>)> {
+    let mut neurons = std::collections::BTreeSet::new();
+    let mut first = None;
+    for comp in gpu.cell().compartments() {
+        let (g, c) = (gpu.read(comp.name)?, cpu.read(comp.name)?);
+        for i in 0..g.len().min(c.len()) {
+            if let Some(diff) = compare_compartment(comp.name, &g[i..=i], &c[i..=i], mode) {
+                neurons.insert(i);
+                first.get_or_insert_with(|| diff.replacen("[0]", &format!("[{i}]"), 1));
+            }
+        }
+    }
+    Ok((neurons, first))
+}
+
+/// How many neurons may differ in a self-check on this adapter. None on software adapters
+/// (bitwise). On hardware that contracts multiply-adds (which WGSL allows) a random state can
+/// put a neuron within rounding distance of its threshold, and its spike decision (or, in a
+/// row-coupled cell, its row's selection) may then flip: up to `max(3, total/1000)` neurons,
+/// always reported. A wrong kernel differs almost everywhere.
+pub fn allowed_flips(mode: Exactness, total: usize) -> usize {
+    match mode {
+        Exactness::Bitwise => 0,
+        Exactness::Tolerance(_) => (total / 1000).max(3),
+    }
 }
 
 /// Random values in `[lo, hi)` from the counter-based PRNG.
@@ -122,6 +156,8 @@ pub fn check_variant(
     let key = Key::from_seed(seed ^ 0x5eed);
     randomise(key, &mut gpu, &mut cpu)?;
     let total = n_units * batch;
+    let allowed = allowed_flips(mode, total);
+    let mut flipped = 0usize;
     let (lo, hi) = cell.random_ranges()[cell
         .compartments()
         .iter()
@@ -134,18 +170,31 @@ pub fn check_variant(
         cpu.set_input(&input)?;
         gpu.step(dt)?;
         cpu.step(dt)?;
-        if let Some(diff) = compare_populations(&mut gpu, &mut cpu, mode)? {
-            return Ok(Outcome::Fail(format!("after single step {}: {diff}", k + 1)));
+        let (neurons, diff) = differing_neurons(&mut gpu, &mut cpu, mode)?;
+        if neurons.len() > allowed {
+            let diff = diff.unwrap_or_default();
+            return Ok(Outcome::Fail(format!(
+                "after single step {}: {} neurons differ; {diff}",
+                k + 1,
+                neurons.len()
+            )));
         }
+        flipped = flipped.max(neurons.len());
     }
     let steps = 4;
     let inputs = random_values(key.fold_in(2000), steps * total, lo, hi);
     let none = Record::none();
     gpu.run_with(steps, dt, Drive::Buffer(&inputs), &none, ExecMode::PerStep)?;
     cpu.run_with(steps, dt, Drive::Buffer(&inputs), &none, ExecMode::PerStep)?;
-    if let Some(diff) = compare_populations(&mut gpu, &mut cpu, mode)? {
-        return Ok(Outcome::Fail(format!("after a {steps}-step run: {diff}")));
+    let (neurons, diff) = differing_neurons(&mut gpu, &mut cpu, mode)?;
+    if neurons.len() > allowed {
+        let diff = diff.unwrap_or_default();
+        return Ok(Outcome::Fail(format!(
+            "after a {steps}-step run: {} neurons differ; {diff}",
+            neurons.len()
+        )));
     }
+    flipped = flipped.max(neurons.len());
     // Fused where the cell allows it, with generated input and a recording.
     let record = Record {
         spikes: true,
@@ -161,13 +210,30 @@ pub fn check_variant(
     let fused_steps = 7;
     let rec_gpu = gpu.run(fused_steps, dt, drive, &record)?;
     let rec_cpu = cpu.run(fused_steps, dt, drive, &record)?;
-    if let Some(diff) = compare_populations(&mut gpu, &mut cpu, mode)? {
-        return Ok(Outcome::Fail(format!("after a fused {fused_steps}-step run: {diff}")));
+    let (neurons, diff) = differing_neurons(&mut gpu, &mut cpu, mode)?;
+    if neurons.len() > allowed {
+        let diff = diff.unwrap_or_default();
+        return Ok(Outcome::Fail(format!(
+            "after a fused {fused_steps}-step run: {} neurons differ; {diff}",
+            neurons.len()
+        )));
     }
-    if rec_gpu.raster != rec_cpu.raster {
-        return Ok(Outcome::Fail("the recorded spike rasters differ".into()));
+    flipped = flipped.max(neurons.len());
+    let raster_differs = rec_gpu
+        .raster
+        .iter()
+        .zip(&rec_cpu.raster)
+        .filter(|(a, b)| a != b)
+        .count();
+    if raster_differs > allowed {
+        return Ok(Outcome::Fail(format!(
+            "the recorded spike rasters differ in {raster_differs} words"
+        )));
     }
-    if let Some(diff) = compare_compartment("v trace", &rec_gpu.traces["v"], &rec_cpu.traces["v"], mode) {
+    // A flipped neuron's trace legitimately differs; otherwise traces must agree.
+    if flipped == 0
+        && let Some(diff) = compare_compartment("v trace", &rec_gpu.traces["v"], &rec_cpu.traces["v"], mode)
+    {
         return Ok(Outcome::Fail(format!("recorded traces: {diff}")));
     }
     if gpu.key() != cpu.key() {
@@ -178,7 +244,8 @@ pub fn check_variant(
         "{batch}×{n_units}, 14 steps, {spikes} spikes in the last step, {}",
         match mode {
             Exactness::Bitwise => "bit-identical".to_string(),
-            Exactness::Tolerance(t) => format!("within {t:.0e}"),
+            Exactness::Tolerance(t) if flipped == 0 => format!("within {t:.0e}"),
+            Exactness::Tolerance(t) => format!("within {t:.0e}, {flipped} borderline neuron(s) flipped"),
         }
     )))
 }

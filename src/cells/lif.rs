@@ -643,8 +643,14 @@ impl CellModel for LifCell {
     fn random_ranges(&self) -> Vec<(f32, f32)> {
         let p = &self.p;
         vec![
-            (0.0, 40.0),                       // j
-            (p.v_rest - 5.0, p.thr + 3.0),     // v
+            (0.0, 40.0), // j
+            // QuadLIF diverges towards −∞ from below v_rest (its documented quirk), which
+            // amplifies rounding without bound: start its checks at or above v_rest.
+            if self.quadratic.is_some() {
+                (p.v_rest, p.thr + 3.0)
+            } else {
+                (p.v_rest - 5.0, p.thr + 3.0)
+            }, // v
             (0.0, p.refract_time * 1.5 + 0.1), // rfr
             (0.0, 2.0),                        // thr_theta
             (0.0, 1.0),                        // surrogate
