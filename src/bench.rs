@@ -257,8 +257,8 @@ pub fn add_speedups(rows: &mut [BenchRow]) {
 }
 
 /// The GPU targets named on the command line (`vulkan`, `metal`, `dx12`, `gl`, `gpu` for the
-/// environment's choice, `all` for every API that has an adapter); errors for a named API
-/// without an adapter.
+/// environment's choice, `all` for every API that has an adapter). A named API without an
+/// adapter is an error; `gpu` without one is a warning.
 pub fn gpu_targets(names: &[String]) -> Result<Vec<BenchTarget>> {
     let mut out = Vec::new();
     for name in names {
@@ -271,7 +271,11 @@ pub fn gpu_targets(names: &[String]) -> Result<Vec<BenchTarget>> {
                     }
                 }
             }
-            "gpu" => out.push(BenchTarget::Gpu(GpuContext::from_env()?)),
+            // The default: best effort, so the CPU rows still run on a machine without a GPU.
+            "gpu" => match GpuContext::from_env() {
+                Ok(ctx) => out.push(BenchTarget::Gpu(ctx)),
+                Err(e) => eprintln!("warning: no GPU, benchmarking the CPU only: {e}"),
+            },
             other => out.push(BenchTarget::Gpu(Arc::new(GpuContext::new(GpuApi::parse(other)?)?))),
         }
     }
