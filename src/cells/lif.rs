@@ -70,8 +70,9 @@
 //!
 //! ```
 //! use spikegpu::cells::{LifCell, LifParams};
-//! let cell = LifCell::new(LifParams { tau_m: 10.0, ..LifParams::with_tau_m(10.0) }).unwrap();
+//! let cell = LifCell::new(LifParams { one_spike: true, ..LifParams::with_tau_m(10.0) })?;
 //! assert_eq!(cell.params().thr, -52.0);
+//! # Ok::<(), spikegpu::Error>(())
 //! ```
 
 use serde_json::{Map, Value};

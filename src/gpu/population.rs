@@ -706,7 +706,7 @@ impl Backend for GpuBackend {
                     ));
                 }
                 if req.record.spikes {
-                    let values = read_words(&ctx, &raster, len * words)?;
+                    let values = read_f32_any(&ctx, &raster, len * words)?;
                     out.push((usize::MAX, values));
                 }
                 for (c, trace) in traces.iter().enumerate() {
@@ -736,11 +736,8 @@ impl Backend for GpuBackend {
     }
 }
 
-/// Reads a buffer of u32 words (as f32 bit patterns) through a temporary staging buffer.
-fn read_words(ctx: &GpuContext, src: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
-    read_f32_any(ctx, src, len)
-}
-
+/// Reads `len` 32-bit values (f32, or u32 words as f32 bit patterns, copied untouched) through
+/// a temporary staging buffer.
 fn read_f32_any(ctx: &GpuContext, src: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
     let staging = buffer(
         &ctx.device,
