@@ -31,7 +31,7 @@ use crate::gpu::{GpuApi, GpuContext};
 use crate::population::Population;
 use crate::rng::Key;
 use crate::run::{Drive, Record};
-use crate::selfcheck::{Exactness, compare_compartment};
+use crate::selfcheck::{Exactness, compare_compartment_of};
 
 /// Neurons compared with the CPU for element-wise cells.
 pub const CHECK_NEURONS: usize = 4096;
@@ -234,7 +234,7 @@ fn check_row(
     for comp in cell.compartments() {
         let values = gpu.read(comp.name)?;
         let reference = cpu.read(comp.name)?;
-        if let Some(diff) = compare_compartment(comp.name, &values[..sample], &reference, exactness) {
+        if let Some(diff) = compare_compartment_of(cell, comp.name, &values[..sample], &reference, exactness) {
             return Ok(format!("MISMATCH: {diff}"));
         }
     }

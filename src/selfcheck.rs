@@ -50,6 +50,29 @@ impl Exactness {
 /// Compares one compartment; `None` if equal under `mode`, else a description of the first
 /// difference.
 pub fn compare_compartment(name: &str, gpu: &[f32], cpu: &[f32], mode: Exactness) -> Option<String> {
+    compare_values(name, gpu, cpu, mode, |_, tol| tol)
+}
+
+/// [`compare_compartment`] with the cell's per-value tolerance ([`CellModel::value_tolerance`]).
+pub fn compare_compartment_of(
+    cell: &dyn CellModel,
+    name: &str,
+    gpu: &[f32],
+    cpu: &[f32],
+    mode: Exactness,
+) -> Option<String> {
+    compare_values(name, gpu, cpu, mode, |reference, tol| {
+        cell.value_tolerance(name, reference, tol)
+    })
+}
+
+fn compare_values(
+    name: &str,
+    gpu: &[f32],
+    cpu: &[f32],
+    mode: Exactness,
+    tolerance: impl Fn(f32, f32) -> f32,
+) -> Option<String> {
     if gpu.len() != cpu.len() {
         return Some(format!(
             "`{name}`: {} values on the GPU, {} on the CPU",
@@ -62,7 +85,7 @@ pub fn compare_compartment(name: &str, gpu: &[f32], cpu: &[f32], mode: Exactness
             || match mode {
                 Exactness::Bitwise => false,
                 Exactness::Tolerance(_) if is_exact_compartment(name) => g == c,
-                Exactness::Tolerance(tol) => rel_err(g, c) <= tol,
+                Exactness::Tolerance(tol) => rel_err(g, c) <= tolerance(c, tol),
             };
         if !equal {
             return Some(format!(
@@ -84,7 +107,7 @@ pub fn compare_populations<A: Backend, B: Backend>(
     for comp in gpu.cell().compartments() {
         let g = gpu.read(comp.name)?;
         let c = cpu.read(comp.name)?;
-        if let Some(diff) = compare_compartment(comp.name, &g, &c, mode) {
+        if let Some(diff) = compare_compartment_of(gpu.cell(), comp.name, &g, &c, mode) {
             return Ok(Some(diff));
         }
     }
@@ -103,7 +126,7 @@ pub fn differing_neurons<A: Backend, B: Backend>(
     for comp in gpu.cell().compartments() {
         let (g, c) = (gpu.read(comp.name)?, cpu.read(comp.name)?);
         for i in 0..g.len().min(c.len()) {
-            if let Some(diff) = compare_compartment(comp.name, &g[i..=i], &c[i..=i], mode) {
+            if let Some(diff) = compare_compartment_of(gpu.cell(), comp.name, &g[i..=i], &c[i..=i], mode) {
                 neurons.insert(i);
                 first.get_or_insert_with(|| diff.replacen("[0]", &format!("[{i}]"), 1));
             }
@@ -232,7 +255,7 @@ pub fn check_variant(
     }
     // A flipped neuron's trace legitimately differs; otherwise traces must agree.
     if flipped == 0
-        && let Some(diff) = compare_compartment("v trace", &rec_gpu.traces["v"], &rec_cpu.traces["v"], mode)
+        && let Some(diff) = compare_compartment_of(cell, "v", &rec_gpu.traces["v"], &rec_cpu.traces["v"], mode)
     {
         return Ok(Outcome::Fail(format!("recorded traces: {diff}")));
     }

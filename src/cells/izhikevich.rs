@@ -300,6 +300,16 @@ impl CellModel for IzhikevichCell {
         Some(1e-3)
     }
 
+    // The trace README's rule: 5e-2 in the 1–3 steps of a spike upstroke (v > 0 mV before the
+    // spike), where the quadratic term amplifies rounding; the base tolerance elsewhere.
+    fn value_tolerance(&self, name: &str, reference: f32, base: f32) -> f32 {
+        if name == "v" && reference > 0.0 {
+            base.max(5e-2)
+        } else {
+            base
+        }
+    }
+
     // Twin: shaders/cells/izhikevich.wgsl `step`.
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;

@@ -187,6 +187,13 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
         None
     }
 
+    /// The tolerance for one value of compartment `name` whose reference value is `reference`,
+    /// given the cell's general tolerance `base`. Cells whose dynamics amplify rounding in a
+    /// known place say so here (Izhikevich's spike upstroke).
+    fn value_tolerance(&self, _name: &str, _reference: f32, base: f32) -> f32 {
+        base
+    }
+
     /// A step size (ms) at which explicit integration of this cell is stable, for checks.
     fn check_dt(&self) -> f64 {
         0.1
