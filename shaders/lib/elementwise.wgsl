@@ -34,11 +34,19 @@ fn fused(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
     let record = step_in.record_spikes != 0u;
     let words = (dims.total + 31u) / 32u;
     let current = j[i];
+    // A drive that is the same every step (j, a constant, or one value per neuron) is read once.
+    let invariant = step_in.input_mode == 0u || step_in.input_mode == 2u
+        || (step_in.input_mode == 1u && step_in.input_stride == 0u);
+    let fixed_input = drive_input(i, 0u, vec2<u32>(0u, 0u), current);
     var j_now = current;
     var st = cell_load(i);
     for (var k = 0u; k < steps; k++) {
         let row = step_table[step_in.table_base + k];
-        j_now = drive_input(i, k, row.yz, current);
+        if (invariant) {
+            j_now = fixed_input;
+        } else {
+            j_now = drive_input(i, k, row.yz, current);
+        }
         let spike = cell_advance(&st, i, j_now, bitcast<f32>(row.x));
         if (record && spike > 0.0) {
             atomicOr(&raster[(step_in.table_base + k) * words + i / 32u], 1u << (i % 32u));
