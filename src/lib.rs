@@ -36,6 +36,33 @@
 //! | `IzhikevichCell` | `izhikevich` | euler, midpoint | [`cells::izhikevich`] |
 //! | `RAFCell` | `resonate_and_fire` | euler, midpoint | [`cells::resonate_and_fire`] |
 //!
+//! ## Embedding in an application's GPU pipeline
+//! An application that already owns a wgpu device can run populations on it and couple them to
+//! its own kernels on the GPU, with no copy through the CPU:
+//!
+//! 1. **Bring your own device.** [`GpuContext::from_device`]`(&device, &queue)` wraps the
+//!    application's device and queue (spikegpu keeps clones of the reference-counted handles and
+//!    installs no error handler). Request the adapter's limits for the device
+//!    (`required_limits: adapter.limits()`): a population binds one storage buffer per
+//!    compartment plus two, more than wgpu's default of 8 for most cells. Any number of
+//!    populations, of any cells, can share the context.
+//! 2. **Buffers.** [`Population::gpu_buffer`]`("s")` (or `"v"`, `"j"`, …) is the compartment's
+//!    `wgpu::Buffer`: `array<f32>`, batch × n_units, row-major (element `b·N + n`), usage
+//!    STORAGE | COPY_SRC | COPY_DST. Read any compartment; write the input `j`.
+//! 3. **One command stream.** [`Population::encode_run`]`(&mut encoder, steps, dt, drive)`
+//!    records steps into the application's `CommandEncoder` instead of submitting them; the
+//!    application interleaves its own compute passes and submits once.
+//!
+//! Ordering and synchronisation: commands execute in the order they are encoded, and wgpu
+//! inserts the barriers between passes, so a kernel encoded after a population's step sees that
+//! step's outputs (`s`, `v`, …), and a step encoded after a kernel that wrote `j` uses that `j`
+//! (with [`run::Drive::Current`]). Within one `encode_run` of several steps, the steps see only
+//! their own drive: couple populations step by step (one `encode_run(…, 1, …)` per population
+//! per step, the application's kernels in between). `encode_run` advances the population's
+//! clock and key immediately; the work happens at submission. Buffer contents are read back
+//! with [`Population::read`] after the submission (it waits for the GPU). Do not write a
+//! population's buffers from another queue or thread while its work is in flight.
+//!
 //! ## Layers
 //! [`Population`] validates input, keeps the clock and the PRNG key chain, and drives a
 //! [`Backend`]: [`CpuBackend`] (the reference math) or [`GpuBackend`] (WGSL kernels over one

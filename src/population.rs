@@ -92,6 +92,40 @@ impl Population<CpuBackend> {
 }
 
 impl Population<GpuBackend> {
+    /// The storage buffer of compartment `name`: `array<f32>` of length batch × n_units,
+    /// row-major (element `b·N + n`), usage STORAGE | COPY_SRC | COPY_DST. Application kernels
+    /// may read any compartment (`s`, `v`, …) and write the input `j` between steps; see the
+    /// embedding guide in the crate docs for the ordering rules.
+    pub fn gpu_buffer(&self, name: &str) -> Result<&wgpu::Buffer> {
+        Ok(self.backend.buffer(compartment_index(self.cell.as_ref(), name)?))
+    }
+
+    /// Records `steps` steps into the caller's command encoder instead of submitting them, so
+    /// one submission can interleave application kernels and cell steps. Nothing is recorded
+    /// (read compartments, or use [`Population::run`], for that) and the steps must fit one
+    /// chunk (the adapter's binding size for a buffer drive). The clock and key advance now;
+    /// the work happens when the caller submits the encoder.
+    pub fn encode_run(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        steps: usize,
+        dt: f64,
+        drive: Drive<'_>,
+    ) -> Result<()> {
+        check_dt(dt)?;
+        let spec = drive.resolve(steps, self.batch * self.n_units, dt)?;
+        let first_step = self.steps_done;
+        let infos = self.next_steps(steps, dt)?;
+        let request = RunRequest {
+            steps: &infos,
+            first_step,
+            drive: spec,
+            record: &Record::none(),
+            mode: ExecMode::Auto,
+        };
+        self.backend.encode_into(self.cell.as_ref(), request, encoder)
+    }
+
     /// A population on the GPU of `ctx`.
     pub fn gpu(
         ctx: &Arc<GpuContext>,

@@ -227,6 +227,35 @@ impl GpuContext {
         })
     }
 
+    /// A context over a device and queue the application already has (e.g. its renderer's or
+    /// its own compute pipeline's), so spikegpu populations and the application's kernels share
+    /// buffers and command streams. The application keeps its device: spikegpu holds clones of
+    /// the (reference-counted) handles, and installs no error handler of its own (it checks its
+    /// own operations with error scopes). Limits and features are the device's.
+    ///
+    /// ```no_run
+    /// # async fn demo(adapter: wgpu::Adapter) -> spikegpu::Result<()> {
+    /// let (device, queue) = adapter.request_device(&Default::default()).await.expect("a device");
+    /// let ctx = spikegpu::GpuContext::from_device(&device, &queue);
+    /// # Ok(()) }
+    /// ```
+    pub fn from_device(device: &wgpu::Device, queue: &wgpu::Queue) -> Arc<GpuContext> {
+        let info = device.adapter_info();
+        let adapter = AdapterSummary {
+            name: info.name,
+            backend: info.backend,
+            device_type: info.device_type,
+            driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
+            limits: device.limits(),
+            timestamps: device.features().contains(wgpu::Features::TIMESTAMP_QUERY),
+        };
+        Arc::new(GpuContext {
+            adapter,
+            device: device.clone(),
+            queue: queue.clone(),
+        })
+    }
+
     /// Blocks until all submitted work is done.
     pub fn wait(&self) -> Result<()> {
         self.device

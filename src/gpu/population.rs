@@ -373,64 +373,15 @@ impl GpuBackend {
     }
 }
 
-/// One dispatch's uniform slot.
-fn uniform_for(cell: &dyn CellModel, step: &StepInfo, drive: &DriveSpec<'_>) -> StepUniform {
-    let (input_mode, drive_values) = match *drive {
-        DriveSpec::Current => (0, [0.0; 4]),
-        DriveSpec::Buffer { .. } => (1, [0.0; 4]),
-        DriveSpec::Constant(value) => (2, [value, 0.0, 0.0, 0.0]),
-        DriveSpec::Random { p, amplitude, .. } => (3, [amplitude, p, 0.0, 0.0]),
-    };
-    StepUniform {
-        t: step.t,
-        dt: step.dt,
-        half_dt: step.half_dt,
-        input_offset: 0,
-        key: step.subkey.0,
-        input_mode,
-        input_stride: 0,
-        c: cell.gpu_step_constants(step.dt),
-        init_key: step.init_key.0,
-        drive_key: [0; 2],
-        drive: drive_values,
-        steps: 1,
-        store_input: 0,
-        record_spikes: 0,
-        table_base: 0,
-    }
-}
-
-fn drive_key(drive: &DriveSpec<'_>, step: u64) -> [u32; 2] {
-    match drive {
-        DriveSpec::Random { key, .. } => key.fold_in(step as u32).0,
-        _ => [0; 2],
-    }
-}
-
-impl Backend for GpuBackend {
-    fn describe(&self) -> String {
-        format!("{} ({:?})", self.ctx.adapter.name, self.ctx.adapter.backend)
-    }
-
-    fn write(&mut self, index: usize, values: &[f32]) -> Result<()> {
-        self.ctx
-            .queue
-            .write_buffer(&self.compartments[index], 0, bytemuck::cast_slice(values));
-        Ok(())
-    }
-
-    fn synchronize(&mut self) -> Result<()> {
-        self.ctx.wait()
-    }
-
-    fn read(&mut self, index: usize) -> Result<Vec<f32>> {
-        let ctx = self.ctx.clone();
-        ctx.checked("reading a compartment", || {
-            read_f32(&ctx, &self.compartments[index], &self.staging, self.total)
-        })?
-    }
-
-    fn run(&mut self, cell: &dyn CellModel, req: RunRequest<'_>) -> Result<Recording> {
+impl GpuBackend {
+    /// A run, encoded into `external` (not submitted, nothing recorded) when given, else into
+    /// this backend's own command buffers, submitted and read back.
+    fn run_inner(
+        &mut self,
+        cell: &dyn CellModel,
+        req: RunRequest<'_>,
+        mut external: Option<&mut wgpu::CommandEncoder>,
+    ) -> Result<Recording> {
         let ctx = self.ctx.clone();
         let n_steps = req.steps.len();
         let mut rec = empty_recording(self.batch, self.n_units, &req, true);
@@ -467,6 +418,12 @@ impl Backend for GpuBackend {
             } => Some(inputs),
             _ => None,
         };
+        if external.is_some() && (n_steps > chunk || !req.record.is_empty()) {
+            return Err(Error::InvalidShape(format!(
+                "a run encoded into the caller's command encoder records nothing and must fit one chunk \
+                 ({chunk} steps of this population's input and raster)"
+            )));
+        }
         let mut sample_cursor = 0usize;
         let mut gpu_seconds = 0.0f64;
         for chunk_start in (0..n_steps).step_by(chunk) {
@@ -478,6 +435,8 @@ impl Backend for GpuBackend {
                 .copied()
                 .filter(|&k| (chunk_start..chunk_end).contains(&k))
                 .collect();
+            let ext = external.take();
+            let external_mode = ext.is_some();
             let result = ctx.checked("running the population", || -> Result<Vec<(usize, Vec<f32>)>> {
                 let input_buffer = match (req.drive, constant_input) {
                     (DriveSpec::Buffer { inputs, per_step: true }, _) => {
@@ -618,8 +577,12 @@ impl Backend for GpuBackend {
                     })
                     .collect();
 
-                let mut encoder = device.create_command_encoder(&Default::default());
-                let queries = self.timing.then(|| {
+                let mut own = None;
+                let encoder: &mut wgpu::CommandEncoder = match ext {
+                    Some(e) => e,
+                    None => own.insert(device.create_command_encoder(&Default::default())),
+                };
+                let queries = (self.timing && !external_mode).then(|| {
                     device.create_query_set(&wgpu::QuerySetDescriptor {
                         label: Some("run.time"),
                         ty: wgpu::QueryType::Timestamp,
@@ -691,7 +654,11 @@ impl Backend for GpuBackend {
                     encoder.resolve_query_set(query_set, 0..2, &resolve, 0);
                     resolve
                 });
-                ctx.queue.submit([encoder.finish()]);
+                let Some(own) = own else {
+                    // Encoded into the caller's command stream: the caller submits.
+                    return Ok(Vec::new());
+                };
+                ctx.queue.submit([own.finish()]);
                 let mut out = Vec::new();
                 if let Some(resolve) = &resolved {
                     let words: Vec<u64> = read_f32_any(&ctx, resolve, 4)?
@@ -733,6 +700,78 @@ impl Backend for GpuBackend {
         }
         self.last_gpu_seconds = self.timing.then_some(gpu_seconds);
         Ok(rec)
+    }
+
+    /// Encodes a run into the caller's command encoder (see [`crate::Population::encode_run`]).
+    pub fn encode_into(
+        &mut self,
+        cell: &dyn CellModel,
+        req: RunRequest<'_>,
+        encoder: &mut wgpu::CommandEncoder,
+    ) -> Result<()> {
+        self.run_inner(cell, req, Some(encoder)).map(|_| ())
+    }
+}
+
+/// One dispatch's uniform slot.
+fn uniform_for(cell: &dyn CellModel, step: &StepInfo, drive: &DriveSpec<'_>) -> StepUniform {
+    let (input_mode, drive_values) = match *drive {
+        DriveSpec::Current => (0, [0.0; 4]),
+        DriveSpec::Buffer { .. } => (1, [0.0; 4]),
+        DriveSpec::Constant(value) => (2, [value, 0.0, 0.0, 0.0]),
+        DriveSpec::Random { p, amplitude, .. } => (3, [amplitude, p, 0.0, 0.0]),
+    };
+    StepUniform {
+        t: step.t,
+        dt: step.dt,
+        half_dt: step.half_dt,
+        input_offset: 0,
+        key: step.subkey.0,
+        input_mode,
+        input_stride: 0,
+        c: cell.gpu_step_constants(step.dt),
+        init_key: step.init_key.0,
+        drive_key: [0; 2],
+        drive: drive_values,
+        steps: 1,
+        store_input: 0,
+        record_spikes: 0,
+        table_base: 0,
+    }
+}
+
+fn drive_key(drive: &DriveSpec<'_>, step: u64) -> [u32; 2] {
+    match drive {
+        DriveSpec::Random { key, .. } => key.fold_in(step as u32).0,
+        _ => [0; 2],
+    }
+}
+
+impl Backend for GpuBackend {
+    fn describe(&self) -> String {
+        format!("{} ({:?})", self.ctx.adapter.name, self.ctx.adapter.backend)
+    }
+
+    fn write(&mut self, index: usize, values: &[f32]) -> Result<()> {
+        self.ctx
+            .queue
+            .write_buffer(&self.compartments[index], 0, bytemuck::cast_slice(values));
+        Ok(())
+    }
+
+    fn synchronize(&mut self) -> Result<()> {
+        self.ctx.wait()
+    }
+
+    fn read(&mut self, index: usize) -> Result<Vec<f32>> {
+        let ctx = self.ctx.clone();
+        ctx.checked("reading a compartment", || {
+            read_f32(&ctx, &self.compartments[index], &self.staging, self.total)
+        })?
+    }
+
+    fn run(&mut self, cell: &dyn CellModel, req: RunRequest<'_>) -> Result<Recording> {
+        self.run_inner(cell, req, None)
     }
 }
 
