@@ -93,7 +93,7 @@ pub static ENTRY: CellEntry = CellEntry {
     variants: LifCell::all_variants,
 };
 
-/// Index of each compartment in [`CellState::values`] (and binding order on the GPU).
+/// Index of each compartment in [`super::CellState::values`] (and binding order on the GPU).
 pub mod idx {
     /// Input current.
     pub const J: usize = 0;
