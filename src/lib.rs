@@ -80,6 +80,7 @@ pub mod cpu;
 pub mod error;
 pub mod gpu;
 pub mod integrators;
+pub mod png;
 pub mod population;
 pub mod reductions;
 pub mod rng;
