@@ -1,5 +1,5 @@
 //! Embedding: an application that owns a wgpu device runs two populations of different cells
-//! on it, coupled by its own WGSL kernel, for 100 steps in one submission with no host round
+//! on it, coupled by its own WGSL kernel, for 1000 steps in one submission with no host round
 //! trip, and gets what the same network gives on the CPU.
 
 mod common;
@@ -12,7 +12,7 @@ use wgpu::util::DeviceExt;
 
 const N_A: usize = 64;
 const N_B: usize = 32;
-const STEPS: usize = 100;
+const STEPS: usize = 1000;
 const DT: f64 = 0.1;
 
 /// The application's synapse kernel: j_B[i] = Σ_k W[i·N_A + k]·s_A[k], in ascending k.
@@ -124,7 +124,7 @@ fn two_coupled_populations_in_one_submission_match_the_cpu() {
         ],
     });
 
-    // 100 steps of A, the synapses, and B, all in one command buffer and one submission.
+    // 1000 steps of A, the synapses, and B, all in one command buffer and one submission.
     let drive_a = input_a();
     let mut encoder = device.create_command_encoder(&Default::default());
     for _ in 0..STEPS {
