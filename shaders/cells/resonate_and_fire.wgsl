@@ -16,29 +16,7 @@ struct RafParams {
 }
 
 @group(0) @binding(2) var<uniform> P: RafParams;
-@group(0) @binding(4) var<storage, read_write> j: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> w: array<f32>;
-@group(0) @binding(7) var<storage, read_write> s: array<f32>;
-@group(0) @binding(8) var<storage, read_write> tols: array<f32>;
-
-struct CellState {
-    v: f32,
-    w: f32,
-    s: f32,
-    tols: f32,
-}
-
-fn cell_load(i: u32) -> CellState {
-    return CellState(v[i], w[i], s[i], tols[i]);
-}
-
-fn cell_store(i: u32, st: CellState) {
-    v[i] = st.v;
-    w[i] = st.w;
-    s[i] = st.s;
-    tols[i] = st.tols;
-}
+// Compartment bindings, CellState, cell_load and cell_store: shaders/lib/state_vw.wgsl.
 
 fn raf_dwdt(w_now: f32, v_old: f32, j_r: f32) -> f32 {
     return (w_now * P.b - v_old * P.omega + j_r) * P.inv_tau_w;

@@ -68,6 +68,7 @@ pub static ENTRY: CellEntry = CellEntry {
     class_name: "AdExCell",
     shader: include_str!("../../shaders/cells/adex.wgsl"),
     elementwise: true,
+    pieces: &[crate::gpu::shaders::STATE_VW],
     from_params: |map| Ok(Box::new(AdExCell::from_params(map)?)),
     variants: AdExCell::all_variants,
 };

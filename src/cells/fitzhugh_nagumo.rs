@@ -56,6 +56,7 @@ pub static ENTRY: CellEntry = CellEntry {
     class_name: "FitzhughNagumoCell",
     shader: include_str!("../../shaders/cells/fitzhugh_nagumo.wgsl"),
     elementwise: true,
+    pieces: &[crate::gpu::shaders::STATE_VW],
     from_params: |map| Ok(Box::new(FitzhughNagumoCell::from_params(map)?)),
     variants: FitzhughNagumoCell::all_variants,
 };

@@ -67,6 +67,7 @@ pub static ENTRY: CellEntry = CellEntry {
     class_name: "HodgkinHuxleyCell",
     shader: include_str!("../../shaders/cells/hodgkin_huxley.wgsl"),
     elementwise: true,
+    pieces: &[],
     from_params: |map| Ok(Box::new(HodgkinHuxleyCell::from_params(map)?)),
     variants: HodgkinHuxleyCell::all_variants,
 };

@@ -55,6 +55,7 @@ pub static ENTRY: CellEntry = CellEntry {
     class_name: "IFCell",
     shader: include_str!("../../shaders/cells/integrate_and_fire.wgsl"),
     elementwise: true,
+    pieces: &[],
     from_params: |map| Ok(Box::new(IfCell::from_params(map)?)),
     variants: IfCell::all_variants,
 };

@@ -67,6 +67,7 @@ pub static ENTRY: CellEntry = CellEntry {
     class_name: "IzhikevichCell",
     shader: include_str!("../../shaders/cells/izhikevich.wgsl"),
     elementwise: true,
+    pieces: &[crate::gpu::shaders::STATE_VW],
     from_params: |map| Ok(Box::new(IzhikevichCell::from_params(map)?)),
     variants: IzhikevichCell::all_variants,
 };

@@ -89,6 +89,7 @@ pub static ENTRY: CellEntry = CellEntry {
     class_name: "LIFCell",
     shader: include_str!("../../shaders/cells/lif.wgsl"),
     elementwise: true,
+    pieces: &[],
     from_params: |map| Ok(Box::new(LifCell::from_params(map)?)),
     variants: LifCell::all_variants,
 };

@@ -283,6 +283,8 @@ pub struct CellEntry {
     /// its `step` and `fused` entry points from `shaders/lib/elementwise.wgsl` (all cells but
     /// WTAS, whose step is one row reduction).
     pub elementwise: bool,
+    /// Shared WGSL pieces composed before the kernel (e.g. `shaders/lib/state_vw.wgsl`).
+    pub pieces: &'static [(&'static str, &'static str)],
     /// Builds the cell from ngclearn keyword arguments (a JSON object).
     pub from_params: CellBuilder,
     /// Every integrator × option variant, for shader validation and the self-check.

@@ -72,6 +72,7 @@ pub static ENTRY: CellEntry = CellEntry {
     class_name: "QuadLIFCell",
     shader: include_str!("../../shaders/cells/lif.wgsl"),
     elementwise: true,
+    pieces: &[],
     from_params: |map| Ok(Box::new(quad_lif_from_params(map)?)),
     variants: all_variants,
 };

@@ -57,6 +57,7 @@ pub static ENTRY: CellEntry = CellEntry {
     class_name: "RAFCell",
     shader: include_str!("../../shaders/cells/resonate_and_fire.wgsl"),
     elementwise: true,
+    pieces: &[crate::gpu::shaders::STATE_VW],
     from_params: |map| Ok(Box::new(RafCell::from_params(map)?)),
     variants: RafCell::all_variants,
 };

@@ -86,6 +86,7 @@ pub static ENTRY: CellEntry = CellEntry {
     class_name: "SLIFCell",
     shader: include_str!("../../shaders/cells/slif.wgsl"),
     elementwise: true,
+    pieces: &[],
     from_params: |map| Ok(Box::new(SlifCell::from_params(map)?)),
     variants: SlifCell::all_variants,
 };

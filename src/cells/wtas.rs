@@ -55,6 +55,7 @@ pub static ENTRY: CellEntry = CellEntry {
     class_name: "WTASCell",
     shader: include_str!("../../shaders/cells/wtas.wgsl"),
     elementwise: false,
+    pieces: &[],
     from_params: |map| Ok(Box::new(WtasCell::from_params(map)?)),
     variants: WtasCell::all_variants,
 };

@@ -43,12 +43,16 @@ pub fn compose(cell: &dyn CellModel) -> ComposedShader {
     };
     let name = format!("shaders/cells/{stem}.wgsl");
     let mut parts: Vec<(&str, &str)> = LIBRARY.to_vec();
+    parts.extend_from_slice(cell.entry().pieces);
     parts.push((&name, cell.entry().shader));
     if cell.entry().elementwise {
         parts.push(ELEMENTWISE);
     }
     compose_pieces(&parts)
 }
+
+/// Bindings and state of the cells with compartments `j v w s tols`.
+pub const STATE_VW: (&str, &str) = lib_piece!("state_vw");
 
 /// The `step`/`fused` entry points of element-wise cells.
 pub const ELEMENTWISE: (&str, &str) = lib_piece!("elementwise");
