@@ -154,6 +154,17 @@ pub enum Error {
         problem: String,
     },
 
+    /// A run configuration file is wrong: which file, which key, what was expected.
+    #[error("{file}: `{key}`: {problem}")]
+    Config {
+        /// The configuration file.
+        file: PathBuf,
+        /// The key (dotted for tables, e.g. `drive.kind`).
+        key: String,
+        /// What is wrong and what was expected.
+        problem: String,
+    },
+
     /// An I/O error with the path involved.
     #[error("{path}: {source}")]
     Io {

@@ -75,11 +75,13 @@
 pub mod backend;
 pub mod bench;
 pub mod cells;
+pub mod config;
 pub mod conformance;
 pub mod cpu;
 pub mod error;
 pub mod gpu;
 pub mod integrators;
+pub mod npy;
 pub mod png;
 pub mod population;
 pub mod reductions;

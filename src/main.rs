@@ -42,6 +42,19 @@ enum Command {
         #[arg(long, default_value = "env")]
         api: String,
     },
+    /// Run a population described in a TOML file; write spikes.npy, one .npy per recorded
+    /// compartment and run.json to the output folder.
+    Run {
+        /// The configuration file (see examples/configs/).
+        config: PathBuf,
+        /// Output folder.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// cpu, gpu (WGPU_BACKEND's choice, falling back to the CPU with a warning), vulkan,
+        /// metal, dx12 or gl.
+        #[arg(long, default_value = "gpu")]
+        backend: String,
+    },
     /// Measure neuron-steps per second of every cell on the CPU and your GPUs.
     Bench {
         /// Cells: comma-separated keys or ngclearn class names, or `all`.
@@ -90,6 +103,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate { traces, backend, api } => validate(traces, backend, &api),
         Command::Info { api } => info(&api),
+        Command::Run { config, out, backend } => run_config(&config, &out, &backend),
         Command::Bench {
             cells,
             n,
@@ -352,6 +366,49 @@ fn bench(
     if mismatches > 0 {
         eprintln!("!!! {mismatches} GPU row(s) did NOT match the CPU reference: see the check column");
         return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_config(path: &std::path::Path, out: &std::path::Path, backend: &str) -> spikegpu::Result<ExitCode> {
+    use spikegpu::Backend;
+    let config = spikegpu::config::RunConfig::load(path)?;
+    let make = |cell: Box<dyn cells::CellModel>| -> spikegpu::Result<Population<Box<dyn Backend>>> {
+        let cpu = |cell| {
+            Ok(Population::cpu(cell, config.n_units, config.batch, config.seed)?
+                .map_backend(|b| Box::new(b) as Box<dyn Backend>))
+        };
+        let ctx = match backend {
+            "cpu" => return cpu(cell),
+            "gpu" => match GpuContext::from_env() {
+                Ok(ctx) => ctx,
+                Err(e) => {
+                    eprintln!("warning: no GPU ({e}); running on the CPU backend");
+                    return cpu(cell);
+                }
+            },
+            api => Arc::new(GpuContext::new(GpuApi::parse(api)?)?),
+        };
+        Ok(Population::gpu(&ctx, cell, config.n_units, config.batch, config.seed)?
+            .map_backend(|b| Box::new(b) as Box<dyn Backend>))
+    };
+    let mut pop = make(config.cell.boxed())?;
+    say!(
+        "{}: {} × {} on {}, {} steps of {} ms",
+        config.cell.variant_name(),
+        config.batch,
+        config.n_units,
+        pop.backend().describe(),
+        config.steps,
+        config.dt
+    );
+    let progress = indicatif::ProgressBar::new(config.steps as u64);
+    let result = config.run(&mut pop, out, |done| progress.set_position(done as u64));
+    progress.finish_and_clear();
+    let output = result?;
+    say!("{} spikes in {:.2} s", output.spikes, output.seconds);
+    for file in &output.files {
+        say!("wrote {}", file.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -131,3 +131,33 @@ fn info_lists_adapters_or_says_there_are_none() {
         "{text}"
     );
 }
+
+#[test]
+fn run_writes_npy_files_and_a_summary_from_a_config() {
+    let out_dir = std::env::temp_dir().join(format!("spikegpu-cli-run-{}", std::process::id()));
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/configs/lif.toml");
+    let out = spikegpu(
+        &[
+            "run",
+            config,
+            "--out",
+            out_dir.to_str().expect("utf-8 path"),
+            "--backend",
+            "cpu",
+        ],
+        &[],
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    for file in ["spikes.npy", "v.npy", "run.json"] {
+        assert!(out_dir.join(file).is_file(), "{file} missing:\n{text}");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("run.json")).expect("run.json")).expect("json");
+    assert_eq!(summary["cell"], "LIFCell");
+    assert!(summary["spikes"].as_u64().is_some_and(|s| s > 0), "{summary}");
+    let bad = spikegpu(&["run", "no-such-config.toml"], &[]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no-such-config.toml"));
+    std::fs::remove_dir_all(&out_dir).ok();
+}

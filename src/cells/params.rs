@@ -33,11 +33,22 @@ impl<'a> ParamReader<'a> {
     pub fn f32_required(&mut self, name: &'static str) -> Result<f32> {
         match self.take(name) {
             Some(v) => as_f32(name, v),
-            None => Err(Error::InvalidParameter {
-                name,
-                value: "missing".into(),
-                reason: "this parameter has no default in ngclearn and must be given",
-            }),
+            None => {
+                // A given key one or two edits away is most likely this parameter misspelled.
+                let typo = self
+                    .map
+                    .keys()
+                    .filter(|k| *k != name)
+                    .find(|k| edit_distance(k, name) <= 2);
+                Err(Error::InvalidParameter {
+                    name,
+                    value: match typo {
+                        Some(k) => format!("missing (is `{k}` a misspelling of `{name}`?)"),
+                        None => "missing".into(),
+                    },
+                    reason: "this parameter has no default in ngclearn and must be given",
+                })
+            }
         }
     }
 

@@ -1,0 +1,539 @@
+//! `spikegpu run CONFIG.toml`: a population, its drive and its recording described in a TOML
+//! file, run on a chosen backend, with the results written as NumPy `.npy` files and a
+//! `run.json` summary.
+//!
+//! ```toml
+//! cell = "LIFCell"        # ngclearn class name or spikegpu key
+//! n_units = 1000
+//! batch = 1               # optional, default 1
+//! seed = 7                # jax.random.PRNGKey(seed); optional, default 0
+//! dt = 0.1                # ms
+//! steps = 2000
+//!
+//! [params]                # the cell's constructor keyword arguments, ngclearn names
+//! tau_m = 10.0
+//!
+//! [drive]                 # constant | per_neuron_uniform | poisson | bernoulli
+//! kind = "constant"
+//! value = 30.0            # constant: value; per_neuron_uniform: low, high, seed;
+//!                         # poisson: rate_hz, amplitude, seed; bernoulli: p, amplitude, seed
+//!
+//! [record]                # optional
+//! spikes = true
+//! compartments = ["v"]
+//! neurons = [0, 1, 2]     # flat indices b·N + n
+//! every = 1
+//! ```
+//!
+//! Every key is checked: an unknown or misspelled key is an error naming the file, the key and
+//! the closest known name; a value of the wrong type or out of range says what was expected.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde_json::{Map, Value as Json};
+use toml::{Table, Value};
+
+use crate::backend::Backend;
+use crate::cells::{self, CellModel, params::edit_distance};
+use crate::error::{Error, Result};
+use crate::npy;
+use crate::population::Population;
+use crate::rng::Key;
+use crate::run::{Drive, Record};
+
+/// How each step's input is generated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DriveConfig {
+    /// The same current everywhere.
+    Constant(f32),
+    /// One current per neuron, drawn uniformly in `[low, high)` from `seed`.
+    PerNeuronUniform {
+        /// Lower bound.
+        low: f32,
+        /// Upper bound.
+        high: f32,
+        /// Seed of the draw.
+        seed: u64,
+    },
+    /// Poisson input trains.
+    Poisson {
+        /// Rate (Hz).
+        rate_hz: f32,
+        /// Current of one input spike.
+        amplitude: f32,
+        /// Seed.
+        seed: u64,
+    },
+    /// Bernoulli input trains.
+    Bernoulli {
+        /// Probability per step.
+        p: f32,
+        /// Current of one input spike.
+        amplitude: f32,
+        /// Seed.
+        seed: u64,
+    },
+}
+
+/// A parsed and validated run configuration.
+#[derive(Debug)]
+pub struct RunConfig {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// The cell model.
+    pub cell: Box<dyn CellModel>,
+    /// The `[params]` table as given.
+    pub params: Map<String, Json>,
+    /// Units per row.
+    pub n_units: usize,
+    /// Batch rows.
+    pub batch: usize,
+    /// PRNG seed.
+    pub seed: u64,
+    /// Step size (ms).
+    pub dt: f64,
+    /// Steps to run.
+    pub steps: usize,
+    /// The drive.
+    pub drive: DriveConfig,
+    /// What to record.
+    pub record: Record,
+}
+
+/// Reads keys out of one TOML table, remembering which were used.
+struct TableReader<'a> {
+    file: &'a Path,
+    prefix: &'a str,
+    table: &'a Table,
+    used: Vec<&'static str>,
+}
+
+impl<'a> TableReader<'a> {
+    /// A reader of `table`, whose keys must be among `known`: a misspelled key is reported
+    /// (with the closest known one) before anything is read.
+    fn new(file: &'a Path, prefix: &'a str, table: &'a Table, known: &[&'static str]) -> Result<Self> {
+        let reader = TableReader {
+            file,
+            prefix,
+            table,
+            used: Vec::new(),
+        };
+        if let Some(key) = table.keys().find(|k| !known.contains(&k.as_str())) {
+            let closest = known
+                .iter()
+                .min_by_key(|k| edit_distance(key, k))
+                .copied()
+                .unwrap_or("");
+            return Err(reader.error(key, format!("unknown key (did you mean `{closest}`?)")));
+        }
+        Ok(reader)
+    }
+
+    fn error(&self, key: &str, problem: impl Into<String>) -> Error {
+        let key = if self.prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.prefix)
+        };
+        Error::Config {
+            file: self.file.to_path_buf(),
+            key,
+            problem: problem.into(),
+        }
+    }
+
+    fn get(&mut self, key: &'static str) -> Option<&'a Value> {
+        self.used.push(key);
+        self.table.get(key)
+    }
+
+    fn required(&mut self, key: &'static str, expected: &str) -> Result<&'a Value> {
+        self.get(key)
+            .ok_or_else(|| self.error(key, format!("missing; expected {expected}")))
+    }
+
+    fn float(&mut self, key: &'static str, default: Option<f64>) -> Result<f64> {
+        match (self.get(key), default) {
+            (None, Some(d)) => Ok(d),
+            (None, None) => Err(self.error(key, "missing; expected a number")),
+            (Some(Value::Float(x)), _) if x.is_finite() => Ok(*x),
+            (Some(Value::Float(x)), _) => Err(self.error(key, format!("expected a finite number, found {x}"))),
+            (Some(Value::Integer(i)), _) => Ok(*i as f64),
+            (Some(other), _) => Err(self.error(key, format!("expected a number, found {}", other.type_str()))),
+        }
+    }
+
+    fn count(&mut self, key: &'static str, default: Option<u64>, minimum: u64) -> Result<u64> {
+        let value = match (self.get(key), default) {
+            (None, Some(d)) => d,
+            (None, None) => return Err(self.error(key, "missing; expected a whole number")),
+            (Some(Value::Integer(i)), _) if *i >= 0 => *i as u64,
+            (Some(other), _) => {
+                return Err(self.error(key, format!("expected a whole number ≥ {minimum}, found {other}")));
+            }
+        };
+        if value < minimum {
+            return Err(self.error(key, format!("expected a whole number ≥ {minimum}, found {value}")));
+        }
+        Ok(value)
+    }
+
+    fn string(&mut self, key: &'static str) -> Result<&'a str> {
+        match self.required(key, "a string")? {
+            Value::String(s) => Ok(s.as_str()),
+            other => Err(self.error(key, format!("expected a string, found {}", other.type_str()))),
+        }
+    }
+
+    /// Fails on a known key that this configuration does not use (e.g. `value` with a Poisson
+    /// drive), naming the keys it does use.
+    fn finish(self) -> Result<()> {
+        if let Some(key) = self.table.keys().find(|k| !self.used.contains(&k.as_str())) {
+            return Err(self.error(
+                key,
+                format!("not used here; the keys used are: {}", self.used.join(", ")),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn to_json(file: &Path, key: &str, value: &Value) -> Result<Json> {
+    let bad = |what: &str| Error::Config {
+        file: file.to_path_buf(),
+        key: format!("params.{key}"),
+        problem: format!("unsupported value type {what}"),
+    };
+    Ok(match value {
+        Value::String(s) => Json::String(s.clone()),
+        Value::Integer(i) => Json::from(*i),
+        Value::Float(x) => serde_json::Number::from_f64(*x)
+            .map(Json::Number)
+            .ok_or_else(|| bad("(non-finite float)"))?,
+        Value::Boolean(b) => Json::Bool(*b),
+        other => return Err(bad(other.type_str())),
+    })
+}
+
+impl RunConfig {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<RunConfig> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        RunConfig::parse(path, &text)
+    }
+
+    /// Parses and validates configuration text (`file` names it in errors).
+    pub fn parse(file: &Path, text: &str) -> Result<RunConfig> {
+        let table: Table = text.parse().map_err(|e: toml::de::Error| Error::Config {
+            file: file.to_path_buf(),
+            key: "(file)".into(),
+            problem: format!("not valid TOML: {e}"),
+        })?;
+        let mut top = TableReader::new(
+            file,
+            "",
+            &table,
+            &[
+                "cell", "n_units", "batch", "seed", "dt", "steps", "params", "drive", "record",
+            ],
+        )?;
+        let cell_name = top.string("cell")?;
+        let entry = cells::lookup(cell_name).map_err(|_| {
+            let known: Vec<&str> = cells::CELLS.iter().flat_map(|e| [e.class_name, e.key]).collect();
+            let closest = known
+                .iter()
+                .min_by_key(|k| edit_distance(cell_name, k))
+                .copied()
+                .unwrap_or("");
+            top.error(
+                "cell",
+                format!("unknown cell `{cell_name}` (did you mean `{closest}`?)"),
+            )
+        })?;
+        let n_units = top.count("n_units", None, 1)? as usize;
+        let batch = top.count("batch", Some(1), 1)? as usize;
+        let seed = top.count("seed", Some(0), 0)?;
+        let dt = top.float("dt", None)?;
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(top.error("dt", format!("expected a positive step size in ms, found {dt}")));
+        }
+        let steps = top.count("steps", None, 1)? as usize;
+        let mut params = Map::new();
+        match top.get("params") {
+            None => {}
+            Some(Value::Table(t)) => {
+                for (k, v) in t {
+                    params.insert(k.clone(), to_json(file, k, v)?);
+                }
+            }
+            Some(other) => return Err(top.error("params", format!("expected a table, found {}", other.type_str()))),
+        }
+        let cell = (entry.from_params)(&params).map_err(|e| Error::Config {
+            file: file.to_path_buf(),
+            key: "params".into(),
+            problem: e.to_string(),
+        })?;
+        let drive_table = match top.required("drive", "a table with `kind`")? {
+            Value::Table(t) => t,
+            other => return Err(top.error("drive", format!("expected a table, found {}", other.type_str()))),
+        };
+        let drive = parse_drive(file, drive_table)?;
+        let record = match top.get("record") {
+            None => Record::none(),
+            Some(Value::Table(t)) => parse_record(file, t, n_units * batch)?,
+            Some(other) => return Err(top.error("record", format!("expected a table, found {}", other.type_str()))),
+        };
+        for name in &record.compartments {
+            cells::compartment_index(cell.as_ref(), name).map_err(|e| Error::Config {
+                file: file.to_path_buf(),
+                key: "record.compartments".into(),
+                problem: e.to_string(),
+            })?;
+        }
+        top.finish()?;
+        Ok(RunConfig {
+            file: file.to_path_buf(),
+            cell,
+            params,
+            n_units,
+            batch,
+            seed,
+            dt,
+            steps,
+            drive,
+            record,
+        })
+    }
+}
+
+fn parse_drive(file: &Path, table: &Table) -> Result<DriveConfig> {
+    let mut r = TableReader::new(
+        file,
+        "drive",
+        table,
+        &["kind", "value", "low", "high", "seed", "rate_hz", "amplitude", "p"],
+    )?;
+    let kind = r.string("kind")?;
+    let drive = match kind {
+        "constant" => DriveConfig::Constant(r.float("value", None)? as f32),
+        "per_neuron_uniform" => {
+            let (low, high) = (r.float("low", None)? as f32, r.float("high", None)? as f32);
+            if low > high {
+                return Err(r.error("high", format!("expected high ≥ low, found {low} > {high}")));
+            }
+            DriveConfig::PerNeuronUniform {
+                low,
+                high,
+                seed: r.count("seed", Some(0), 0)?,
+            }
+        }
+        "poisson" => DriveConfig::Poisson {
+            rate_hz: r.float("rate_hz", None)? as f32,
+            amplitude: r.float("amplitude", None)? as f32,
+            seed: r.count("seed", Some(0), 0)?,
+        },
+        "bernoulli" => DriveConfig::Bernoulli {
+            p: r.float("p", None)? as f32,
+            amplitude: r.float("amplitude", None)? as f32,
+            seed: r.count("seed", Some(0), 0)?,
+        },
+        other => {
+            let kinds = ["constant", "per_neuron_uniform", "poisson", "bernoulli"];
+            let closest = kinds
+                .iter()
+                .min_by_key(|k| edit_distance(other, k))
+                .copied()
+                .unwrap_or("");
+            return Err(r.error(
+                "kind",
+                format!(
+                    "unknown drive `{other}` (did you mean `{closest}`?); use one of {}",
+                    kinds.join(", ")
+                ),
+            ));
+        }
+    };
+    r.finish()?;
+    Ok(drive)
+}
+
+fn parse_record(file: &Path, table: &Table, total: usize) -> Result<Record> {
+    let mut r = TableReader::new(file, "record", table, &["spikes", "compartments", "neurons", "every"])?;
+    let spikes = match r.get("spikes") {
+        None => false,
+        Some(Value::Boolean(b)) => *b,
+        Some(other) => return Err(r.error("spikes", format!("expected true or false, found {other}"))),
+    };
+    let compartments = match r.get("compartments") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| r.error("compartments", "expected a list of compartment names"))
+            })
+            .collect::<Result<Vec<_>>>()?,
+        Some(_) => return Err(r.error("compartments", "expected a list of compartment names")),
+    };
+    let neurons = match r.get("neurons") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| match v.as_integer() {
+                Some(i) if i >= 0 && (i as usize) < total => Ok(i as usize),
+                _ => Err(r.error(
+                    "neurons",
+                    format!("expected flat neuron indices in 0..{total}, found {v}"),
+                )),
+            })
+            .collect::<Result<Vec<_>>>()?,
+        Some(_) => return Err(r.error("neurons", "expected a list of neuron indices")),
+    };
+    let every = r.count("every", Some(1), 1)? as usize;
+    r.finish()?;
+    Ok(Record {
+        spikes,
+        compartments,
+        neurons,
+        every,
+    })
+}
+
+/// What a run produced, as written to the output folder.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// Spikes in the run.
+    pub spikes: u64,
+    /// Wall time of the run (s).
+    pub seconds: f64,
+    /// The files written.
+    pub files: Vec<PathBuf>,
+}
+
+impl RunConfig {
+    /// The drive's values for this population.
+    fn per_neuron_values(&self) -> Option<Vec<f32>> {
+        match self.drive {
+            DriveConfig::PerNeuronUniform { low, high, seed } => Some(if low == high {
+                vec![low; self.n_units * self.batch]
+            } else {
+                Key::from_seed(seed).uniform(self.n_units * self.batch, low, high)
+            }),
+            _ => None,
+        }
+    }
+
+    /// Runs the configuration on `pop` (built from it), in chunks so that `progress` can report,
+    /// and writes `spikes.npy`, one `<compartment>.npy` per recorded compartment and `run.json`
+    /// to `out`.
+    pub fn run<B: Backend>(
+        &self,
+        pop: &mut Population<B>,
+        out: &Path,
+        mut progress: impl FnMut(usize),
+    ) -> Result<RunOutput> {
+        std::fs::create_dir_all(out).map_err(|source| Error::Io {
+            path: out.to_path_buf(),
+            source,
+        })?;
+        let values = self.per_neuron_values();
+        let drive = match (&self.drive, &values) {
+            (DriveConfig::Constant(v), _) => Drive::Constant(*v),
+            (DriveConfig::PerNeuronUniform { .. }, Some(v)) => Drive::PerNeuron(v),
+            (
+                DriveConfig::Poisson {
+                    rate_hz,
+                    amplitude,
+                    seed,
+                },
+                _,
+            ) => Drive::Poisson {
+                rate_hz: *rate_hz,
+                amplitude: *amplitude,
+                seed: *seed,
+            },
+            (DriveConfig::Bernoulli { p, amplitude, seed }, _) => Drive::Bernoulli {
+                p: *p,
+                amplitude: *amplitude,
+                seed: *seed,
+            },
+            (DriveConfig::PerNeuronUniform { .. }, None) => {
+                unreachable!("per_neuron_values gives values for this drive")
+            }
+        };
+        // Chunks of whole sampling periods, so chunked sampling equals a whole run's.
+        let every = self.record.every.max(1);
+        let chunk = every * 1000usize.div_ceil(every);
+        let start = Instant::now();
+        let mut events: Vec<f64> = Vec::new();
+        let mut spike_counts = vec![0u64; self.n_units * self.batch];
+        let mut traces: Vec<Vec<f32>> = vec![Vec::new(); self.record.compartments.len()];
+        let mut sample_steps: Vec<usize> = Vec::new();
+        let mut done = 0;
+        while done < self.steps {
+            let len = chunk.min(self.steps - done);
+            let rec = pop.run(len, self.dt, drive, &self.record)?;
+            for (k, b, n) in rec.spike_events() {
+                let flat = b * self.n_units + n;
+                events.push((done + k) as f64 * self.dt);
+                events.push(flat as f64);
+                spike_counts[flat] += 1;
+            }
+            for (c, name) in self.record.compartments.iter().enumerate() {
+                traces[c].extend_from_slice(&rec.traces[name]);
+            }
+            sample_steps.extend(rec.sample_steps.iter().map(|s| s + done));
+            done += len;
+            progress(done);
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        let mut files = Vec::new();
+        let spikes_path = out.join("spikes.npy");
+        npy::write(&spikes_path, &events, &[events.len() / 2, 2])?;
+        files.push(spikes_path);
+        for (c, name) in self.record.compartments.iter().enumerate() {
+            let path = out.join(format!("{name}.npy"));
+            npy::write(&path, &traces[c], &[sample_steps.len(), self.record.neurons.len()])?;
+            files.push(path);
+        }
+        let total_spikes: u64 = spike_counts.iter().sum();
+        let summary = serde_json::json!({
+            "config": self.file.display().to_string(),
+            "cell": self.cell.entry().class_name,
+            "variant": self.cell.variant_name(),
+            "params": self.params,
+            "n_units": self.n_units,
+            "batch": self.batch,
+            "seed": self.seed,
+            "dt_ms": self.dt,
+            "steps": self.steps,
+            "drive": format!("{:?}", self.drive),
+            "backend": pop.backend().describe(),
+            "seconds": seconds,
+            "neuron_steps_per_s": (self.n_units * self.batch * self.steps) as f64 / seconds,
+            "spikes": total_spikes,
+            "mean_rate_hz": total_spikes as f64 / (self.n_units * self.batch) as f64 / (self.steps as f64 * self.dt / 1000.0),
+            "spikes_npy": "float64 (n_spikes, 2): time (ms), flat neuron index b·N + n",
+            "recorded_neurons": self.record.neurons,
+            "sample_times_ms": sample_steps.iter().map(|&k| k as f64 * self.dt).collect::<Vec<_>>(),
+            "trace_npy": "float32 (samples, recorded neurons) per compartment",
+        });
+        let json_path = out.join("run.json");
+        let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::InvalidShape(e.to_string()))?;
+        std::fs::write(&json_path, text).map_err(|source| Error::Io {
+            path: json_path.clone(),
+            source,
+        })?;
+        files.push(json_path);
+        Ok(RunOutput {
+            spikes: total_spikes,
+            seconds,
+            files,
+        })
+    }
+}
