@@ -25,6 +25,9 @@
 //! every = 1
 //! ```
 //!
+//! Besides the NumPy files, the run draws `raster.png` (every spike) and `<compartment>.png`
+//! (the recorded neurons' traces) with labelled axes.
+//!
 //! Every key is checked: an unknown or misspelled key is an error naming the file, the key and
 //! the closest known name; a value of the wrong type or out of range says what was expected.
 
@@ -38,6 +41,7 @@ use crate::backend::Backend;
 use crate::cells::{self, CellModel, params::edit_distance};
 use crate::error::{Error, Result};
 use crate::npy;
+use crate::plot;
 use crate::population::Population;
 use crate::rng::Key;
 use crate::run::{Drive, Record};
@@ -501,12 +505,46 @@ impl RunConfig {
             npy::write(&path, &traces[c], &[sample_steps.len(), self.record.neurons.len()])?;
             files.push(path);
         }
+        // Pictures: the raster, and each recorded compartment's traces.
+        let total = self.n_units * self.batch;
+        let title = format!("{} × {}", self.cell.entry().class_name, total);
+        let raster_path = out.join("raster.png");
+        let dots: Vec<(f64, usize)> = events.chunks(2).map(|e| (e[0], e[1] as usize)).collect();
+        plot::raster(
+            &raster_path,
+            &format!("{title}: spikes"),
+            &dots,
+            self.steps as f64 * self.dt,
+            total,
+        )?;
+        files.push(raster_path);
+        let times: Vec<f64> = sample_steps.iter().map(|&k| (k + 1) as f64 * self.dt).collect();
+        for (c, name) in self.record.compartments.iter().enumerate() {
+            let n = self.record.neurons.len();
+            let series: Vec<(String, Vec<f64>)> = self
+                .record
+                .neurons
+                .iter()
+                .enumerate()
+                .map(|(j, neuron)| {
+                    (
+                        format!("neuron {neuron}"),
+                        traces[c].iter().skip(j).step_by(n).map(|&x| f64::from(x)).collect(),
+                    )
+                })
+                .collect();
+            let path = out.join(format!("{name}.png"));
+            plot::lines(&path, &format!("{title}: {name}"), "time (ms)", name, &times, &series)?;
+            files.push(path);
+        }
         let total_spikes: u64 = spike_counts.iter().sum();
         let summary = serde_json::json!({
             "config": self.file.display().to_string(),
             "cell": self.cell.entry().class_name,
             "variant": self.cell.variant_name(),
             "params": self.params,
+            // Every parameter with the defaults filled in, as the validated cell holds them.
+            "resolved": format!("{:?}", self.cell),
             "n_units": self.n_units,
             "batch": self.batch,
             "seed": self.seed,

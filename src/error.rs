@@ -165,6 +165,15 @@ pub enum Error {
         problem: String,
     },
 
+    /// A plot could not be drawn or written.
+    #[error("plot {path}: {message}")]
+    Plot {
+        /// The PNG file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+
     /// An I/O error with the path involved.
     #[error("{path}: {source}")]
     Io {

@@ -82,6 +82,7 @@ pub mod error;
 pub mod gpu;
 pub mod integrators;
 pub mod npy;
+pub mod plot;
 pub mod png;
 pub mod population;
 pub mod reductions;
