@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 
 use crate::backend::{Backend, RunRequest};
-use crate::cells::{CellModel, CellState, Role, StateView};
-use crate::error::{Error, Result};
+use crate::cells::{CellModel, CellState, StateView};
+use crate::error::Result;
 use crate::run::{Record, Recording, pack_spikes, words_per_step};
 
 /// Neurons per block of the fused CPU path (a multiple of 32, so raster words never straddle
@@ -58,13 +58,6 @@ fn sampled(cell: &dyn CellModel, record: &Record) -> Result<Vec<usize>> {
         .collect()
 }
 
-fn input_index(cell: &dyn CellModel) -> Result<usize> {
-    cell.compartments()
-        .iter()
-        .position(|c| c.role == Role::Input)
-        .ok_or_else(|| Error::UnknownCell(format!("{} has no input compartment", cell.entry().class_name)))
-}
-
 fn spike_index(cell: &dyn CellModel) -> Result<usize> {
     crate::cells::compartment_index(cell, "s")
 }
@@ -73,7 +66,7 @@ impl CpuBackend {
     /// The reference: whole population, step by step.
     fn run_per_step(&mut self, cell: &dyn CellModel, req: &RunRequest<'_>, rec: &mut Recording) -> Result<()> {
         let total = self.state.batch * self.state.n_units;
-        let (j_index, s_index) = (input_index(cell)?, spike_index(cell)?);
+        let (j_index, s_index) = (crate::cells::input_index(cell)?, spike_index(cell)?);
         let words = words_per_step(total);
         let samples = sampled(cell, req.record)?;
         let mut next_sample = 0;
@@ -102,7 +95,7 @@ impl CpuBackend {
     /// passes: each neuron's step depends on that neuron alone.
     fn run_fused(&mut self, cell: &dyn CellModel, req: &RunRequest<'_>, rec: &mut Recording) -> Result<()> {
         let total = self.state.batch * self.state.n_units;
-        let (j_index, s_index) = (input_index(cell)?, spike_index(cell)?);
+        let (j_index, s_index) = (crate::cells::input_index(cell)?, spike_index(cell)?);
         let words = words_per_step(total);
         let samples = sampled(cell, req.record)?;
         let n_blocks = total.div_ceil(BLOCK);

@@ -16,7 +16,7 @@
 use std::sync::Arc;
 
 use crate::backend::{Backend, ExecMode, RunRequest};
-use crate::cells::{CellModel, Role, StepInfo, compartment_index};
+use crate::cells::{CellModel, StepInfo, compartment_index, input_index};
 use crate::cpu::CpuBackend;
 use crate::error::{Error, Result};
 use crate::gpu::{GpuBackend, GpuContext};
@@ -239,7 +239,7 @@ impl<B: Backend> Population<B> {
 
     /// Sets the input current `j` (length batch·n_units, row-major, finite).
     pub fn set_input(&mut self, j: &[f32]) -> Result<()> {
-        let index = self.input_index()?;
+        let index = input_index(self.cell.as_ref())?;
         self.write_index(index, j)
     }
 
@@ -346,24 +346,6 @@ impl<B: Backend> Population<B> {
         }
         self.k = 0;
         Ok(())
-    }
-
-    fn input_index(&self) -> Result<usize> {
-        self.cell
-            .compartments()
-            .iter()
-            .position(|c| c.role == Role::Input)
-            .ok_or_else(|| Error::UnknownCompartment {
-                cell: self.cell.entry().class_name,
-                name: "j".into(),
-                available: self
-                    .cell
-                    .compartments()
-                    .iter()
-                    .map(|c| c.name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
     }
 
     fn write_index(&mut self, index: usize, values: &[f32]) -> Result<()> {

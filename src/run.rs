@@ -89,28 +89,9 @@ impl DriveSpec<'_> {
         }
     }
 
-    /// The input of element `i` on the run's step `k` whose absolute step number is `step`
-    /// (`current`: the `j` compartment's value). The GPU computes the same (`drive_input`).
-    #[inline]
-    pub fn input(&self, k: usize, step: u64, i: usize, total: usize, current: f32) -> f32 {
-        match *self {
-            DriveSpec::Current => current,
-            DriveSpec::Buffer { inputs, per_step } => inputs[if per_step { k * total + i } else { i }],
-            DriveSpec::Constant(value) => value,
-            DriveSpec::Random { key, p, amplitude } => {
-                if key.fold_in(step as u32).uniform01_at(i as u64) < p {
-                    amplitude
-                } else {
-                    0.0
-                }
-            }
-        }
-    }
-}
-
-impl DriveSpec<'_> {
     /// Writes the inputs of neurons `first..first + out.len()` on run step `k` (absolute step
-    /// `step`) into `out`, the `j` slice of those neurons. Same values as [`DriveSpec::input`].
+    /// `step`) into `out`, the `j` slice of those neurons. The GPU computes the same values
+    /// (`drive_input` in `shaders/lib/common.wgsl`).
     pub fn fill(&self, k: usize, step: u64, first: usize, total: usize, out: &mut [f32]) {
         let len = out.len();
         match *self {

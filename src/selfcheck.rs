@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use crate::backend::{Backend, ExecMode};
-use crate::cells::{CELLS, CellModel, Role};
+use crate::cells::{CELLS, CellModel};
 use crate::conformance::{Outcome, is_exact_compartment, rel_err};
 use crate::error::Result;
 use crate::gpu::{GpuContext, rng_check};
@@ -181,11 +181,7 @@ pub fn check_variant(
     let total = n_units * batch;
     let allowed = allowed_flips(mode, total);
     let mut flipped = 0usize;
-    let (lo, hi) = cell.random_ranges()[cell
-        .compartments()
-        .iter()
-        .position(|c| c.role == Role::Input)
-        .unwrap_or(0)];
+    let (lo, hi) = cell.random_ranges()[crate::cells::input_index(cell)?];
     let dt = cell.check_dt();
     for k in 0..3u32 {
         let input = random_values(key.fold_in(1000 + k), total, lo, hi);

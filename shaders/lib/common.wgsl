@@ -52,7 +52,7 @@ struct Dims {
 
 // The input current of element i on step k of this dispatch (k = 0 for per-step dispatches);
 // `key` is the random drive's key for that step, `current` the value of `j`.
-// Twin: src/run.rs `DriveSpec::input`.
+// Twin: src/run.rs `DriveSpec::fill`.
 fn drive_input(i: u32, k: u32, key: vec2<u32>, current: f32) -> f32 {
     switch step_in.input_mode {
         case 1u: {

@@ -332,6 +332,19 @@ pub fn lookup(name: &str) -> Result<&'static CellEntry> {
     })
 }
 
+/// Index of the cell's input compartment (`j`), or a typed error listing its compartments.
+pub fn input_index(cell: &dyn CellModel) -> Result<usize> {
+    let comps = cell.compartments();
+    comps
+        .iter()
+        .position(|c| c.role == Role::Input)
+        .ok_or_else(|| Error::UnknownCompartment {
+            cell: cell.entry().class_name,
+            name: "j".into(),
+            available: comps.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+        })
+}
+
 /// Index of a compartment by name, or a typed error listing the cell's compartments.
 pub fn compartment_index(cell: &dyn CellModel, name: &str) -> Result<usize> {
     let comps = cell.compartments();

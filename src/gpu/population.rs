@@ -21,7 +21,7 @@ use super::context::GpuContext;
 use super::recorder::Recorder;
 use super::shaders;
 use crate::backend::{Backend, RunRequest};
-use crate::cells::{CellModel, Role, StepInfo};
+use crate::cells::{CellModel, StepInfo};
 use crate::cpu::empty_recording;
 use crate::error::{Error, Result};
 use crate::run::{DriveSpec, Recording, words_per_step};
@@ -100,12 +100,7 @@ impl GpuBackend {
     pub fn new(ctx: Arc<GpuContext>, cell: &dyn CellModel, batch: usize, n_units: usize) -> Result<GpuBackend> {
         let limits = ctx.device.limits();
         let comps = cell.compartments();
-        if !comps.iter().any(|c| c.role == Role::Input) {
-            return Err(Error::UnknownCell(format!(
-                "{} has no input compartment",
-                cell.entry().class_name
-            )));
-        }
+        crate::cells::input_index(cell)?;
         let spike_index = crate::cells::compartment_index(cell, "s")?;
         let total = batch * n_units;
         let bytes = (total as u64) * 4;
@@ -715,11 +710,10 @@ impl GpuBackend {
 
 /// One dispatch's uniform slot.
 fn uniform_for(cell: &dyn CellModel, step: &StepInfo, drive: &DriveSpec<'_>) -> StepUniform {
-    let (input_mode, drive_values) = match *drive {
-        DriveSpec::Current => (0, [0.0; 4]),
-        DriveSpec::Buffer { .. } => (1, [0.0; 4]),
-        DriveSpec::Constant(value) => (2, [value, 0.0, 0.0, 0.0]),
-        DriveSpec::Random { p, amplitude, .. } => (3, [amplitude, p, 0.0, 0.0]),
+    let drive_values = match *drive {
+        DriveSpec::Current | DriveSpec::Buffer { .. } => [0.0; 4],
+        DriveSpec::Constant(value) => [value, 0.0, 0.0, 0.0],
+        DriveSpec::Random { p, amplitude, .. } => [amplitude, p, 0.0, 0.0],
     };
     StepUniform {
         t: step.t,
@@ -727,7 +721,7 @@ fn uniform_for(cell: &dyn CellModel, step: &StepInfo, drive: &DriveSpec<'_>) -> 
         half_dt: step.half_dt,
         input_offset: 0,
         key: step.subkey.0,
-        input_mode,
+        input_mode: drive.mode_code(),
         input_stride: 0,
         c: cell.gpu_step_constants(step.dt),
         init_key: step.init_key.0,
