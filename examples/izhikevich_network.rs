@@ -2,7 +2,7 @@
 //! 800 excitatory (regular spiking) and 200 inhibitory (fast spiking) spikegpu populations on
 //! the application's own device, coupled all-to-all by an application WGSL synapse kernel with
 //! random thalamic input, 1000 ms in one submission with no per-step readback. Writes a raster
-//! PNG and prints the mean firing rate.
+//! PNG (`spikegpu::plot`) and prints the mean firing rate.
 //!
 //! `cargo run --release --example izhikevich_network -- [out.png]`
 //!
@@ -298,18 +298,19 @@ fn main() -> spikegpu::Result<()> {
             (run_cpu(&net, steps)?, "cpu".to_string())
         }
     };
-    // One pixel column per ms, one row per neuron (excitatory on top); black = spike.
-    let (width, height) = (1000u32, N as u32);
-    let mut pixels = vec![255u8; (width * height) as usize];
-    for k in 0..steps {
-        let ms = (k as f64 * DT) as usize;
-        for n in 0..N {
-            if raster[k * N + n] > 0.0 {
-                pixels[n * width as usize + ms] = 0;
-            }
-        }
-    }
-    spikegpu::png::write_gray(std::path::Path::new(&out), width, height, &pixels)?;
+    // Every spike as (time, neuron); excitatory cells are neurons 0–799, inhibitory 800–999.
+    let spikes: Vec<(f64, usize)> = raster
+        .chunks(N)
+        .enumerate()
+        .flat_map(|(k, row)| {
+            row.iter()
+                .enumerate()
+                .filter(|(_, s)| **s > 0.0)
+                .map(move |(n, _)| (k as f64 * DT, n))
+        })
+        .collect();
+    let title = "Izhikevich (2003) network: 800 RS + 200 FS cells";
+    spikegpu::plot::raster(std::path::Path::new(&out), title, &spikes, steps as f64 * DT, N)?;
     let exc_rate = raster
         .chunks(N)
         .map(|r| r[..N_E].iter().sum::<f32>() as f64)

@@ -83,7 +83,6 @@ pub mod gpu;
 pub mod integrators;
 pub mod npy;
 pub mod plot;
-pub mod png;
 pub mod population;
 pub mod reductions;
 pub mod rng;
