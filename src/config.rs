@@ -38,7 +38,7 @@ use serde_json::{Map, Value as Json};
 use toml::{Table, Value};
 
 use crate::backend::Backend;
-use crate::cells::{self, CellModel, params::edit_distance};
+use crate::cells::{self, CellModel, params::closest};
 use crate::error::{Error, Result};
 use crate::npy;
 use crate::plot;
@@ -124,11 +124,7 @@ impl<'a> TableReader<'a> {
             used: Vec::new(),
         };
         if let Some(key) = table.keys().find(|k| !known.contains(&k.as_str())) {
-            let closest = known
-                .iter()
-                .min_by_key(|k| edit_distance(key, k))
-                .copied()
-                .unwrap_or("");
+            let closest = closest(key, known.iter().copied());
             return Err(reader.error(key, format!("unknown key (did you mean `{closest}`?)")));
         }
         Ok(reader)
@@ -248,11 +244,7 @@ impl RunConfig {
         let cell_name = top.string("cell")?;
         let entry = cells::lookup(cell_name).map_err(|_| {
             let known: Vec<&str> = cells::CELLS.iter().flat_map(|e| [e.class_name, e.key]).collect();
-            let closest = known
-                .iter()
-                .min_by_key(|k| edit_distance(cell_name, k))
-                .copied()
-                .unwrap_or("");
+            let closest = closest(cell_name, known.iter().copied());
             top.error(
                 "cell",
                 format!("unknown cell `{cell_name}` (did you mean `{closest}`?)"),
@@ -347,11 +339,7 @@ fn parse_drive(file: &Path, table: &Table) -> Result<DriveConfig> {
         },
         other => {
             let kinds = ["constant", "per_neuron_uniform", "poisson", "bernoulli"];
-            let closest = kinds
-                .iter()
-                .min_by_key(|k| edit_distance(other, k))
-                .copied()
-                .unwrap_or("");
+            let closest = closest(other, kinds.iter().copied());
             return Err(r.error(
                 "kind",
                 format!(

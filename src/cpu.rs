@@ -9,12 +9,10 @@
 //!
 //! Each neuron's arithmetic is the same in both, so the results are bit-identical.
 
-use std::collections::BTreeMap;
-
 use crate::backend::{Backend, RunRequest};
 use crate::cells::{CellModel, CellState, StateView};
 use crate::error::Result;
-use crate::run::{Record, Recording, pack_spikes, words_per_step};
+use crate::run::{Recording, pack_spikes, words_per_step};
 
 /// Neurons per block of the fused CPU path (a multiple of 32, so raster words never straddle
 /// two blocks).
@@ -49,15 +47,6 @@ impl CpuBackend {
     }
 }
 
-/// Indices of the compartments a run samples.
-fn sampled(cell: &dyn CellModel, record: &Record) -> Result<Vec<usize>> {
-    record
-        .compartments
-        .iter()
-        .map(|name| crate::cells::compartment_index(cell, name))
-        .collect()
-}
-
 fn spike_index(cell: &dyn CellModel) -> Result<usize> {
     crate::cells::compartment_index(cell, "s")
 }
@@ -68,7 +57,7 @@ impl CpuBackend {
         let total = self.state.batch * self.state.n_units;
         let (j_index, s_index) = (crate::cells::input_index(cell)?, spike_index(cell)?);
         let words = words_per_step(total);
-        let samples = sampled(cell, req.record)?;
+        let samples = req.record.compartment_indices(cell)?;
         let mut next_sample = 0;
         for (k, step) in req.steps.iter().enumerate() {
             let abs = req.first_step + k as u64;
@@ -97,7 +86,7 @@ impl CpuBackend {
         let total = self.state.batch * self.state.n_units;
         let (j_index, s_index) = (crate::cells::input_index(cell)?, spike_index(cell)?);
         let words = words_per_step(total);
-        let samples = sampled(cell, req.record)?;
+        let samples = req.record.compartment_indices(cell)?;
         let n_blocks = total.div_ceil(BLOCK);
         let per_thread = n_blocks.div_ceil(self.threads);
         // Per block: its raster words (K × its words) and its sampled values.
@@ -191,45 +180,6 @@ impl CpuBackend {
     }
 }
 
-/// An empty recording sized for a run (raster zeroed, traces allocated when `presized`).
-pub(crate) fn empty_recording(batch: usize, n_units: usize, req: &RunRequest<'_>, presized: bool) -> Recording {
-    let steps = req.steps.len();
-    let sample_steps = req.record.sample_steps(steps);
-    let n = req.record.neurons.len();
-    let traces: BTreeMap<String, Vec<f32>> = req
-        .record
-        .compartments
-        .iter()
-        .map(|c| {
-            (
-                c.clone(),
-                if presized {
-                    vec![0.0; sample_steps.len() * n]
-                } else {
-                    Vec::new()
-                },
-            )
-        })
-        .collect();
-    Recording {
-        steps,
-        batch,
-        n_units,
-        raster: if req.record.spikes {
-            vec![0; steps * words_per_step(batch * n_units)]
-        } else {
-            Vec::new()
-        },
-        neurons: if sample_steps.is_empty() {
-            Vec::new()
-        } else {
-            req.record.neurons.clone()
-        },
-        sample_steps,
-        traces,
-    }
-}
-
 impl Backend for CpuBackend {
     fn describe(&self) -> String {
         format!("cpu ({} threads)", self.threads)
@@ -246,7 +196,7 @@ impl Backend for CpuBackend {
 
     fn run(&mut self, cell: &dyn CellModel, req: RunRequest<'_>) -> Result<Recording> {
         let fused = req.mode.fuses(cell) && req.steps.len() > 1;
-        let mut rec = empty_recording(self.state.batch, self.state.n_units, &req, fused);
+        let mut rec = Recording::empty(self.state.batch, self.state.n_units, req.steps.len(), req.record, fused);
         if fused {
             self.run_fused(cell, &req, &mut rec)?;
         } else {

@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::cells::CellModel;
 use crate::error::{Error, Result};
 use crate::rng::Key;
 
@@ -247,6 +248,14 @@ impl Record {
             .collect()
     }
 
+    /// Indices of the compartments to sample, or a typed error for an unknown name.
+    pub fn compartment_indices(&self, cell: &dyn CellModel) -> Result<Vec<usize>> {
+        self.compartments
+            .iter()
+            .map(|name| crate::cells::compartment_index(cell, name))
+            .collect()
+    }
+
     /// The bytes a recording of this run will hold: `K·ceil(B·N/32)·4` for the raster plus
     /// `samples·compartments·neurons·4` for traces. Known before the run starts.
     pub fn bytes(&self, steps: usize, total: usize) -> u64 {
@@ -287,6 +296,38 @@ pub struct Recording {
 }
 
 impl Recording {
+    /// An empty recording of `steps` steps of a B×N population: the raster zeroed, and the
+    /// traces allocated (`presized`, to be filled in place) or empty (to be extended).
+    pub fn empty(batch: usize, n_units: usize, steps: usize, record: &Record, presized: bool) -> Recording {
+        let sample_steps = record.sample_steps(steps);
+        let size = if presized {
+            sample_steps.len() * record.neurons.len()
+        } else {
+            0
+        };
+        Recording {
+            steps,
+            batch,
+            n_units,
+            raster: if record.spikes {
+                vec![0; steps * words_per_step(batch * n_units)]
+            } else {
+                Vec::new()
+            },
+            neurons: if sample_steps.is_empty() {
+                Vec::new()
+            } else {
+                record.neurons.clone()
+            },
+            traces: record
+                .compartments
+                .iter()
+                .map(|c| (c.clone(), vec![0.0; size]))
+                .collect(),
+            sample_steps,
+        }
+    }
+
     /// Whether neuron `i` (flat) spiked on run step `k`.
     pub fn spiked(&self, k: usize, i: usize) -> bool {
         let words = words_per_step(self.batch * self.n_units);

@@ -106,12 +106,7 @@ impl<'a> ParamReader<'a> {
     pub fn finish(self) -> Result<()> {
         for key in self.map.keys() {
             if !self.used.contains(key.as_str()) {
-                let closest = self
-                    .used
-                    .iter()
-                    .min_by_key(|known| edit_distance(key, known))
-                    .copied()
-                    .unwrap_or("");
+                let closest = closest(key, self.used.iter().copied());
                 return Err(Error::InvalidParameter {
                     name: "(unknown)",
                     value: format!("`{key}` (did you mean `{closest}`?)"),
@@ -145,6 +140,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+/// The candidate closest to `name` by edit distance (first on ties; "" when there are none),
+/// for "did you mean" hints.
+pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> &'c str {
+    candidates
+        .into_iter()
+        .min_by_key(|c| edit_distance(name, c))
+        .unwrap_or("")
 }
 
 /// Checks `value > 0` and finite.

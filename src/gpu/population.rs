@@ -22,7 +22,6 @@ use super::recorder::Recorder;
 use super::shaders;
 use crate::backend::{Backend, RunRequest};
 use crate::cells::{CellModel, StepInfo};
-use crate::cpu::empty_recording;
 use crate::error::{Error, Result};
 use crate::run::{DriveSpec, Recording, words_per_step};
 
@@ -379,7 +378,7 @@ impl GpuBackend {
     ) -> Result<Recording> {
         let ctx = self.ctx.clone();
         let n_steps = req.steps.len();
-        let mut rec = empty_recording(self.batch, self.n_units, &req, true);
+        let mut rec = Recording::empty(self.batch, self.n_units, n_steps, req.record, true);
         if n_steps == 0 {
             return Ok(rec);
         }
@@ -389,12 +388,7 @@ impl GpuBackend {
             && req.mode.fuses(cell)
             && !(cell.overwrites_input() && req.drive == DriveSpec::Current);
         let per_step_input = matches!(req.drive, DriveSpec::Buffer { per_step: true, .. });
-        let samples = req
-            .record
-            .compartments
-            .iter()
-            .map(|c| crate::cells::compartment_index(cell, c))
-            .collect::<Result<Vec<_>>>()?;
+        let samples = req.record.compartment_indices(cell)?;
         let n_record = rec.neurons.len();
         let words = words_per_step(self.total);
         let chunk = self.chunk_steps(per_step_input, req.record.spikes)?;
