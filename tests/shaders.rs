@@ -18,10 +18,10 @@ fn every_variant_sets_only_declared_overrides() {
         for cell in (entry.variants)() {
             for (name, _) in cell.gpu_overrides() {
                 assert!(
-                    entry.shader.contains(&format!("override {name}:")),
-                    "{} sets override {name} that shaders/cells/{}.wgsl does not declare",
+                    entry.shader.1.contains(&format!("override {name}:")),
+                    "{} sets override {name} that {} does not declare",
                     cell.variant_name(),
-                    entry.key
+                    entry.shader.0
                 );
             }
         }

@@ -66,7 +66,7 @@ pub const EXP_ARG_MAX: f32 = 80.0;
 pub static ENTRY: CellEntry = CellEntry {
     key: "adex",
     class_name: "AdExCell",
-    shader: include_str!("../../shaders/cells/adex.wgsl"),
+    shader: ("shaders/cells/adex.wgsl", include_str!("../../shaders/cells/adex.wgsl")),
     elementwise: true,
     pieces: &[crate::gpu::shaders::STATE_VW],
     from_params: |map| Ok(Box::new(AdExCell::from_params(map)?)),

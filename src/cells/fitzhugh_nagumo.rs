@@ -54,7 +54,10 @@ use crate::integrators::{self, Integrator};
 pub static ENTRY: CellEntry = CellEntry {
     key: "fitzhugh_nagumo",
     class_name: "FitzhughNagumoCell",
-    shader: include_str!("../../shaders/cells/fitzhugh_nagumo.wgsl"),
+    shader: (
+        "shaders/cells/fitzhugh_nagumo.wgsl",
+        include_str!("../../shaders/cells/fitzhugh_nagumo.wgsl"),
+    ),
     elementwise: true,
     pieces: &[crate::gpu::shaders::STATE_VW],
     from_params: |map| Ok(Box::new(FitzhughNagumoCell::from_params(map)?)),

@@ -65,7 +65,10 @@ use crate::integrators::{self, Integrator};
 pub static ENTRY: CellEntry = CellEntry {
     key: "hodgkin_huxley",
     class_name: "HodgkinHuxleyCell",
-    shader: include_str!("../../shaders/cells/hodgkin_huxley.wgsl"),
+    shader: (
+        "shaders/cells/hodgkin_huxley.wgsl",
+        include_str!("../../shaders/cells/hodgkin_huxley.wgsl"),
+    ),
     elementwise: true,
     pieces: &[],
     from_params: |map| Ok(Box::new(HodgkinHuxleyCell::from_params(map)?)),

@@ -53,7 +53,10 @@ use crate::surrogate::SurrogateType;
 pub static ENTRY: CellEntry = CellEntry {
     key: "integrate_and_fire",
     class_name: "IFCell",
-    shader: include_str!("../../shaders/cells/integrate_and_fire.wgsl"),
+    shader: (
+        "shaders/cells/integrate_and_fire.wgsl",
+        include_str!("../../shaders/cells/integrate_and_fire.wgsl"),
+    ),
     elementwise: true,
     pieces: &[],
     from_params: |map| Ok(Box::new(IfCell::from_params(map)?)),

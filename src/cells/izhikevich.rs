@@ -65,7 +65,10 @@ use crate::integrators::{self, Integrator};
 pub static ENTRY: CellEntry = CellEntry {
     key: "izhikevich",
     class_name: "IzhikevichCell",
-    shader: include_str!("../../shaders/cells/izhikevich.wgsl"),
+    shader: (
+        "shaders/cells/izhikevich.wgsl",
+        include_str!("../../shaders/cells/izhikevich.wgsl"),
+    ),
     elementwise: true,
     pieces: &[crate::gpu::shaders::STATE_VW],
     from_params: |map| Ok(Box::new(IzhikevichCell::from_params(map)?)),

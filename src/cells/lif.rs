@@ -87,7 +87,7 @@ use crate::surrogate::{self, SurrogateType};
 pub static ENTRY: CellEntry = CellEntry {
     key: "lif",
     class_name: "LIFCell",
-    shader: include_str!("../../shaders/cells/lif.wgsl"),
+    shader: ("shaders/cells/lif.wgsl", include_str!("../../shaders/cells/lif.wgsl")),
     elementwise: true,
     pieces: &[],
     from_params: |map| Ok(Box::new(LifCell::from_params(map)?)),

@@ -277,8 +277,9 @@ pub struct CellEntry {
     pub key: &'static str,
     /// ngclearn's class name.
     pub class_name: &'static str,
-    /// The cell's WGSL file (`shaders/cells/<key>.wgsl`).
-    pub shader: &'static str,
+    /// The cell's WGSL kernel: its file name (`shaders/cells/<key>.wgsl`; QuadLIF names LIF's,
+    /// which it runs) and its source.
+    pub shader: (&'static str, &'static str),
     /// Whether the kernel defines `CellState`/`cell_load`/`cell_advance`/`cell_store` and gets
     /// its `step` and `fused` entry points from `shaders/lib/elementwise.wgsl` (all cells but
     /// WTAS, whose step is one row reduction).

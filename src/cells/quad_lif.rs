@@ -70,7 +70,7 @@ use crate::surrogate::SurrogateType;
 pub static ENTRY: CellEntry = CellEntry {
     key: "quad_lif",
     class_name: "QuadLIFCell",
-    shader: include_str!("../../shaders/cells/lif.wgsl"),
+    shader: ("shaders/cells/lif.wgsl", include_str!("../../shaders/cells/lif.wgsl")),
     elementwise: true,
     pieces: &[],
     from_params: |map| Ok(Box::new(quad_lif_from_params(map)?)),

@@ -55,7 +55,10 @@ use crate::integrators::{self, Integrator};
 pub static ENTRY: CellEntry = CellEntry {
     key: "resonate_and_fire",
     class_name: "RAFCell",
-    shader: include_str!("../../shaders/cells/resonate_and_fire.wgsl"),
+    shader: (
+        "shaders/cells/resonate_and_fire.wgsl",
+        include_str!("../../shaders/cells/resonate_and_fire.wgsl"),
+    ),
     elementwise: true,
     pieces: &[crate::gpu::shaders::STATE_VW],
     from_params: |map| Ok(Box::new(RafCell::from_params(map)?)),

@@ -84,7 +84,7 @@ use crate::rng::Key;
 pub static ENTRY: CellEntry = CellEntry {
     key: "slif",
     class_name: "SLIFCell",
-    shader: include_str!("../../shaders/cells/slif.wgsl"),
+    shader: ("shaders/cells/slif.wgsl", include_str!("../../shaders/cells/slif.wgsl")),
     elementwise: true,
     pieces: &[],
     from_params: |map| Ok(Box::new(SlifCell::from_params(map)?)),

@@ -53,7 +53,7 @@ use crate::rng::Key;
 pub static ENTRY: CellEntry = CellEntry {
     key: "wtas",
     class_name: "WTASCell",
-    shader: include_str!("../../shaders/cells/wtas.wgsl"),
+    shader: ("shaders/cells/wtas.wgsl", include_str!("../../shaders/cells/wtas.wgsl")),
     elementwise: false,
     pieces: &[],
     from_params: |map| Ok(Box::new(WtasCell::from_params(map)?)),

@@ -35,16 +35,9 @@ pub struct ComposedShader {
 
 /// Joins the library pieces and the cell's kernel.
 pub fn compose(cell: &dyn CellModel) -> ComposedShader {
-    // QuadLIF runs LIF's kernel; name the file the source really came from.
-    let stem = if cell.entry().key == "quad_lif" {
-        "lif"
-    } else {
-        cell.entry().key
-    };
-    let name = format!("shaders/cells/{stem}.wgsl");
     let mut parts: Vec<(&str, &str)> = LIBRARY.to_vec();
     parts.extend_from_slice(cell.entry().pieces);
-    parts.push((&name, cell.entry().shader));
+    parts.push(cell.entry().shader);
     if cell.entry().elementwise {
         parts.push(ELEMENTWISE);
     }
