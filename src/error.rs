@@ -174,6 +174,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A network, or one of its parts (a population, an encoder, a projection, a wire), is
+    /// built or driven with something that cannot work: which part, and what is wrong.
+    #[error("network part `{part}`: {problem}")]
+    Network {
+        /// The part, by its name (`W1`, `exc -> inh`, `W1.weights`, ...).
+        part: String,
+        /// What is wrong and what was expected.
+        problem: String,
+    },
+
     /// An I/O error with the path involved.
     #[error("{path}: {source}")]
     Io {

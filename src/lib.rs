@@ -81,6 +81,7 @@ pub mod cpu;
 pub mod error;
 pub mod gpu;
 pub mod integrators;
+pub mod network;
 pub mod npy;
 pub mod plot;
 pub mod population;

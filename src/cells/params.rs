@@ -29,6 +29,11 @@ impl<'a> ParamReader<'a> {
         self.map.get(name).filter(|v| !v.is_null())
     }
 
+    /// Any parameter's raw JSON value (arrays, initialiser objects), `None` when absent or null.
+    pub fn raw(&mut self, name: &'static str) -> Option<&'a Value> {
+        self.take(name)
+    }
+
     /// A float parameter that ngclearn requires (no default).
     pub fn f32_required(&mut self, name: &'static str) -> Result<f32> {
         match self.take(name) {

@@ -1,0 +1,310 @@
+//! [`CpuNetwork`]: the reference engine. It runs a [`Graph`] step by step with ngclearn's
+//! semantics: every call sees what the calls before it wrote in the same step, and a wired
+//! compartment reads its sources at the moment of the call.
+
+use crate::cells::{StateView, StepInfo};
+use crate::error::{Error, Result};
+use crate::rng::Key;
+
+use super::encoders::slot;
+use super::graph::{Call, Graph, Kind, Port, StepOp, WireOp};
+use super::synapses::{StepConstants, SynapseState, names};
+
+/// The reference engine: every compartment a `Vec<f32>` on the host.
+#[derive(Debug)]
+pub struct CpuNetwork {
+    graph: Graph,
+    state: Vec<Vec<Vec<f32>>>,
+    keys: Vec<Key>,
+    /// Per component, per compartment: whether it is wired.
+    wired: Vec<Vec<bool>>,
+}
+
+/// What [`CpuNetwork::run`] and [`super::GpuNetwork::run`] return.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetRecording {
+    /// Per recorded port (in request order): `steps` rows of the port's values, concatenated.
+    pub values: Vec<Vec<f32>>,
+    /// Per component: its key after each step (`steps` entries).
+    pub keys: Vec<Vec<Key>>,
+}
+
+/// The per-step inputs of a run: for each graph input, `steps` rows concatenated.
+pub type StepInputs<'a> = &'a [&'a [f32]];
+
+impl CpuNetwork {
+    /// Builds the engine with every component's construction values.
+    pub fn new(graph: Graph) -> Result<CpuNetwork> {
+        graph.check()?;
+        let state = graph.components.iter().map(|c| c.initial()).collect();
+        let keys = graph.components.iter().map(|c| c.key).collect();
+        let wired = graph
+            .components
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| {
+                (0..c.compartments().len())
+                    .map(|q| {
+                        graph
+                            .wire_of(Port {
+                                component: ci,
+                                compartment: q,
+                            })
+                            .is_some()
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(CpuNetwork {
+            graph,
+            state,
+            keys,
+            wired,
+        })
+    }
+
+    /// The graph this engine runs.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The value of a compartment now (a wired one: its sources now).
+    pub fn read(&self, port: Port) -> Vec<f32> {
+        match self.graph.wire_of(port) {
+            None => self.state[port.component][port.compartment].clone(),
+            Some(w) => {
+                let mut out = self.state[w.sources[0].component][w.sources[0].compartment].clone();
+                if w.op == WireOp::Sum {
+                    for s in &w.sources[1..] {
+                        for (o, x) in out.iter_mut().zip(&self.state[s.component][s.compartment]) {
+                            *o += *x;
+                        }
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// Overwrites a compartment (a copy-wired one: its source, as ngclearn's `.set`).
+    pub fn write(&mut self, port: Port, values: &[f32]) -> Result<()> {
+        let target = match self.graph.wire_of(port) {
+            None => port,
+            Some(w) if w.op == WireOp::Copy => w.sources[0],
+            Some(_) => {
+                return Err(Error::Network {
+                    part: self.graph.name(port),
+                    problem: "a summed compartment cannot be set".into(),
+                });
+            }
+        };
+        let slot = &mut self.state[target.component][target.compartment];
+        if slot.len() != values.len() {
+            return Err(Error::Network {
+                part: self.graph.name(port),
+                problem: format!("{} values given, it holds {}", values.len(), slot.len()),
+            });
+        }
+        slot.copy_from_slice(values);
+        Ok(())
+    }
+
+    /// A component's key now.
+    pub fn key(&self, component: usize) -> Key {
+        self.keys[component]
+    }
+
+    /// Sets a component's key (ngclearn's `key` compartment).
+    pub fn set_key(&mut self, component: usize, key: Key) {
+        self.keys[component] = key;
+    }
+
+    /// Runs the reset process.
+    pub fn reset(&mut self) -> Result<()> {
+        for i in 0..self.graph.reset.len() {
+            self.call(Call::Reset(self.graph.reset[i]), 0.0, 1.0)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `times.len()` steps: step k sets every input to its row k, then runs the schedule
+    /// with `t = times[k]`. Records `record` after every step.
+    pub fn run(&mut self, times: &[f32], dt: f32, inputs: StepInputs<'_>, record: &[Port]) -> Result<NetRecording> {
+        check_inputs(&self.graph, times.len(), inputs)?;
+        let mut rec = NetRecording {
+            values: record.iter().map(|_| Vec::new()).collect(),
+            keys: self.graph.components.iter().map(|_| Vec::with_capacity(times.len())).collect(),
+        };
+        for (k, &t) in times.iter().enumerate() {
+            for i in 0..self.graph.step.len() {
+                match self.graph.step[i] {
+                    StepOp::Set(port, input) => {
+                        let len = self.graph.len(port);
+                        self.write(port, &inputs[input][k * len..(k + 1) * len])?;
+                    }
+                    StepOp::Call(call) => self.call(call, t, dt)?,
+                }
+            }
+            for (out, &port) in rec.values.iter_mut().zip(record) {
+                out.extend_from_slice(&self.read(port));
+            }
+            for (out, &key) in rec.keys.iter_mut().zip(&self.keys) {
+                out.push(key);
+            }
+        }
+        Ok(rec)
+    }
+
+    /// Resolves every wired compartment of component `c` into its own slot (its value at the
+    /// moment of the call).
+    fn resolve_wires(&mut self, c: usize) {
+        for q in 0..self.wired[c].len() {
+            if self.wired[c][q] {
+                let port = Port {
+                    component: c,
+                    compartment: q,
+                };
+                self.state[c][q] = self.read(port);
+            }
+        }
+    }
+
+    fn call(&mut self, call: Call, t: f32, dt: f32) -> Result<()> {
+        match call {
+            Call::Reset(c) => {
+                let values = self.graph.components[c].reset_values(&self.wired[c]);
+                for (q, v) in values.into_iter().enumerate() {
+                    let Some(v) = v else { continue };
+                    let port = Port {
+                        component: c,
+                        compartment: q,
+                    };
+                    let len = self.graph.len(port);
+                    // A reset of a wired compartment writes through to the source (ngclearn).
+                    self.write(port, &vec![v; len])?;
+                }
+                Ok(())
+            }
+            Call::Advance(c) => {
+                self.resolve_wires(c);
+                let draws = self.graph.components[c].draws_every_step();
+                let sub = if draws {
+                    let (next, sub) = self.keys[c].split();
+                    self.keys[c] = next;
+                    sub
+                } else {
+                    self.keys[c]
+                };
+                let component = &self.graph.components[c];
+                let state = &mut self.state[c];
+                match &component.kind {
+                    Kind::Encoder { kind, .. } => {
+                        let [inputs, outputs, tols] = &mut state[..] else {
+                            unreachable!("encoders are built with 3 compartments")
+                        };
+                        debug_assert!(slot::TOLS == 2);
+                        kind.advance(inputs, outputs, tols, sub, dt, t);
+                    }
+                    Kind::Synapse(syn) => {
+                        let comps = component.compartments();
+                        let idx = |name: &str| comps.iter().position(|(c, _)| *c == name);
+                        let mut take = |name: &str| idx(name).map(|i| std::mem::take(&mut state[i])).unwrap_or_default();
+                        let inputs = take(names::INPUTS);
+                        let mut outputs = take(names::OUTPUTS);
+                        let weights = take(names::WEIGHTS);
+                        let mask = take(names::MASK);
+                        let biases = take(names::BIASES);
+                        let gate = take(names::GATE);
+                        let mut delay_buffer = take(names::DELAY_BUFFER);
+                        let mut delayed_inputs = take(names::DELAYED_INPUTS);
+                        let v = take(names::V);
+                        let mut i_syn = take(names::I_SYN);
+                        let mut g_syn = take(names::G_SYN);
+                        syn.advance(
+                            component.batch,
+                            SynapseState {
+                                inputs: &inputs,
+                                outputs: &mut outputs,
+                                weights: &weights,
+                                mask: &mask,
+                                biases: &biases,
+                                gate: &gate,
+                                delay_buffer: &mut delay_buffer,
+                                delayed_inputs: &mut delayed_inputs,
+                                v: &v,
+                                i_syn: &mut i_syn,
+                                g_syn: &mut g_syn,
+                            },
+                            StepConstants::new(dt),
+                        );
+                        for (name, value) in [
+                            (names::INPUTS, inputs),
+                            (names::OUTPUTS, outputs),
+                            (names::WEIGHTS, weights),
+                            (names::MASK, mask),
+                            (names::BIASES, biases),
+                            (names::GATE, gate),
+                            (names::DELAY_BUFFER, delay_buffer),
+                            (names::DELAYED_INPUTS, delayed_inputs),
+                            (names::V, v),
+                            (names::I_SYN, i_syn),
+                            (names::G_SYN, g_syn),
+                        ] {
+                            if let Some(i) = idx(name) {
+                                state[i] = value;
+                            }
+                        }
+                    }
+                    Kind::Cell { model, n_units } => {
+                        let mut view = StateView {
+                            batch: component.batch,
+                            n_units: *n_units,
+                            values: state.iter_mut().map(|v| &mut v[..]).collect(),
+                        };
+                        model.step_cpu(
+                            &mut view,
+                            &StepInfo {
+                                t,
+                                dt,
+                                half_dt: dt * 0.5,
+                                subkey: sub,
+                                init_key: component.key,
+                            },
+                        );
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Checks that every graph input has `steps` rows.
+pub(crate) fn check_inputs(graph: &Graph, steps: usize, inputs: StepInputs<'_>) -> Result<()> {
+    if inputs.len() != graph.inputs.len() {
+        return Err(Error::Network {
+            part: "inputs".into(),
+            problem: format!("{} per-step inputs given, the network sets {}", inputs.len(), graph.inputs.len()),
+        });
+    }
+    for (values, &port) in inputs.iter().zip(&graph.inputs) {
+        let want = steps * graph.len(port);
+        if values.len() != want {
+            return Err(Error::Network {
+                part: graph.name(port),
+                problem: format!(
+                    "{} input values given, {steps} steps × {} needed",
+                    values.len(),
+                    graph.len(port)
+                ),
+            });
+        }
+        if let Some(i) = values.iter().position(|x| !x.is_finite()) {
+            return Err(Error::Network {
+                part: graph.name(port),
+                problem: format!("input value {} at index {i} is not finite", values[i]),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! Networks: populations of the ten cells, ngclearn's input encoders and synapses, wired
+//! compartment to compartment and advanced in a given order, on the CPU or the GPU.
+//!
+//! The model is ngclearn's own: a network is a [`Graph`] of components (each with
+//! compartments), wires (`a >> b` copies, `Summation(a, b) >> c` sums left to right in float32)
+//! and a per-step schedule of method calls. Two engines run a graph with the same semantics:
+//! [`CpuNetwork`] (the reference) and [`GpuNetwork`] (WGSL kernels, every step of a run
+//! recorded into command buffers with no host round trip). The conformance replay
+//! ([`trace`]) builds a graph from one of ngclearn's multi-component golden traces.
+//!
+//! | component | ngclearn class | docs |
+//! |---|---|---|
+//! | Poisson encoder | `PoissonCell` | [`encoders`] |
+//! | Bernoulli encoder | `BernoulliCell` | [`encoders`] |
+//! | dense synapse | `DenseSynapse`, `StaticSynapse` | [`synapses`] |
+//! | exponential synapse | `ExponentialSynapse` (current and conductance forms) | [`synapses`] |
+//! | the ten cells | `LIFCell`, … | [`crate::cells`] |
+//!
+//! Determinism: every sum runs in a fixed order (a postsynaptic gather over the presynaptic
+//! index, ascending), on the CPU and in WGSL, with no atomics: the same inputs give the same
+//! bits run to run, and the GPU equals the CPU bit for bit on adapters that do not contract
+//! multiply-adds (lavapipe), within the trace README's tolerances elsewhere.
+
+pub mod cpu;
+pub mod encoders;
+// pub mod gpu;
+pub mod graph;
+pub mod init;
+pub mod synapses;
+pub mod trace;
+
+pub use cpu::{CpuNetwork, NetRecording, StepInputs};
+// pub use gpu::GpuNetwork;
+pub use graph::{Call, Component, Graph, Kind, Port, StepOp, Wire, WireOp};
+
+use crate::error::Result;
+use crate::rng::Key;
+
+/// What both engines offer: state access, the reset process, and runs of many steps.
+pub trait NetEngine {
+    /// The graph being run.
+    fn graph(&self) -> &Graph;
+    /// A compartment's value now (a wired one: its sources now).
+    fn read(&mut self, port: Port) -> Result<Vec<f32>>;
+    /// Overwrites a compartment (a copy-wired one: its source).
+    fn write(&mut self, port: Port, values: &[f32]) -> Result<()>;
+    /// A component's key now.
+    fn key(&self, component: usize) -> Key;
+    /// Runs the reset process.
+    fn reset(&mut self) -> Result<()>;
+    /// Runs `times.len()` steps of step size `dt` (step k at time `times[k]`), setting the
+    /// graph's inputs to their row k first, and records `record` after every step.
+    fn run(&mut self, times: &[f32], dt: f32, inputs: StepInputs<'_>, record: &[Port]) -> Result<NetRecording>;
+}
+
+impl NetEngine for CpuNetwork {
+    fn graph(&self) -> &Graph {
+        CpuNetwork::graph(self)
+    }
+    fn read(&mut self, port: Port) -> Result<Vec<f32>> {
+        Ok(CpuNetwork::read(self, port))
+    }
+    fn write(&mut self, port: Port, values: &[f32]) -> Result<()> {
+        CpuNetwork::write(self, port, values)
+    }
+    fn key(&self, component: usize) -> Key {
+        CpuNetwork::key(self, component)
+    }
+    fn reset(&mut self) -> Result<()> {
+        CpuNetwork::reset(self)
+    }
+    fn run(&mut self, times: &[f32], dt: f32, inputs: StepInputs<'_>, record: &[Port]) -> Result<NetRecording> {
+        CpuNetwork::run(self, times, dt, inputs, record)
+    }
+}
