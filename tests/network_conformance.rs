@@ -5,13 +5,17 @@ mod common;
 
 use spikegpu::conformance::Outcome;
 use spikegpu::network::trace::{NetTrace, is_network_trace};
-use spikegpu::network::CpuNetwork;
-#[allow(unused_imports)]
-use spikegpu::network::*;
+use spikegpu::network::{CpuNetwork, GpuNetwork};
 
 /// The cases of the network issue (encoders and synapses); plasticity cases come with their
 /// own issue and are skipped by the replay until then.
-const NETWORK_CASES: &[&str] = &["PoissonCell_", "BernoulliCell_", "DenseSynapse_", "StaticSynapse_", "ExponentialSynapse_"];
+const NETWORK_CASES: &[&str] = &[
+    "PoissonCell_",
+    "BernoulliCell_",
+    "DenseSynapse_",
+    "StaticSynapse_",
+    "ExponentialSynapse_",
+];
 
 fn traces() -> Option<Vec<NetTrace>> {
     let dir = common::conformance_dir()?.join("network");
@@ -21,8 +25,17 @@ fn traces() -> Option<Vec<NetTrace>> {
         .filter(|p| p.extension().is_some_and(|x| x == "json") && is_network_trace(p))
         .collect();
     files.sort();
-    assert!(files.len() >= 19, "expected the 19 public network traces, found {}", files.len());
-    Some(files.iter().map(|p| NetTrace::load(p).unwrap_or_else(|e| panic!("{e}"))).collect())
+    assert!(
+        files.len() >= 19,
+        "expected the 19 public network traces, found {}",
+        files.len()
+    );
+    Some(
+        files
+            .iter()
+            .map(|p| NetTrace::load(p).unwrap_or_else(|e| panic!("{e}")))
+            .collect(),
+    )
 }
 
 fn is_network_case(trace: &NetTrace) -> bool {
@@ -46,7 +59,6 @@ fn cpu_passes_every_encoder_and_synapse_trace() {
     assert_eq!(passed, 10, "the 10 encoder and synapse cases");
 }
 
-/* GPU_TEST
 #[test]
 fn gpu_passes_every_encoder_and_synapse_trace() {
     let Some(traces) = traces() else { return };
@@ -58,7 +70,6 @@ fn gpu_passes_every_encoder_and_synapse_trace() {
     }
 }
 
-GPU_TEST */
 #[test]
 fn a_wrong_synapse_semantic_is_caught() {
     // The replay must be able to fail: a changed conductance scale breaks the outputs.
@@ -77,11 +88,17 @@ fn a_wrong_synapse_semantic_is_caught() {
 #[test]
 fn a_wrong_key_chain_is_caught() {
     let Some(traces) = traces() else { return };
-    let mut trace = traces.into_iter().find(|t| t.case == "PoissonCell_default_const").expect("case");
+    let mut trace = traces
+        .into_iter()
+        .find(|t| t.case == "PoissonCell_default_const")
+        .expect("case");
     trace.components[0].key.0[1] ^= 1;
     for k in trace.keys_initial.values_mut() {
         k.0[1] ^= 1;
     }
     let outcome = spikegpu::network::trace::replay(&trace, CpuNetwork::new);
-    assert!(matches!(&outcome, Outcome::Fail(m) if m.contains("diverges")), "{outcome:?}");
+    assert!(
+        matches!(&outcome, Outcome::Fail(m) if m.contains("diverges")),
+        "{outcome:?}"
+    );
 }

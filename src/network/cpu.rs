@@ -133,7 +133,12 @@ impl CpuNetwork {
         check_inputs(&self.graph, times.len(), inputs)?;
         let mut rec = NetRecording {
             values: record.iter().map(|_| Vec::new()).collect(),
-            keys: self.graph.components.iter().map(|_| Vec::with_capacity(times.len())).collect(),
+            keys: self
+                .graph
+                .components
+                .iter()
+                .map(|_| Vec::with_capacity(times.len()))
+                .collect(),
         };
         for (k, &t) in times.iter().enumerate() {
             for i in 0..self.graph.step.len() {
@@ -208,7 +213,8 @@ impl CpuNetwork {
                     Kind::Synapse(syn) => {
                         let comps = component.compartments();
                         let idx = |name: &str| comps.iter().position(|(c, _)| *c == name);
-                        let mut take = |name: &str| idx(name).map(|i| std::mem::take(&mut state[i])).unwrap_or_default();
+                        let mut take =
+                            |name: &str| idx(name).map(|i| std::mem::take(&mut state[i])).unwrap_or_default();
                         let inputs = take(names::INPUTS);
                         let mut outputs = take(names::OUTPUTS);
                         let weights = take(names::WEIGHTS);
@@ -284,7 +290,11 @@ pub(crate) fn check_inputs(graph: &Graph, steps: usize, inputs: StepInputs<'_>) 
     if inputs.len() != graph.inputs.len() {
         return Err(Error::Network {
             part: "inputs".into(),
-            problem: format!("{} per-step inputs given, the network sets {}", inputs.len(), graph.inputs.len()),
+            problem: format!(
+                "{} per-step inputs given, the network sets {}",
+                inputs.len(),
+                graph.inputs.len()
+            ),
         });
     }
     for (values, &port) in inputs.iter().zip(&graph.inputs) {

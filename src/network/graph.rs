@@ -115,21 +115,28 @@ impl Component {
         match &self.kind {
             Kind::Encoder { n_units, .. } => encoders::COMPARTMENTS.iter().map(|&c| (c, vec![b, *n_units])).collect(),
             Kind::Synapse(s) => s.compartments(b),
-            Kind::Cell { model, n_units } => model.compartments().iter().map(|c| (c.name, vec![b, *n_units])).collect(),
+            Kind::Cell { model, n_units } => model
+                .compartments()
+                .iter()
+                .map(|c| (c.name, vec![b, *n_units]))
+                .collect(),
         }
     }
 
     /// Index of compartment `name`, or an error naming the component and what it has.
     pub fn compartment(&self, name: &str) -> Result<usize> {
         let comps = self.compartments();
-        comps.iter().position(|(c, _)| *c == name).ok_or_else(|| Error::Network {
-            part: format!("{}.{name}", self.name),
-            problem: format!(
-                "{} has no compartment `{name}` (it has: {})",
-                self.class(),
-                comps.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
-            ),
-        })
+        comps
+            .iter()
+            .position(|(c, _)| *c == name)
+            .ok_or_else(|| Error::Network {
+                part: format!("{}.{name}", self.name),
+                problem: format!(
+                    "{} has no compartment `{name}` (it has: {})",
+                    self.class(),
+                    comps.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+                ),
+            })
     }
 
     /// ngclearn's class name.
@@ -217,7 +224,11 @@ impl Graph {
                 part: name.to_string(),
                 problem: format!(
                     "no such component (the network has: {})",
-                    self.components.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                    self.components
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             })
     }

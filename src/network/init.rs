@@ -78,9 +78,9 @@ impl Init {
             part: what.to_string(),
             problem: format!("{value}: {reason}"),
         };
-        let obj = value
-            .as_object()
-            .ok_or_else(|| bad("expected an initialiser object such as {\"dist\": \"uniform\", \"low\": 0, \"high\": 1}".into()))?;
+        let obj = value.as_object().ok_or_else(|| {
+            bad("expected an initialiser object such as {\"dist\": \"uniform\", \"low\": 0, \"high\": 1}".into())
+        })?;
         let num = |key: &str, obj: &Map<String, Value>| -> Result<f32> {
             obj.get(key)
                 .and_then(Value::as_f64)
@@ -119,14 +119,27 @@ impl Init {
                 },
                 &["mean", "std"],
             ),
-            "constant" => (Dist::Constant { value: num("value", obj)? }, &["value"]),
+            "constant" => (
+                Dist::Constant {
+                    value: num("value", obj)?,
+                },
+                &["value"],
+            ),
             other => {
                 return Err(bad(format!(
                     "unknown distribution `{other}`: use uniform, gaussian or constant"
                 )));
             }
         };
-        let options = ["dist", "amin", "amax", "lower_triangle", "upper_triangle", "hollow", "eye"];
+        let options = [
+            "dist",
+            "amin",
+            "amax",
+            "lower_triangle",
+            "upper_triangle",
+            "hollow",
+            "eye",
+        ];
         if let Some(key) = obj
             .keys()
             .find(|k| !known.contains(&k.as_str()) && !options.contains(&k.as_str()))

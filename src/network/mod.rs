@@ -23,14 +23,14 @@
 
 pub mod cpu;
 pub mod encoders;
-// pub mod gpu;
+pub mod gpu;
 pub mod graph;
 pub mod init;
 pub mod synapses;
 pub mod trace;
 
 pub use cpu::{CpuNetwork, NetRecording, StepInputs};
-// pub use gpu::GpuNetwork;
+pub use gpu::GpuNetwork;
 pub use graph::{Call, Component, Graph, Kind, Port, StepOp, Wire, WireOp};
 
 use crate::error::Result;

@@ -196,10 +196,12 @@ impl Synapse {
         };
         let max_delay_steps = match r.raw("max_delay_steps") {
             None => 0,
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| part_error(name, format!("`max_delay_steps` = {v}: expected a non-negative integer")))?
-                as usize,
+            Some(v) => v.as_u64().ok_or_else(|| {
+                part_error(
+                    name,
+                    format!("`max_delay_steps` = {v}: expected a non-negative integer"),
+                )
+            })? as usize,
         };
         let mask = match r.raw("mask") {
             None => None,
@@ -308,7 +310,10 @@ impl SynapseSpec {
     /// Validates and draws the construction values from `key`.
     pub fn build(&self, name: &str, key: Key) -> Result<Synapse> {
         if self.n_pre == 0 || self.n_post == 0 {
-            return Err(part_error(name, "`shape` must have at least one pre- and one postsynaptic unit"));
+            return Err(part_error(
+                name,
+                "`shape` must have at least one pre- and one postsynaptic unit",
+            ));
         }
         let finite_positive = |what: &str, x: f32| -> Result<()> {
             if x.is_finite() && x > 0.0 {
@@ -321,7 +326,10 @@ impl SynapseSpec {
             return Err(part_error(name, "`g_conduct_factor` must be finite"));
         }
         if !(0.0..=1.0).contains(&self.p_conn) {
-            return Err(part_error(name, format!("`p_conn` = {} must be in [0, 1]", self.p_conn)));
+            return Err(part_error(
+                name,
+                format!("`p_conn` = {} must be in [0, 1]", self.p_conn),
+            ));
         }
         if self.p_release_mean != 1.0 && self.p_release_mean > 0.0 {
             return Err(part_error(
@@ -344,12 +352,10 @@ impl SynapseSpec {
         let keys = key.split_n(4);
         let (sk0, sk1, sk2) = (keys[1], keys[2], keys[3]);
         let n = self.n_pre * self.n_post;
-        let init = self.weight_init.clone().unwrap_or_else(|| {
-            Init::new(Dist::Uniform {
-                low: 0.025,
-                high: 0.8,
-            })
-        });
+        let init = self
+            .weight_init
+            .clone()
+            .unwrap_or_else(|| Init::new(Dist::Uniform { low: 0.025, high: 0.8 }));
         let mut weights = init.draw(sk0, self.n_pre, self.n_post);
         let exponential = matches!(self.dynamics, Dynamics::Exponential { .. });
         // ngclearn's ExponentialSynapse passes p_conn into p_release_mean: it never sparsifies.

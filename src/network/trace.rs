@@ -186,7 +186,10 @@ impl NetTrace {
         if format != FORMAT {
             return Err(problem(path, format!("format `{format}` is not `{FORMAT}`")));
         }
-        let get = |name: &str| root.get(name).ok_or_else(|| problem(path, format!("missing field `{name}`")));
+        let get = |name: &str| {
+            root.get(name)
+                .ok_or_else(|| problem(path, format!("missing field `{name}`")))
+        };
         let steps = get("steps")?
             .as_u64()
             .ok_or_else(|| problem(path, "`steps` is not an integer"))? as usize;
@@ -230,7 +233,11 @@ impl NetTrace {
                 if let Some(set) = e.get("set") {
                     step.push(ScheduleEntry::Set(strings(path, Some(set), "schedule.step.set")?));
                 } else {
-                    step.push(ScheduleEntry::Calls(strings(path, e.get("calls"), "schedule.step.calls")?));
+                    step.push(ScheduleEntry::Calls(strings(
+                        path,
+                        e.get("calls"),
+                        "schedule.step.calls",
+                    )?));
                 }
             }
         }
@@ -259,7 +266,10 @@ impl NetTrace {
             .into_iter()
             .map(|(q, rows)| {
                 if rows.len() != steps {
-                    return Err(problem(path, format!("`inputs.{q}` has {} rows, expected {steps}", rows.len())));
+                    return Err(problem(
+                        path,
+                        format!("`inputs.{q}` has {} rows, expected {steps}", rows.len()),
+                    ));
                 }
                 Ok((q, rows.concat()))
             })
@@ -283,7 +293,12 @@ impl NetTrace {
                             .ok_or_else(|| problem(path, format!("`compare.{q}` has no tol")))?
                             as f32,
                     ),
-                    other => return Err(problem(path, format!("`compare.{q}` = {other}: expected \"exact\" or {{tol}}"))),
+                    other => {
+                        return Err(problem(
+                            path,
+                            format!("`compare.{q}` = {other}: expected \"exact\" or {{tol}}"),
+                        ));
+                    }
                 };
                 Ok((q.clone(), c))
             })
@@ -300,8 +315,13 @@ impl NetTrace {
         let keys_outputs = object(path, keys, "outputs")?
             .iter()
             .map(|(q, v)| {
-                let rows = v.as_array().ok_or_else(|| problem(path, format!("`keys.outputs.{q}`")))?;
-                Ok((q.clone(), rows.iter().map(|r| key_of(path, r, q)).collect::<Result<Vec<_>>>()?))
+                let rows = v
+                    .as_array()
+                    .ok_or_else(|| problem(path, format!("`keys.outputs.{q}`")))?;
+                Ok((
+                    q.clone(),
+                    rows.iter().map(|r| key_of(path, r, q)).collect::<Result<Vec<_>>>()?,
+                ))
             })
             .collect::<Result<_>>()?;
         let aux_exact: BTreeMap<String, Vec<f64>> = object(path, root, "aux")?
@@ -325,8 +345,14 @@ impl NetTrace {
             reset: strings(path, schedule.get("reset"), "schedule.reset")?,
             set_once: strings(path, schedule.get("set_once"), "schedule.set_once")?,
             step,
-            end: schedule.get("end").and_then(Value::as_array).cloned().unwrap_or_default(),
-            dt: get("dt")?.as_f64().ok_or_else(|| problem(path, "`dt` is not a number"))?,
+            end: schedule
+                .get("end")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            dt: get("dt")?
+                .as_f64()
+                .ok_or_else(|| problem(path, "`dt` is not a number"))?,
             steps,
             t,
             inputs,
@@ -374,7 +400,10 @@ impl NetTrace {
                 "reset" => Ok(Call::Reset(c)),
                 other => Err(Error::Network {
                     part: name.to_string(),
-                    problem: format!("method `{other}` of {} is not implemented yet", graph.components[c].class()),
+                    problem: format!(
+                        "method `{other}` of {} is not implemented yet",
+                        graph.components[c].class()
+                    ),
                 }),
             }
         };
@@ -437,10 +466,13 @@ fn collect_f64(v: &Value, out: &mut Vec<f64>) {
 pub fn build_component(decl: &ComponentDecl) -> Result<Component> {
     let p = &decl.resolved_params;
     let int = |name: &str| -> Result<usize> {
-        p.get(name).and_then(Value::as_u64).map(|x| x as usize).ok_or_else(|| Error::Network {
-            part: decl.name.clone(),
-            problem: format!("`{name}` must be a positive integer"),
-        })
+        p.get(name)
+            .and_then(Value::as_u64)
+            .map(|x| x as usize)
+            .ok_or_else(|| Error::Network {
+                part: decl.name.clone(),
+                problem: format!("`{name}` must be a positive integer"),
+            })
     };
     let batch = match p.get("batch_size") {
         None | Some(Value::Null) => 1,
@@ -456,7 +488,10 @@ pub fn build_component(decl: &ComponentDecl) -> Result<Component> {
         "PoissonCell" | "BernoulliCell" => {
             let n_units = int("n_units")?;
             let kind = if decl.class == "PoissonCell" {
-                let f = p.get("target_freq").and_then(Value::as_f64).map_or(DEFAULT_TARGET_FREQ, |f| f as f32);
+                let f = p
+                    .get("target_freq")
+                    .and_then(Value::as_f64)
+                    .map_or(DEFAULT_TARGET_FREQ, |f| f as f32);
                 if !(f.is_finite() && f >= 0.0) {
                     return Err(Error::Network {
                         part: decl.name.clone(),
@@ -545,7 +580,9 @@ fn check_construction(trace: &NetTrace, graph: &Graph) -> Result<Option<String>>
             if graph.wire_of(port).is_some() || trace.set_once.contains(&qualified) {
                 continue;
             }
-            let Some(reference) = trace.initial.get(&qualified) else { continue };
+            let Some(reference) = trace.initial.get(&qualified) else {
+                continue;
+            };
             if reference.len() != initial[q].len() {
                 return Ok(Some(format!(
                     "`{qualified}` has {} values after construction, the trace {}",
@@ -572,10 +609,16 @@ fn check_construction(trace: &NetTrace, graph: &Graph) -> Result<Option<String>>
             }
         }
     }
-    Ok((!notes.is_empty()).then(|| notes.join(", ")).map(|n| format!("note: {n}")))
+    Ok((!notes.is_empty())
+        .then(|| notes.join(", "))
+        .map(|n| format!("note: {n}")))
 }
 
-fn replay_inner<E: NetEngine>(trace: &NetTrace, mut graph: Graph, make: impl FnOnce(Graph) -> Result<E>) -> Result<Outcome> {
+fn replay_inner<E: NetEngine>(
+    trace: &NetTrace,
+    mut graph: Graph,
+    make: impl FnOnce(Graph) -> Result<E>,
+) -> Result<Outcome> {
     let mut notes = String::new();
     match check_construction(trace, &graph)? {
         Some(n) if n.starts_with("note: ") => notes = n,
@@ -623,7 +666,12 @@ fn replay_inner<E: NetEngine>(trace: &NetTrace, mut graph: Graph, make: impl FnO
         }
         Ok(())
     };
-    for q in trace.outputs.keys().chain(trace.same_as.keys()).chain(trace.constant.iter()) {
+    for q in trace
+        .outputs
+        .keys()
+        .chain(trace.same_as.keys())
+        .chain(trace.constant.iter())
+    {
         if q.ends_with(".key") {
             continue;
         }
@@ -662,7 +710,10 @@ fn compare(
             let len = graph.len(*port);
             let ours = &rec.values[ri][k * len..(k + 1) * len];
             if let Some(i) = (0..len).find(|&i| !same(ours[i], r[i])) {
-                first_divergence = Some((k, format!("`{q}`[{i}] at step {k}: spikegpu {}, ngclearn {}", ours[i], r[i])));
+                first_divergence = Some((
+                    k,
+                    format!("`{q}`[{i}] at step {k}: spikegpu {}, ngclearn {}", ours[i], r[i]),
+                ));
                 break;
             }
         }
@@ -706,7 +757,11 @@ fn compare(
         return Ok(Outcome::Fail(format!("exact compartment diverges: {what}")));
     }
     let exact = record.iter().filter(|r| r.2 == Compare::Exact).count() + trace.keys_outputs.len();
-    let suffix = if notes.is_empty() { String::new() } else { format!("; {notes}") };
+    let suffix = if notes.is_empty() {
+        String::new()
+    } else {
+        format!("; {notes}")
+    };
     Ok(Outcome::Pass(format!(
         "{} steps, {exact} exact compartments identical, max err {max_err:.1e} over {compared} values{suffix}",
         trace.steps
