@@ -8,6 +8,7 @@ use crate::rng::Key;
 
 use super::encoders::slot;
 use super::graph::{Call, Graph, Kind, Port, StepOp, WireOp};
+use super::projection::{self, names as pnames};
 use super::synapses::{StepConstants, SynapseState, names};
 
 /// The reference engine: every compartment a `Vec<f32>` on the host.
@@ -18,6 +19,8 @@ pub struct CpuNetwork {
     keys: Vec<Key>,
     /// Per component, per compartment: whether it is wired.
     wired: Vec<Vec<bool>>,
+    /// Per component: advances so far (a projection's delay-ring head is this modulo its depth).
+    advances: Vec<u64>,
 }
 
 /// What [`CpuNetwork::run`] and [`super::GpuNetwork::run`] return.
@@ -27,6 +30,23 @@ pub struct NetRecording {
     pub values: Vec<Vec<f32>>,
     /// Per component: its key after each step (`steps` entries).
     pub keys: Vec<Vec<Key>>,
+    /// Per rastered port: `steps` rows of `ceil(len / 32)` words; bit `i % 32` of word `i / 32`
+    /// is set where value i is non-zero.
+    pub rasters: Vec<Vec<u32>>,
+}
+
+/// Appends one bit-packed row of `values` (a bit per non-zero value). Twin:
+/// `shaders/network/pack.wgsl`.
+pub fn pack_row(values: &[f32], out: &mut Vec<u32>) {
+    for chunk in values.chunks(32) {
+        let mut bits = 0u32;
+        for (b, &x) in chunk.iter().enumerate() {
+            if x != 0.0 {
+                bits |= 1 << b;
+            }
+        }
+        out.push(bits);
+    }
 }
 
 /// The per-step inputs of a run: for each graph input, `steps` rows concatenated.
@@ -55,11 +75,13 @@ impl CpuNetwork {
                     .collect()
             })
             .collect();
+        let advances = vec![0; graph.components.len()];
         Ok(CpuNetwork {
             graph,
             state,
             keys,
             wired,
+            advances,
         })
     }
 
@@ -71,7 +93,18 @@ impl CpuNetwork {
     /// The value of a compartment now (a wired one: its sources now).
     pub fn read(&self, port: Port) -> Vec<f32> {
         match self.graph.wire_of(port) {
-            None => self.state[port.component][port.compartment].clone(),
+            None => {
+                let physical = &self.state[port.component][port.compartment];
+                match self.projection_ring(port) {
+                    Some((depth, plane, head)) => (0..depth)
+                        .flat_map(|d| {
+                            let p = (head + d) % depth;
+                            physical[p * plane..(p + 1) * plane].iter().copied()
+                        })
+                        .collect(),
+                    None => physical.clone(),
+                }
+            }
             Some(w) => {
                 let mut out = self.state[w.sources[0].component][w.sources[0].compartment].clone();
                 if w.op == WireOp::Sum {
@@ -98,15 +131,35 @@ impl CpuNetwork {
                 });
             }
         };
-        let slot = &mut self.state[target.component][target.compartment];
-        if slot.len() != values.len() {
+        let held = self.state[target.component][target.compartment].len();
+        if held != values.len() {
             return Err(Error::Network {
                 part: self.graph.name(port),
-                problem: format!("{} values given, it holds {}", values.len(), slot.len()),
+                problem: format!("{} values given, it holds {held}", values.len()),
             });
         }
-        slot.copy_from_slice(values);
+        match self.projection_ring(target) {
+            Some((depth, plane, head)) => {
+                let slot = &mut self.state[target.component][target.compartment];
+                for d in 0..depth {
+                    let p = (head + d) % depth;
+                    slot[p * plane..(p + 1) * plane].copy_from_slice(&values[d * plane..(d + 1) * plane]);
+                }
+            }
+            None => self.state[target.component][target.compartment].copy_from_slice(values),
+        }
         Ok(())
+    }
+
+    /// A projection's delay ring is stored with its logical slot 0 at `head` (the advances so
+    /// far modulo the depth), as on the GPU: `(depth, plane, head)`. (A DenseSynapse's ring is
+    /// rolled in place, as ngclearn does.)
+    fn projection_ring(&self, port: Port) -> Option<(usize, usize, usize)> {
+        if !matches!(self.graph.components[port.component].kind, Kind::Projection(_)) {
+            return None;
+        }
+        let (depth, plane) = self.graph.ring(port)?;
+        Some((depth, plane, (self.advances[port.component] % depth as u64) as usize))
     }
 
     /// A component's key now.
@@ -128,8 +181,15 @@ impl CpuNetwork {
     }
 
     /// Runs `times.len()` steps: step k sets every input to its row k, then runs the schedule
-    /// with `t = times[k]`. Records `record` after every step.
-    pub fn run(&mut self, times: &[f32], dt: f32, inputs: StepInputs<'_>, record: &[Port]) -> Result<NetRecording> {
+    /// with `t = times[k]`. Records `record` after every step, and `rasters` bit-packed.
+    pub fn run(
+        &mut self,
+        times: &[f32],
+        dt: f32,
+        inputs: StepInputs<'_>,
+        record: &[Port],
+        rasters: &[Port],
+    ) -> Result<NetRecording> {
         check_inputs(&self.graph, times.len(), inputs)?;
         let mut rec = NetRecording {
             values: record.iter().map(|_| Vec::new()).collect(),
@@ -139,6 +199,7 @@ impl CpuNetwork {
                 .iter()
                 .map(|_| Vec::with_capacity(times.len()))
                 .collect(),
+            rasters: rasters.iter().map(|_| Vec::new()).collect(),
         };
         for (k, &t) in times.iter().enumerate() {
             for i in 0..self.graph.step.len() {
@@ -152,6 +213,9 @@ impl CpuNetwork {
             }
             for (out, &port) in rec.values.iter_mut().zip(record) {
                 out.extend_from_slice(&self.read(port));
+            }
+            for (out, &port) in rec.rasters.iter_mut().zip(rasters) {
+                pack_row(&self.read(port), out);
             }
             for (out, &key) in rec.keys.iter_mut().zip(&self.keys) {
                 out.push(key);
@@ -261,6 +325,44 @@ impl CpuNetwork {
                             }
                         }
                     }
+                    Kind::Drive { .. } => {}
+                    Kind::Projection(p) => {
+                        let comps = component.compartments();
+                        let idx = |name: &str| comps.iter().position(|(c, _)| *c == name);
+                        let mut take =
+                            |name: &str| idx(name).map(|i| std::mem::take(&mut state[i])).unwrap_or_default();
+                        let inputs = take(pnames::INPUTS);
+                        let mut outputs = take(pnames::OUTPUTS);
+                        let weights = take(pnames::WEIGHTS);
+                        let mut current = take(pnames::CURRENT);
+                        let mut ring = take(pnames::DELAY_BUFFER);
+                        let head = match p.delay {
+                            0 => 0,
+                            depth => (self.advances[c] % depth as u64) as usize,
+                        };
+                        projection::advance(
+                            p,
+                            component.batch,
+                            &inputs,
+                            &weights,
+                            &mut ring,
+                            head,
+                            &mut current,
+                            &mut outputs,
+                            p.decay(dt),
+                        );
+                        for (name, value) in [
+                            (pnames::INPUTS, inputs),
+                            (pnames::OUTPUTS, outputs),
+                            (pnames::WEIGHTS, weights),
+                            (pnames::CURRENT, current),
+                            (pnames::DELAY_BUFFER, ring),
+                        ] {
+                            if let Some(i) = idx(name) {
+                                state[i] = value;
+                            }
+                        }
+                    }
                     Kind::Cell { model, n_units } => {
                         let mut view = StateView {
                             batch: component.batch,
@@ -279,6 +381,7 @@ impl CpuNetwork {
                         );
                     }
                 }
+                self.advances[c] += 1;
                 Ok(())
             }
         }

@@ -21,6 +21,7 @@ use super::NetEngine;
 use super::cpu::{NetRecording, StepInputs, check_inputs};
 use super::encoders::EncoderKind;
 use super::graph::{Call, Graph, Kind, Port, StepOp, WireOp};
+use super::projection::{Connectivity, Projection, ProjectionDynamics, names as pnames};
 use super::synapses::{Dynamics, names};
 use crate::backend::{ExecMode, RunRequest};
 use crate::cells::StepInfo;
@@ -41,7 +42,7 @@ struct CallUniform {
     dt_ms: f32,
     key: [u32; 2],
     head: u32,
-    pad: u32,
+    decay: f32,
 }
 
 macro_rules! network_piece {
@@ -72,6 +73,13 @@ pub struct NetworkKernel {
     pub storage: &'static [bool],
 }
 
+const ENCODER: usize = 0;
+const DENSE: usize = 1;
+const EXPONENTIAL: usize = 2;
+const PROJECTION: usize = 3;
+const WIRE: usize = 4;
+const PACK: usize = 5;
+
 /// Every network kernel, in the order the engine indexes them.
 pub const KERNELS: &[NetworkKernel] = &[
     NetworkKernel {
@@ -93,10 +101,22 @@ pub const KERNELS: &[NetworkKernel] = &[
         storage: &[true, false, true, true, false, false],
     },
     NetworkKernel {
+        pieces: &[RNG, INDEX, CALL, network_piece!("projection")],
+        entries: &["projection_pre", "projection_post"],
+        uses_call: true,
+        storage: &[true, false, true, true, false, false, false],
+    },
+    NetworkKernel {
         pieces: &[INDEX, network_piece!("wire")],
         entries: &["wire_sum2", "wire_add"],
         uses_call: false,
         storage: &[true, true, false],
+    },
+    NetworkKernel {
+        pieces: &[INDEX, network_piece!("pack")],
+        entries: &["pack_spikes"],
+        uses_call: true,
+        storage: &[true, false],
     },
 ];
 
@@ -140,6 +160,13 @@ enum Plan {
         bind: wgpu::BindGroup,
         grid: (u32, u32),
     },
+    Projection {
+        bind: wgpu::BindGroup,
+        pre_grid: Option<(u32, u32)>,
+        post_grid: (u32, u32),
+    },
+    /// Nothing to dispatch (a drive only holds the user's values).
+    Nothing,
     Cell {
         backend: Box<GpuBackend>,
     },
@@ -166,6 +193,8 @@ pub struct GpuNetwork {
     before: Vec<Vec<Materialise>>,
     kernels: Vec<Kernel>,
     calls: wgpu::Buffer,
+    /// Slot k holds the row index k (the raster row of a chunk's step k), same stride as calls.
+    rows: wgpu::Buffer,
     stride: u64,
     capacity: usize,
     keys: Vec<Key>,
@@ -313,7 +342,7 @@ impl GpuNetwork {
                         let a = if si == 1 { sources[0] } else { *s };
                         binds.push(make_bind(
                             device,
-                            &kernels[3].layout,
+                            &kernels[WIRE].layout,
                             &arena,
                             None,
                             &params,
@@ -340,6 +369,18 @@ impl GpuNetwork {
             for (ci, (c, backend)) in graph.components.iter().zip(plans_pending).enumerate() {
                 let v = &views[ci];
                 let plan = match &c.kind {
+                    Kind::Drive { .. } => Plan::Nothing,
+                    Kind::Projection(p) => projection_plan(
+                        device,
+                        &kernels[PROJECTION].layout,
+                        &mut arena,
+                        &calls,
+                        stride,
+                        c,
+                        p,
+                        v,
+                        max_dim,
+                    )?,
                     Kind::Cell { .. } => Plan::Cell {
                         backend: backend.expect("cells got their backend in step 1"),
                     },
@@ -355,7 +396,7 @@ impl GpuNetwork {
                         Plan::Encoder {
                             bind: make_bind(
                                 device,
-                                &kernels[0].layout,
+                                &kernels[ENCODER].layout,
                                 &arena,
                                 Some((&calls, stride)),
                                 &params,
@@ -408,7 +449,7 @@ impl GpuNetwork {
                             Plan::Dense {
                                 bind: make_bind(
                                     device,
-                                    &kernels[1].layout,
+                                    &kernels[DENSE].layout,
                                     &arena,
                                     Some((&calls, stride)),
                                     &params,
@@ -452,7 +493,7 @@ impl GpuNetwork {
                             Plan::Exponential {
                                 bind: make_bind(
                                     device,
-                                    &kernels[2].layout,
+                                    &kernels[EXPONENTIAL].layout,
                                     &arena,
                                     Some((&calls, stride)),
                                     &params,
@@ -465,6 +506,15 @@ impl GpuNetwork {
                 };
                 plans.push(plan);
             }
+            let mut row_bytes = vec![0u8; stride as usize * CALL_SLOTS];
+            for k in 0..CALL_SLOTS {
+                row_bytes[k * stride as usize..k * stride as usize + 4].copy_from_slice(&(k as u32).to_le_bytes());
+            }
+            let rows = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("network.rows"),
+                contents: &row_bytes,
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
             let keys = graph.components.iter().map(|c| c.key).collect();
             let advances = vec![0; graph.components.len()];
             Ok(GpuNetwork {
@@ -476,6 +526,7 @@ impl GpuNetwork {
                 before,
                 kernels,
                 calls,
+                rows,
                 stride,
                 capacity: CALL_SLOTS,
                 keys,
@@ -495,21 +546,13 @@ impl GpuNetwork {
 
     /// The delay ring of `port`, if it is one: `(depth, plane)`.
     fn ring_of(&self, port: Port) -> Option<(usize, usize)> {
-        let c = &self.graph.components[port.component];
-        match &c.kind {
-            Kind::Synapse(s)
-                if s.max_delay_steps > 0 && c.compartments()[port.compartment].0 == names::DELAY_BUFFER =>
-            {
-                Some((s.max_delay_steps, c.batch * s.n_pre))
-            }
-            _ => None,
-        }
+        self.graph.ring(port)
     }
 
     fn head(&self, component: usize) -> usize {
-        match &self.graph.components[component].kind {
-            Kind::Synapse(s) if s.max_delay_steps > 0 => (self.advances[component] % s.max_delay_steps as u64) as usize,
-            _ => 0,
+        match self.graph.ring_depth(component) {
+            0 => 0,
+            depth => (self.advances[component] % depth as u64) as usize,
         }
     }
 
@@ -534,6 +577,27 @@ impl GpuNetwork {
         })
     }
 
+    /// Computes a wired compartment into its own buffer from its sources now.
+    fn encode_materialise(&self, encoder: &mut wgpu::CommandEncoder, m: &Materialise) {
+        match m.op {
+            WireOp::Copy => encoder.copy_buffer_to_buffer(
+                &self.arena[m.sources[0].buffer],
+                (m.sources[0].offset * 4) as u64,
+                &self.arena[m.target.buffer],
+                (m.target.offset * 4) as u64,
+                (m.target.len * 4) as u64,
+            ),
+            WireOp::Sum => {
+                let mut pass = Self::one_pass(encoder);
+                for (k, bind) in m.binds.iter().enumerate() {
+                    pass.set_pipeline(&self.kernels[WIRE].pipelines[usize::from(k > 0)]);
+                    pass.set_bind_group(0, bind, &[]);
+                    pass.dispatch_workgroups(m.grid.0, m.grid.1, 1);
+                }
+            }
+        }
+    }
+
     /// Records component `c`'s advance (its wires first) with call slot `slot`.
     fn encode_advance(
         &mut self,
@@ -543,29 +607,13 @@ impl GpuNetwork {
         info: &StepInfo,
     ) -> Result<()> {
         for m in &self.before[c] {
-            match m.op {
-                WireOp::Copy => encoder.copy_buffer_to_buffer(
-                    &self.arena[m.sources[0].buffer],
-                    (m.sources[0].offset * 4) as u64,
-                    &self.arena[m.target.buffer],
-                    (m.target.offset * 4) as u64,
-                    (m.target.len * 4) as u64,
-                ),
-                WireOp::Sum => {
-                    let mut pass = Self::one_pass(encoder);
-                    for (k, bind) in m.binds.iter().enumerate() {
-                        pass.set_pipeline(&self.kernels[3].pipelines[usize::from(k > 0)]);
-                        pass.set_bind_group(0, bind, &[]);
-                        pass.dispatch_workgroups(m.grid.0, m.grid.1, 1);
-                    }
-                }
-            }
+            self.encode_materialise(encoder, m);
         }
         let offset = [(slot * self.stride) as u32];
         match &mut self.plans[c] {
             Plan::Encoder { bind, grid } => {
                 let mut pass = Self::one_pass(encoder);
-                pass.set_pipeline(&self.kernels[0].pipelines[0]);
+                pass.set_pipeline(&self.kernels[ENCODER].pipelines[0]);
                 pass.set_bind_group(0, &*bind, &offset);
                 pass.dispatch_workgroups(grid.0, grid.1, 1);
             }
@@ -576,14 +624,29 @@ impl GpuNetwork {
             } => {
                 let mut pass = Self::one_pass(encoder);
                 pass.set_bind_group(0, &*bind, &offset);
-                pass.set_pipeline(&self.kernels[1].pipelines[0]);
+                pass.set_pipeline(&self.kernels[DENSE].pipelines[0]);
                 pass.dispatch_workgroups(pre_grid.0, pre_grid.1, 1);
-                pass.set_pipeline(&self.kernels[1].pipelines[1]);
+                pass.set_pipeline(&self.kernels[DENSE].pipelines[1]);
                 pass.dispatch_workgroups(post_grid.0, post_grid.1, 1);
             }
+            Plan::Projection {
+                bind,
+                pre_grid,
+                post_grid,
+            } => {
+                let mut pass = Self::one_pass(encoder);
+                pass.set_bind_group(0, &*bind, &offset);
+                if let Some(g) = pre_grid {
+                    pass.set_pipeline(&self.kernels[PROJECTION].pipelines[0]);
+                    pass.dispatch_workgroups(g.0, g.1, 1);
+                }
+                pass.set_pipeline(&self.kernels[PROJECTION].pipelines[1]);
+                pass.dispatch_workgroups(post_grid.0, post_grid.1, 1);
+            }
+            Plan::Nothing => {}
             Plan::Exponential { bind, grid } => {
                 let mut pass = Self::one_pass(encoder);
-                pass.set_pipeline(&self.kernels[2].pipelines[0]);
+                pass.set_pipeline(&self.kernels[EXPONENTIAL].pipelines[0]);
                 pass.set_bind_group(0, &*bind, &offset);
                 pass.dispatch_workgroups(grid.0, grid.1, 1);
             }
@@ -607,6 +670,113 @@ impl GpuNetwork {
         }
         Ok(())
     }
+}
+
+/// The parameters, index buffer and bind group of a projection.
+#[allow(clippy::too_many_arguments)]
+fn projection_plan(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    arena: &mut Vec<wgpu::Buffer>,
+    calls: &wgpu::Buffer,
+    stride: u64,
+    c: &super::graph::Component,
+    p: &Projection,
+    v: &[View],
+    max_dim: u32,
+) -> Result<Plan> {
+    let (pre_n, post_n) = ((c.batch * p.n_pre) as u32, (c.batch * p.n_post) as u32);
+    let pre_grid = grid(pre_n.div_ceil(WORKGROUP_SIZE), max_dim);
+    let post_grid = grid(post_n.div_ceil(WORKGROUP_SIZE), max_dim);
+    let (connectivity, prob, weight, weight_high, has_high, conn_key, weight_key) = match &p.connectivity {
+        Connectivity::Dense { .. } => (0u32, 0.0f32, 0.0f32, 0.0f32, 0u32, [0u32; 2], [0u32; 2]),
+        Connectivity::OneToOne { .. } => (1, 0.0, 0.0, 0.0, 0, [0; 2], [0; 2]),
+        Connectivity::Sparse(_) => (2, 0.0, 0.0, 0.0, 0, [0; 2], [0; 2]),
+        Connectivity::Procedural(q) => (
+            3,
+            q.p,
+            q.weight,
+            q.weight_high.unwrap_or(q.weight),
+            u32::from(q.weight_high.is_some()),
+            q.conn_key.0,
+            q.weight_key.0,
+        ),
+    };
+    let dynamics = u32::from(matches!(p.dynamics, ProjectionDynamics::ExponentialCurrent { .. }));
+    let words = [
+        c.batch as u32,
+        p.n_pre as u32,
+        p.n_post as u32,
+        connectivity,
+        p.delay as u32,
+        dynamics,
+        pre_grid.0,
+        post_grid.0,
+        p.scale.to_bits(),
+        prob.to_bits(),
+        weight.to_bits(),
+        weight_high.to_bits(),
+        has_high,
+        0,
+        conn_key[0],
+        conn_key[1],
+        weight_key[0],
+        weight_key[1],
+        0,
+        0,
+    ];
+    let params = uniform_words(device, &c.name, &words);
+    let index: Vec<u32> = match &p.connectivity {
+        Connectivity::Sparse(s) => s.post_ptr.iter().chain(&s.post_pre).copied().collect(),
+        _ => vec![0],
+    };
+    let index_bytes = index.len() as u64 * 4;
+    if index_bytes > device.limits().max_storage_buffer_binding_size {
+        return Err(network_error(
+            &c.name,
+            format!(
+                "the sparse index ({index_bytes} bytes) exceeds the adapter's max_storage_buffer_binding_size; use a procedural projection"
+            ),
+        ));
+    }
+    arena.push(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(&format!("{}.index", c.name)),
+        contents: bytemuck::cast_slice(&index),
+        usage: wgpu::BufferUsages::STORAGE,
+    }));
+    let index_buffer = arena.len() - 1;
+    let q = |name: &str| c.compartment(name).map(|i| v[i].buffer);
+    let scratch = |arena: &mut Vec<wgpu::Buffer>, label: &str, len: usize| {
+        arena.push(init_buffer(
+            device,
+            &format!("{}.{label}", c.name),
+            &vec![0.0; len.max(1)],
+        ));
+        arena.len() - 1
+    };
+    let current = match p.dynamics {
+        ProjectionDynamics::ExponentialCurrent { .. } => q(pnames::CURRENT)?,
+        ProjectionDynamics::Instant => scratch(arena, "current", 1),
+    };
+    let (ring, delayed) = if p.delay > 0 {
+        (q(pnames::DELAY_BUFFER)?, scratch(arena, "delayed", pre_n as usize))
+    } else {
+        (scratch(arena, "ring", 1), scratch(arena, "delayed", 1))
+    };
+    let bufs = [
+        q(pnames::INPUTS)?,
+        q(pnames::OUTPUTS)?,
+        q(pnames::WEIGHTS)?,
+        index_buffer,
+        current,
+        ring,
+        delayed,
+    ];
+    Ok(Plan::Projection {
+        bind: make_bind(device, layout, arena, Some((calls, stride)), &params, &bufs),
+        pre_grid: (p.delay > 0).then_some(pre_grid),
+        post_grid,
+    })
 }
 
 fn check_binding(component: &str, name: &str, len: usize, max: u64) -> Result<()> {
@@ -843,7 +1013,14 @@ impl NetEngine for GpuNetwork {
         Ok(())
     }
 
-    fn run(&mut self, times: &[f32], dt: f32, inputs: StepInputs<'_>, record: &[Port]) -> Result<NetRecording> {
+    fn run_packed(
+        &mut self,
+        times: &[f32],
+        dt: f32,
+        inputs: StepInputs<'_>,
+        record: &[Port],
+        rasters: &[Port],
+    ) -> Result<NetRecording> {
         check_inputs(&self.graph, times.len(), inputs)?;
         if self
             .graph
@@ -874,7 +1051,21 @@ impl NetEngine for GpuNetwork {
                 .iter()
                 .map(|_| Vec::with_capacity(times.len()))
                 .collect(),
+            rasters: rasters.iter().map(|_| Vec::new()).collect(),
         };
+        let raster_views: Vec<View> = rasters
+            .iter()
+            .map(|&port| match self.graph.wire_of(port) {
+                Some(w) if w.op == WireOp::Copy => Ok(self.view(w.sources[0])),
+                Some(_) => Err(network_error(
+                    self.graph.name(port),
+                    "a summed compartment cannot be rastered",
+                )),
+                None => Ok(self.view(port)),
+            })
+            .collect::<Result<_>>()?;
+        let raster_words: Vec<usize> = raster_views.iter().map(|v| v.len.div_ceil(32)).collect();
+        let max_dim = self.ctx.device.limits().max_compute_workgroups_per_dimension;
         let device = self.ctx.device.clone();
         let dt_ms = dt / 1000.0;
         let inv_dt = 1.0 / dt;
@@ -897,6 +1088,48 @@ impl NetEngine for GpuNetwork {
                 usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
+            // Rasters of this chunk: one storage buffer each, packed per step, read once.
+            let packs: Vec<(wgpu::Buffer, wgpu::BindGroup, (u32, u32))> = raster_views
+                .iter()
+                .zip(&raster_words)
+                .map(|(view, &words)| {
+                    let raster = device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some("network.raster"),
+                        size: (len * words * 4).max(4) as u64,
+                        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                        mapped_at_creation: false,
+                    });
+                    let g = grid((words as u32).div_ceil(WORKGROUP_SIZE), max_dim);
+                    let params = uniform_words(&device, "pack", &[view.len as u32, words as u32, g.0, 0]);
+                    let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                        label: Some("network.pack"),
+                        layout: &self.kernels[PACK].layout,
+                        entries: &[
+                            wgpu::BindGroupEntry {
+                                binding: 0,
+                                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                                    buffer: &self.rows,
+                                    offset: 0,
+                                    size: wgpu::BufferSize::new(16),
+                                }),
+                            },
+                            wgpu::BindGroupEntry {
+                                binding: 1,
+                                resource: params.as_entire_binding(),
+                            },
+                            wgpu::BindGroupEntry {
+                                binding: 2,
+                                resource: self.arena[view.buffer].as_entire_binding(),
+                            },
+                            wgpu::BindGroupEntry {
+                                binding: 3,
+                                resource: raster.as_entire_binding(),
+                            },
+                        ],
+                    });
+                    (raster, bind, g)
+                })
+                .collect();
             let mut slots: Vec<CallUniform> = Vec::with_capacity(len * advances_per_step);
             let mut heads_at_step: Vec<Vec<usize>> = Vec::with_capacity(len);
             let mut encoder = device.create_command_encoder(&Default::default());
@@ -935,7 +1168,10 @@ impl NetEngine for GpuNetwork {
                                 dt_ms,
                                 key: sub.0,
                                 head: self.head(c) as u32,
-                                pad: 0,
+                                decay: match &self.graph.components[c].kind {
+                                    Kind::Projection(p) => p.decay(dt),
+                                    _ => 0.0,
+                                },
                             });
                             let info = StepInfo {
                                 t,
@@ -953,16 +1189,13 @@ impl NetEngine for GpuNetwork {
                 let mut at = ((k - start) * step_words * 4) as u64;
                 let mut heads = Vec::new();
                 for (&port, &n) in record.iter().zip(&record_lens) {
-                    let view = match self.graph.wire_of(port) {
-                        Some(w) if w.op == WireOp::Copy => self.view(w.sources[0]),
-                        Some(_) => {
-                            return Err(network_error(
-                                self.graph.name(port),
-                                "a summed compartment cannot be recorded; record its sources",
-                            ));
-                        }
-                        None => self.view(port),
-                    };
+                    // A wired compartment is recorded as its sources are after the step (as
+                    // the CPU reads it): an aliased copy is its source, a computed one is
+                    // computed again.
+                    let view = self.view(port);
+                    if let Some(m) = self.before[port.component].iter().find(|m| m.target == view) {
+                        self.encode_materialise(&mut encoder, m);
+                    }
                     encoder.copy_buffer_to_buffer(
                         &self.arena[view.buffer],
                         (view.offset * 4) as u64,
@@ -974,6 +1207,14 @@ impl NetEngine for GpuNetwork {
                     heads.push(self.head(port.component));
                 }
                 heads_at_step.push(heads);
+                if !packs.is_empty() {
+                    let mut pass = Self::one_pass(&mut encoder);
+                    pass.set_pipeline(&self.kernels[PACK].pipelines[0]);
+                    for (_, bind, g) in &packs {
+                        pass.set_bind_group(0, bind, &[((k - start) as u64 * self.stride) as u32]);
+                        pass.dispatch_workgroups(g.0, g.1, 1);
+                    }
+                }
                 for (out, &key) in rec.keys.iter_mut().zip(&self.keys) {
                     out.push(key);
                 }
@@ -986,11 +1227,35 @@ impl NetEngine for GpuNetwork {
             if !bytes.is_empty() {
                 self.ctx.queue.write_buffer(&self.calls, 0, &bytes);
             }
+            let raster_staging: Vec<wgpu::Buffer> = packs
+                .iter()
+                .zip(&raster_words)
+                .map(|((raster, _, _), &words)| {
+                    let staging = device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some("network.raster.read"),
+                        size: (len * words * 4).max(4) as u64,
+                        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                        mapped_at_creation: false,
+                    });
+                    encoder.copy_buffer_to_buffer(raster, 0, &staging, 0, (len * words * 4) as u64);
+                    staging
+                })
+                .collect();
             let ctx = self.ctx.clone();
-            let values = ctx.checked("running the network", || -> Result<Vec<f32>> {
-                ctx.queue.submit([encoder.finish()]);
-                map_all(&ctx, &rec_buffer, len * step_words)
-            })??;
+            let (values, raster_values) =
+                ctx.checked("running the network", || -> Result<(Vec<f32>, Vec<Vec<f32>>)> {
+                    ctx.queue.submit([encoder.finish()]);
+                    let values = map_all(&ctx, &rec_buffer, len * step_words)?;
+                    let rasters = raster_staging
+                        .iter()
+                        .zip(&raster_words)
+                        .map(|(b, &words)| map_all(&ctx, b, len * words))
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok((values, rasters))
+                })??;
+            for (out, words) in rec.rasters.iter_mut().zip(raster_values) {
+                out.extend(words.iter().map(|w| w.to_bits()));
+            }
             for (k, heads) in heads_at_step.iter().enumerate() {
                 let mut at = k * step_words;
                 for (r, (&port, &n)) in record.iter().zip(&record_lens).enumerate() {

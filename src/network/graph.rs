@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::rng::Key;
 
 use super::encoders::{self, EncoderKind};
+use super::projection::{self, Projection};
 use super::synapses::Synapse;
 
 /// What a component is.
@@ -23,6 +24,14 @@ pub enum Kind {
     },
     /// A synapse between two layers.
     Synapse(Synapse),
+    /// A projection (connectivity, dynamics, delay) between two layers.
+    Projection(Projection),
+    /// A constant external current per unit (`outputs`, set by the user), summed into a
+    /// population's input with its projections.
+    Drive {
+        /// Units N.
+        n_units: usize,
+    },
     /// One of the ten spiking cells, `n_units` wide.
     Cell {
         /// The validated cell model.
@@ -115,6 +124,8 @@ impl Component {
         match &self.kind {
             Kind::Encoder { n_units, .. } => encoders::COMPARTMENTS.iter().map(|&c| (c, vec![b, *n_units])).collect(),
             Kind::Synapse(s) => s.compartments(b),
+            Kind::Projection(p) => p.compartments(b),
+            Kind::Drive { n_units } => vec![("outputs", vec![b, *n_units])],
             Kind::Cell { model, n_units } => model
                 .compartments()
                 .iter()
@@ -151,6 +162,8 @@ impl Component {
                 ..
             } => "BernoulliCell",
             Kind::Synapse(s) => s.class,
+            Kind::Projection(_) => "Projection",
+            Kind::Drive { .. } => "Drive",
             Kind::Cell { model, .. } => model.entry().class_name,
         }
     }
@@ -160,6 +173,8 @@ impl Component {
         match &self.kind {
             Kind::Encoder { n_units, .. } => vec![vec![0.0; self.batch * n_units]; 3],
             Kind::Synapse(s) => s.initial(self.batch),
+            Kind::Projection(p) => p.initial(self.batch),
+            Kind::Drive { n_units } => vec![vec![0.0; self.batch * n_units]],
             Kind::Cell { model, n_units } => {
                 let total = self.batch * n_units;
                 let mut values: Vec<Vec<f32>> = model.initial_values().into_iter().map(|x| vec![x; total]).collect();
@@ -177,7 +192,7 @@ impl Component {
     pub fn draws_every_step(&self) -> bool {
         match &self.kind {
             Kind::Encoder { .. } => true,
-            Kind::Synapse(_) => false,
+            Kind::Synapse(_) | Kind::Projection(_) | Kind::Drive { .. } => false,
             Kind::Cell { model, .. } => model.draws_every_step(),
         }
     }
@@ -201,6 +216,18 @@ impl Component {
                     _ => None,
                 })
                 .collect(),
+            // A projection forgets its signal in flight and its current; weights are kept.
+            Kind::Projection(_) => comps
+                .iter()
+                .zip(wired)
+                .map(|((name, _), &w)| match *name {
+                    projection::names::WEIGHTS => None,
+                    projection::names::INPUTS if w => None,
+                    _ => Some(0.0),
+                })
+                .collect(),
+            // A drive is the user's setting: reset keeps it.
+            Kind::Drive { .. } => vec![None],
             Kind::Cell { model, .. } => {
                 let input = crate::cells::input_index(model.as_ref()).ok();
                 model
@@ -258,6 +285,30 @@ impl Graph {
             .1
             .iter()
             .product()
+    }
+
+    /// The delay ring of `port` if it is one: `(depth, plane)` (B·N_pre values a slot).
+    pub fn ring(&self, port: Port) -> Option<(usize, usize)> {
+        let c = &self.components[port.component];
+        let name = c.compartments()[port.compartment].0;
+        match &c.kind {
+            Kind::Synapse(s) if s.max_delay_steps > 0 && name == super::synapses::names::DELAY_BUFFER => {
+                Some((s.max_delay_steps, c.batch * s.n_pre))
+            }
+            Kind::Projection(p) if p.delay > 0 && name == projection::names::DELAY_BUFFER => {
+                Some((p.delay, c.batch * p.n_pre))
+            }
+            _ => None,
+        }
+    }
+
+    /// The depth of component `c`'s delay ring (0: none).
+    pub fn ring_depth(&self, c: usize) -> usize {
+        match &self.components[c].kind {
+            Kind::Synapse(s) => s.max_delay_steps,
+            Kind::Projection(p) => p.delay,
+            _ => 0,
+        }
     }
 
     /// The wire whose target is `port`, if it is wired.

@@ -21,14 +21,19 @@
 //! bits run to run, and the GPU equals the CPU bit for bit on adapters that do not contract
 //! multiply-adds (lavapipe), within the trace README's tolerances elsewhere.
 
+pub mod builder;
 pub mod cpu;
 pub mod encoders;
 pub mod gpu;
 pub mod graph;
 pub mod init;
+pub mod projection;
 pub mod synapses;
 pub mod trace;
 
+pub use builder::{
+    ConnectivitySpec, LayerId, NetRecord, NetRun, Network, NetworkBuilder, ProjectionId, ProjectionSpec, Weights,
+};
 pub use cpu::{CpuNetwork, NetRecording, StepInputs};
 pub use gpu::GpuNetwork;
 pub use graph::{Call, Component, Graph, Kind, Port, StepOp, Wire, WireOp};
@@ -49,8 +54,21 @@ pub trait NetEngine {
     /// Runs the reset process.
     fn reset(&mut self) -> Result<()>;
     /// Runs `times.len()` steps of step size `dt` (step k at time `times[k]`), setting the
-    /// graph's inputs to their row k first, and records `record` after every step.
-    fn run(&mut self, times: &[f32], dt: f32, inputs: StepInputs<'_>, record: &[Port]) -> Result<NetRecording>;
+    /// graph's inputs to their row k first, and records `record` after every step as float32
+    /// values and `rasters` bit-packed (a bit per non-zero value).
+    fn run_packed(
+        &mut self,
+        times: &[f32],
+        dt: f32,
+        inputs: StepInputs<'_>,
+        record: &[Port],
+        rasters: &[Port],
+    ) -> Result<NetRecording>;
+
+    /// [`NetEngine::run_packed`] without rasters.
+    fn run(&mut self, times: &[f32], dt: f32, inputs: StepInputs<'_>, record: &[Port]) -> Result<NetRecording> {
+        self.run_packed(times, dt, inputs, record, &[])
+    }
 }
 
 impl NetEngine for CpuNetwork {
@@ -69,7 +87,14 @@ impl NetEngine for CpuNetwork {
     fn reset(&mut self) -> Result<()> {
         CpuNetwork::reset(self)
     }
-    fn run(&mut self, times: &[f32], dt: f32, inputs: StepInputs<'_>, record: &[Port]) -> Result<NetRecording> {
-        CpuNetwork::run(self, times, dt, inputs, record)
+    fn run_packed(
+        &mut self,
+        times: &[f32],
+        dt: f32,
+        inputs: StepInputs<'_>,
+        record: &[Port],
+        rasters: &[Port],
+    ) -> Result<NetRecording> {
+        CpuNetwork::run(self, times, dt, inputs, record, rasters)
     }
 }

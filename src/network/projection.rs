@@ -1,0 +1,484 @@
+//! Projections: connectivity from one population's compartment (usually its spikes `s`) to
+//! another's input, with synaptic dynamics and an axonal delay. WGSL twin:
+//! `shaders/network/projection.wgsl`.
+//!
+//! # Connectivity kinds
+//! | kind | storage | GPU cost per step | CPU cost per step |
+//! |---|---|---|---|
+//! | [`Connectivity::Dense`] | W, N_pre × N_post | N_pre × N_post | N_pre × N_post |
+//! | [`Connectivity::OneToOne`] | w, N | N | N |
+//! | [`Connectivity::Sparse`] | (pre, post, w) lists, by post and by pre | synapses | active pre × fan-out |
+//! | [`Connectivity::Procedural`] | a key | N_pre + active pre × N_post | active pre × N_post |
+//!
+//! "Active" presynaptic units are those whose signal is non-zero this step (the spikes).
+//!
+//! # Determinism
+//! Every kind sums, for each postsynaptic unit, the terms `x_i · w_ij` of its presynaptic units
+//! in ascending `i`, in float32, with no atomics: the GPU gathers per postsynaptic unit, the CPU
+//! scatters the active presynaptic units in ascending order. Skipping a zero term changes no
+//! bit (`acc + ±0 = acc`), so both give the same bits where the adapter does not contract
+//! multiply-adds, and every run gives the same bits as the one before.
+//!
+//! # Dynamics (per postsynaptic element, `I = Σ_i x_i·w_ij` as above)
+//! ```text
+//! Instant:              outputs = I · scale
+//! ExponentialCurrent:   i = i · f32(exp(−dt/tau)) + I · scale;  outputs = i
+//! ```
+//! `exp(−dt/tau)` is computed once on the host in double precision and rounded (so it is the
+//! correctly rounded float32), as spikegpu does for every decay factor.
+//!
+//! # Delay
+//! `delay = D` steps: the projection reads its source as it was `D` advances ago, through a ring
+//! of D × B × N_pre values (ngclearn's DenseSynapse delay semantics with every index 0). With
+//! ngclearn's default order (projections advance before populations) a projection already sees
+//! the previous step's spikes, so the total latency is D + 1 steps.
+
+use crate::error::{Error, Result};
+use crate::rng::Key;
+
+/// How the presynaptic units connect to the postsynaptic ones.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connectivity {
+    /// Every pair, weights `(N_pre, N_post)` row-major.
+    Dense {
+        /// The weights.
+        weights: Vec<f32>,
+    },
+    /// Unit i to unit i (N_pre = N_post), one weight each.
+    OneToOne {
+        /// The weights.
+        weights: Vec<f32>,
+    },
+    /// An explicit list of synapses.
+    Sparse(SparseSynapses),
+    /// Connections and weights regenerated from a key every step: O(1) memory.
+    Procedural(Procedural),
+}
+
+/// Synapses stored as lists, sorted two ways: by postsynaptic unit (the GPU gathers over these)
+/// and by presynaptic unit (the CPU scatters over these).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SparseSynapses {
+    /// `post_ptr[j]..post_ptr[j+1]` are the synapses onto post j, ascending pre.
+    pub post_ptr: Vec<u32>,
+    /// Presynaptic unit of each synapse, by post.
+    pub post_pre: Vec<u32>,
+    /// Weight of each synapse, by post.
+    pub post_w: Vec<f32>,
+    /// `pre_ptr[i]..pre_ptr[i+1]` are the synapses from pre i, ascending post.
+    pub pre_ptr: Vec<u32>,
+    /// Postsynaptic unit of each synapse, by pre.
+    pub pre_post: Vec<u32>,
+    /// Weight of each synapse, by pre.
+    pub pre_w: Vec<f32>,
+}
+
+/// Procedural connectivity (Knight & Nowotny 2021): synapse (i, j) exists when
+/// `uniform(conn_key, i·N_post + j) < p`, and its weight is `weight`, or, with a range,
+/// `max(low, low + u·(high − low))` for `u = uniform(weight_key, i·N_post + j)` (a separate
+/// multiply and add: WGSL does not promise a fused one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Procedural {
+    /// Connection probability.
+    pub p: f32,
+    /// The constant weight, or the low end of a uniform range.
+    pub weight: f32,
+    /// The high end of a uniform weight range (`None`: constant weight).
+    pub weight_high: Option<f32>,
+    /// The key connectivity is drawn from.
+    pub conn_key: Key,
+    /// The key weights are drawn from.
+    pub weight_key: Key,
+}
+
+impl Procedural {
+    /// Whether synapse (i, j) exists, and its weight. Twin: `projection.wgsl` `procedural_term`.
+    #[inline]
+    pub fn synapse(&self, i: usize, j: usize, n_post: usize) -> Option<f32> {
+        let index = (i * n_post + j) as u64;
+        if self.conn_key.uniform01_at(index) < self.p {
+            Some(match self.weight_high {
+                None => self.weight,
+                Some(high) => {
+                    let u = self.weight_key.uniform01_at(index);
+                    self.weight.max(self.weight + u * (high - self.weight))
+                }
+            })
+        } else {
+            None
+        }
+    }
+}
+
+/// The synaptic dynamics of a projection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ProjectionDynamics {
+    /// `outputs = I · scale` (ngclearn's DenseSynapse without bias or gate).
+    Instant,
+    /// An exponentially decaying current: `i = i·exp(−dt/tau) + I·scale` (Brette et al.'s CUBA
+    /// synapses, GeNN's ExpCurr).
+    ExponentialCurrent {
+        /// Decay time constant (ms, > 0).
+        tau: f32,
+    },
+}
+
+/// A validated projection between two layers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    /// Presynaptic units.
+    pub n_pre: usize,
+    /// Postsynaptic units.
+    pub n_post: usize,
+    /// Connectivity and weights.
+    pub connectivity: Connectivity,
+    /// Dynamics.
+    pub dynamics: ProjectionDynamics,
+    /// Output scale.
+    pub scale: f32,
+    /// Axonal delay in steps (0: none).
+    pub delay: usize,
+}
+
+/// Compartment names of a projection, in state order: `inputs`, `outputs`, `weights`, then
+/// `i` (exponential current) and `input_delay_buffer` (delay > 0).
+pub mod names {
+    /// The presynaptic signal (B, N_pre), usually wired from the source's spikes.
+    pub const INPUTS: &str = "inputs";
+    /// The postsynaptic contribution (B, N_post), summed into the target's input.
+    pub const OUTPUTS: &str = "outputs";
+    /// The stored weights (dense: N_pre × N_post; one-to-one: N; sparse: by post; procedural: none).
+    pub const WEIGHTS: &str = "weights";
+    /// The synaptic current of an exponential-current projection (B, N_post).
+    pub const CURRENT: &str = "i";
+    /// The delay ring (D, B, N_pre).
+    pub const DELAY_BUFFER: &str = "input_delay_buffer";
+}
+
+fn bad(part: &str, problem: impl Into<String>) -> Error {
+    Error::Network {
+        part: part.to_string(),
+        problem: problem.into(),
+    }
+}
+
+impl Projection {
+    /// Checks shapes, weights and indices; `name` names the projection in errors.
+    pub fn validate(&self, name: &str) -> Result<()> {
+        let (pre, post) = (self.n_pre, self.n_post);
+        if !self.scale.is_finite() {
+            return Err(bad(name, "the scale must be finite"));
+        }
+        if let ProjectionDynamics::ExponentialCurrent { tau } = self.dynamics
+            && !(tau.is_finite() && tau > 0.0)
+        {
+            return Err(bad(name, format!("tau = {tau} must be positive and finite")));
+        }
+        let finite = |w: &[f32]| -> Result<()> {
+            match w.iter().position(|x| !x.is_finite()) {
+                Some(i) => Err(bad(name, format!("weight {i} is {}: weights must be finite", w[i]))),
+                None => Ok(()),
+            }
+        };
+        match &self.connectivity {
+            Connectivity::Dense { weights } => {
+                if weights.len() != pre * post {
+                    return Err(bad(
+                        name,
+                        format!(
+                            "dense weights have {} values; the shape ({pre}, {post}) needs {}",
+                            weights.len(),
+                            pre * post
+                        ),
+                    ));
+                }
+                finite(weights)
+            }
+            Connectivity::OneToOne { weights } => {
+                if pre != post {
+                    return Err(bad(name, format!("one-to-one needs equal sizes, got {pre} → {post}")));
+                }
+                if weights.len() != pre {
+                    return Err(bad(
+                        name,
+                        format!("one-to-one weights have {} values, {pre} needed", weights.len()),
+                    ));
+                }
+                finite(weights)
+            }
+            Connectivity::Sparse(s) => {
+                if s.post_ptr.len() != post + 1 || s.pre_ptr.len() != pre + 1 {
+                    return Err(bad(name, "sparse index pointers do not match the shape"));
+                }
+                finite(&s.post_w)
+            }
+            Connectivity::Procedural(p) => {
+                if !(0.0..=1.0).contains(&p.p) {
+                    return Err(bad(name, format!("connection probability {} must be in [0, 1]", p.p)));
+                }
+                if !p.weight.is_finite() || p.weight_high.is_some_and(|h| !h.is_finite() || h < p.weight) {
+                    return Err(bad(name, "procedural weights need a finite weight (and low <= high)"));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The compartments `(name, shape)` for batch `b`, in state order.
+    pub fn compartments(&self, batch: usize) -> Vec<(&'static str, Vec<usize>)> {
+        let weights = match &self.connectivity {
+            Connectivity::Dense { weights } | Connectivity::OneToOne { weights } => weights.len(),
+            Connectivity::Sparse(s) => s.post_w.len(),
+            Connectivity::Procedural(_) => 0,
+        };
+        let mut out = vec![
+            (names::INPUTS, vec![batch, self.n_pre]),
+            (names::OUTPUTS, vec![batch, self.n_post]),
+            (names::WEIGHTS, vec![weights]),
+        ];
+        if matches!(self.dynamics, ProjectionDynamics::ExponentialCurrent { .. }) {
+            out.push((names::CURRENT, vec![batch, self.n_post]));
+        }
+        if self.delay > 0 {
+            out.push((names::DELAY_BUFFER, vec![self.delay, batch, self.n_pre]));
+        }
+        out
+    }
+
+    /// Values after construction, in [`Projection::compartments`] order.
+    pub fn initial(&self, batch: usize) -> Vec<Vec<f32>> {
+        self.compartments(batch)
+            .into_iter()
+            .map(|(name, shape)| match (name, &self.connectivity) {
+                (names::WEIGHTS, Connectivity::Dense { weights } | Connectivity::OneToOne { weights }) => {
+                    weights.clone()
+                }
+                (names::WEIGHTS, Connectivity::Sparse(s)) => s.post_w.clone(),
+                _ => vec![0.0; shape.iter().product()],
+            })
+            .collect()
+    }
+
+    /// The float32 decay factor of an exponential current for step `dt`.
+    pub fn decay(&self, dt: f32) -> f32 {
+        match self.dynamics {
+            ProjectionDynamics::ExponentialCurrent { tau } => (-f64::from(dt) / f64::from(tau)).exp() as f32,
+            ProjectionDynamics::Instant => 0.0,
+        }
+    }
+
+    /// The summed input `I` of every postsynaptic element for the signal `x` (B, N_pre), into
+    /// `acc` (B, N_post). Twin: `projection.wgsl` `projection_post`.
+    pub fn accumulate(&self, batch: usize, x: &[f32], weights: &[f32], acc: &mut [f32]) {
+        let (pre, post) = (self.n_pre, self.n_post);
+        acc.iter_mut().for_each(|a| *a = 0.0);
+        for b in 0..batch {
+            let xb = &x[b * pre..(b + 1) * pre];
+            let ab = &mut acc[b * post..(b + 1) * post];
+            match &self.connectivity {
+                Connectivity::Dense { .. } => {
+                    for (i, &xi) in xb.iter().enumerate() {
+                        if xi != 0.0 {
+                            let row = &weights[i * post..(i + 1) * post];
+                            for (a, &w) in ab.iter_mut().zip(row) {
+                                *a += xi * w;
+                            }
+                        }
+                    }
+                }
+                Connectivity::OneToOne { .. } => {
+                    for ((a, &xi), &w) in ab.iter_mut().zip(xb).zip(weights) {
+                        *a += xi * w;
+                    }
+                }
+                Connectivity::Sparse(s) => {
+                    for (i, &xi) in xb.iter().enumerate() {
+                        if xi != 0.0 {
+                            let range = s.pre_ptr[i] as usize..s.pre_ptr[i + 1] as usize;
+                            for (&j, &w) in s.pre_post[range.clone()].iter().zip(&s.pre_w[range]) {
+                                ab[j as usize] += xi * w;
+                            }
+                        }
+                    }
+                }
+                Connectivity::Procedural(p) => {
+                    for (i, &xi) in xb.iter().enumerate() {
+                        if xi != 0.0 {
+                            for (j, a) in ab.iter_mut().enumerate() {
+                                if let Some(w) = p.synapse(i, j, post) {
+                                    *a += xi * w;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl SparseSynapses {
+    /// Builds both orderings from `(pre, post, weight)` triples; an index out of range or a
+    /// repeated pair is an error naming the synapse.
+    pub fn from_triples(
+        name: &str,
+        n_pre: usize,
+        n_post: usize,
+        mut synapses: Vec<(u32, u32, f32)>,
+    ) -> Result<SparseSynapses> {
+        for (k, &(i, j, w)) in synapses.iter().enumerate() {
+            if i as usize >= n_pre || j as usize >= n_post {
+                return Err(bad(
+                    name,
+                    format!("synapse {k} is ({i} → {j}), outside the {n_pre} × {n_post} shape"),
+                ));
+            }
+            if !w.is_finite() {
+                return Err(bad(name, format!("synapse {k} ({i} → {j}) has weight {w}")));
+            }
+        }
+        synapses.sort_by_key(|&(i, j, _)| (j, i));
+        if let Some(pair) = synapses.windows(2).find(|p| (p[0].0, p[0].1) == (p[1].0, p[1].1)) {
+            return Err(bad(
+                name,
+                format!("synapse ({} → {}) is listed twice", pair[0].0, pair[0].1),
+            ));
+        }
+        let mut s = SparseSynapses::default();
+        s.post_ptr = pointers(n_post, synapses.iter().map(|t| t.1));
+        s.post_pre = synapses.iter().map(|t| t.0).collect();
+        s.post_w = synapses.iter().map(|t| t.2).collect();
+        synapses.sort_by_key(|&(i, j, _)| (i, j));
+        s.pre_ptr = pointers(n_pre, synapses.iter().map(|t| t.0));
+        s.pre_post = synapses.iter().map(|t| t.1).collect();
+        s.pre_w = synapses.iter().map(|t| t.2).collect();
+        Ok(s)
+    }
+
+    /// Number of synapses.
+    pub fn len(&self) -> usize {
+        self.post_w.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.post_w.is_empty()
+    }
+
+    /// Fixed connection probability: each pair independently with probability `p`, drawn from
+    /// `key` by geometric skipping (O(synapses), not O(N_pre × N_post)); weight `weight`.
+    pub fn fixed_probability(
+        name: &str,
+        n_pre: usize,
+        n_post: usize,
+        p: f64,
+        weight: f32,
+        key: Key,
+    ) -> Result<SparseSynapses> {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(bad(name, format!("connection probability {p} must be in [0, 1]")));
+        }
+        let mut triples = Vec::new();
+        if p > 0.0 {
+            let log_q = (1.0 - p).ln();
+            for i in 0..n_pre {
+                let row_key = key.fold_in(i as u32);
+                let mut j: i64 = -1;
+                let mut draw = 0u64;
+                loop {
+                    let gap = if p >= 1.0 {
+                        0
+                    } else {
+                        // u in (0, 1]: ln(u) ≤ 0.
+                        let u = 1.0 - f64::from(row_key.uniform01_at(draw));
+                        draw += 1;
+                        (u.ln() / log_q).floor() as i64
+                    };
+                    j += gap + 1;
+                    if j >= n_post as i64 {
+                        break;
+                    }
+                    triples.push((i as u32, j as u32, weight));
+                }
+            }
+        }
+        SparseSynapses::from_triples(name, n_pre, n_post, triples)
+    }
+
+    /// Fixed in-degree: each postsynaptic unit gets `k` distinct presynaptic units drawn
+    /// uniformly (Floyd's algorithm, from `fold_in(key, j)`), weight `weight`.
+    pub fn fixed_in_degree(
+        name: &str,
+        n_pre: usize,
+        n_post: usize,
+        k: usize,
+        weight: f32,
+        key: Key,
+    ) -> Result<SparseSynapses> {
+        if k > n_pre {
+            return Err(bad(
+                name,
+                format!("in-degree {k} exceeds the {n_pre} presynaptic units"),
+            ));
+        }
+        let mut triples = Vec::with_capacity(k * n_post);
+        for j in 0..n_post {
+            let col_key = key.fold_in(j as u32);
+            let mut chosen = std::collections::BTreeSet::new();
+            for (draw, t) in ((n_pre - k)..n_pre).enumerate() {
+                let r = (col_key.bits_at(draw as u64) as u64 % (t as u64 + 1)) as usize;
+                if !chosen.insert(r) {
+                    chosen.insert(t);
+                }
+            }
+            triples.extend(chosen.into_iter().map(|i| (i as u32, j as u32, weight)));
+        }
+        SparseSynapses::from_triples(name, n_pre, n_post, triples)
+    }
+}
+
+fn pointers(n: usize, keys: impl Iterator<Item = u32>) -> Vec<u32> {
+    let mut ptr = vec![0u32; n + 1];
+    for k in keys {
+        ptr[k as usize + 1] += 1;
+    }
+    for i in 0..n {
+        ptr[i + 1] += ptr[i];
+    }
+    ptr
+}
+
+/// One projection advance on the CPU: the delay ring, the sum, the dynamics.
+pub fn advance(
+    proj: &Projection,
+    batch: usize,
+    inputs: &[f32],
+    weights: &[f32],
+    ring: &mut [f32],
+    head: usize,
+    current: &mut [f32],
+    outputs: &mut [f32],
+    decay: f32,
+) {
+    let plane = batch * proj.n_pre;
+    let delayed: Vec<f32>;
+    let x: &[f32] = if proj.delay > 0 {
+        // Every index is 0: read logical slot 0, at `head`, then overwrite it with this input.
+        let slot = &mut ring[head * plane..(head + 1) * plane];
+        delayed = slot.to_vec();
+        slot.copy_from_slice(inputs);
+        &delayed
+    } else {
+        inputs
+    };
+    proj.accumulate(batch, x, weights, outputs);
+    match proj.dynamics {
+        ProjectionDynamics::Instant => outputs.iter_mut().for_each(|o| *o *= proj.scale),
+        ProjectionDynamics::ExponentialCurrent { .. } => {
+            for (o, i) in outputs.iter_mut().zip(current.iter_mut()) {
+                *i = *i * decay + *o * proj.scale;
+                *o = *i;
+            }
+        }
+    }
+}
