@@ -182,6 +182,10 @@ fn validate(traces: Option<PathBuf>, which: Which, api: &str) -> spikegpu::Resul
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
+                if spikegpu::network::trace::is_network_trace(&path) {
+                    validate_network(&path, &name, which, &gpu_ctx, &mut tally);
+                    continue;
+                }
                 let trace = match Trace::load(&path) {
                     Ok(t) => t,
                     Err(e) => {
@@ -225,6 +229,38 @@ fn validate(traces: Option<PathBuf>, which: Which, api: &str) -> spikegpu::Resul
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// One multi-component trace (`conformance/network/`) on the CPU and/or GPU network engines.
+fn validate_network(
+    path: &std::path::Path,
+    name: &str,
+    which: Which,
+    gpu_ctx: &Option<std::result::Result<Arc<GpuContext>, String>>,
+    tally: &mut Tally,
+) {
+    use spikegpu::network::{CpuNetwork, GpuNetwork, trace};
+    let net_trace = match trace::NetTrace::load(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let outcome = Outcome::Fail(e.to_string());
+            print_line(&outcome, name, "load");
+            tally.add(&outcome);
+            return;
+        }
+    };
+    if which != Which::Gpu {
+        let outcome = trace::replay(&net_trace, CpuNetwork::new);
+        print_line(&outcome, name, "cpu");
+        tally.add(&outcome);
+    }
+    let outcome = match gpu_ctx {
+        Some(Ok(ctx)) => trace::replay(&net_trace, |g| GpuNetwork::new(ctx, g)),
+        Some(Err(reason)) => Outcome::Skip(format!("no GPU: {reason}")),
+        None => return,
+    };
+    print_line(&outcome, name, "gpu");
+    tally.add(&outcome);
 }
 
 fn list(arg: &str) -> Vec<String> {
