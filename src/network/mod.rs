@@ -27,6 +27,7 @@ pub mod encoders;
 pub mod gpu;
 pub mod graph;
 pub mod init;
+pub mod models;
 pub mod projection;
 pub mod synapses;
 pub mod trace;
