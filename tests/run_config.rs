@@ -24,6 +24,12 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The run's `run.json`.
+fn run_summary(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("run.json")).expect("run.json");
+    serde_json::from_str(&text).expect("run.json is JSON")
+}
+
 /// Reads an .npy file with Python's standard library: returns (dtype, shape, values).
 fn python_read(path: &Path) -> Option<(String, Vec<usize>, Vec<f64>)> {
     let script = r#"
@@ -107,8 +113,7 @@ fn every_shipped_config_runs_and_writes_its_files() {
             .run(&mut pop, &out, |done| last = done)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(last, config.steps);
-        let summary: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("run.json")).expect("json");
+        let summary = run_summary(&out);
         assert_eq!(summary["spikes"].as_u64(), Some(output.spikes));
         assert!(
             output.non_finite.is_empty(),
@@ -165,8 +170,7 @@ fn samples_and_spikes_share_one_clock_the_cell_s_own() {
     let out = temp_dir("clock");
     let mut pop = Population::cpu(config.cell.boxed(), 2, 1, 0).expect("population");
     config.run(&mut pop, &out, |_| {}).expect("run");
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("run.json")).expect("json");
+    let summary = run_summary(&out);
     let times: Vec<f64> = summary["sample_times_ms"]
         .as_array()
         .expect("sample times")
@@ -232,8 +236,7 @@ fn a_diverging_run_says_which_compartments_stopped_being_finite() {
     assert!(output.non_finite.iter().all(|nf| nf.compartment != "s"));
     assert!(v.to_string().contains(&format!("after step {first_v}")), "{v}");
     assert!(w.to_string().contains("first step unknown"), "{w}");
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("run.json")).expect("json");
+    let summary = run_summary(&out);
     assert_eq!(
         summary["non_finite"],
         serde_json::to_value(&output.non_finite).expect("json")
