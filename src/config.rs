@@ -28,12 +28,27 @@
 //! Besides the NumPy files, the run draws `raster.png` (every spike) and `<compartment>.png`
 //! (the recorded neurons' traces) with labelled axes.
 //!
+//! # Time stamps
+//! Step `k` of a run (0-based) is stamped `t_k = t0 + k·dt` (`t0` = 0 for a fresh population),
+//! as ngclearn's loop passes `t` to `advance_state`. Everything the run writes uses that one
+//! clock: a spike of step `k` is at `t_k` in `spikes.npy` (it is also the `tols` the cell
+//! stores), and a compartment sampled after step `k` is at `t_k` in `run.json`'s
+//! `sample_times_ms` and on the x axis of the trace plots. So a spike and the reset it causes
+//! line up, as in the golden traces, whose `outputs[k]` pairs with `t[k]`.
+//!
+//! # Non-finite state
+//! An explicit integrator can diverge (e.g. FitzHugh–Nagumo with Euler at dt = 1 ms and a
+//! strong input). After a run, every compartment is checked; the ones holding NaN or ±inf are
+//! listed in [`RunOutput::non_finite`] and in `run.json` (`non_finite`), with how many values
+//! and, when a recorded neuron's samples show it, the first step it was seen.
+//!
 //! Every key is checked: an unknown or misspelled key is an error naming the file, the key and
 //! the closest known name; a value of the wrong type or out of range says what was expected.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use toml::{Table, Value};
 
@@ -405,6 +420,40 @@ pub struct RunOutput {
     pub seconds: f64,
     /// The files written.
     pub files: Vec<PathBuf>,
+    /// The compartments whose state stopped being finite; empty for a sound run.
+    pub non_finite: Vec<NonFinite>,
+}
+
+/// A compartment holding NaN or ±inf after a run: the state diverged (typically an explicit
+/// integrator's blow-up at too large a step).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NonFinite {
+    /// The compartment's name.
+    pub compartment: String,
+    /// Non-finite values at the end of the run.
+    pub count: usize,
+    /// Values in the compartment (B·N).
+    pub total: usize,
+    /// The first step after which a recorded neuron's sample of this compartment was non-finite;
+    /// `None` when the compartment was not recorded or its recorded samples stayed finite (the
+    /// divergence then happened somewhere in the run, in neurons that were not recorded).
+    pub first_seen_step: Option<usize>,
+    /// The time stamp of `first_seen_step` (ms).
+    pub first_seen_ms: Option<f64>,
+}
+
+impl std::fmt::Display for NonFinite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the state is not finite: `{}` holds NaN or ±inf in {} of {} values at the end of the run",
+            self.compartment, self.count, self.total
+        )?;
+        match (self.first_seen_step, self.first_seen_ms) {
+            (Some(k), Some(t)) => write!(f, " (first seen in a recorded neuron after step {k}, t = {t} ms)"),
+            _ => write!(f, " (first step unknown: no recorded neuron's sample shows it)"),
+        }
+    }
 }
 
 impl RunConfig {
@@ -418,6 +467,40 @@ impl RunConfig {
             }),
             _ => None,
         }
+    }
+
+    /// Every compartment of `pop` that holds a non-finite value after the run, with the first
+    /// sampled step at which a recorded neuron showed one (`traces` as recorded, sample-major).
+    fn non_finite_state<B: Backend>(
+        &self,
+        pop: &mut Population<B>,
+        traces: &[Vec<f32>],
+        sample_steps: &[usize],
+        sample_times: &[f64],
+    ) -> Result<Vec<NonFinite>> {
+        let recorded_neurons = self.record.neurons.len().max(1);
+        let mut found = Vec::new();
+        for comp in self.cell.compartments() {
+            let values = pop.read(comp.name)?;
+            let count = values.iter().filter(|x| !x.is_finite()).count();
+            let first_sample = self
+                .record
+                .compartments
+                .iter()
+                .position(|c| c == comp.name)
+                .and_then(|c| traces[c].iter().position(|x| !x.is_finite()))
+                .map(|i| i / recorded_neurons);
+            if count > 0 || first_sample.is_some() {
+                found.push(NonFinite {
+                    compartment: comp.name.to_string(),
+                    count,
+                    total: values.len(),
+                    first_seen_step: first_sample.map(|i| sample_steps[i]),
+                    first_seen_ms: first_sample.map(|i| sample_times[i]),
+                });
+            }
+        }
+        Ok(found)
     }
 
     /// Runs the configuration on `pop` (built from it), in chunks so that `progress` can report,
@@ -461,6 +544,9 @@ impl RunConfig {
         // Chunks of whole sampling periods, so chunked sampling equals a whole run's.
         let every = self.record.every.max(1);
         let chunk = every * 1000usize.div_ceil(every);
+        // The clock of every output (see the module docs): step k is stamped t_k = t0 + k·dt.
+        let t_start = pop.next_time();
+        let time_of = |k: usize| t_start + k as f64 * self.dt;
         let start = Instant::now();
         let mut events: Vec<f64> = Vec::new();
         let mut spike_counts = vec![0u64; self.n_units * self.batch];
@@ -472,7 +558,7 @@ impl RunConfig {
             let rec = pop.run(len, self.dt, drive, &self.record)?;
             for (k, b, n) in rec.spike_events() {
                 let flat = b * self.n_units + n;
-                events.push((done + k) as f64 * self.dt);
+                events.push(time_of(done + k));
                 events.push(flat as f64);
                 spike_counts[flat] += 1;
             }
@@ -484,6 +570,8 @@ impl RunConfig {
             progress(done);
         }
         let seconds = start.elapsed().as_secs_f64();
+        let sample_times: Vec<f64> = sample_steps.iter().map(|&k| time_of(k)).collect();
+        let non_finite = self.non_finite_state(pop, &traces, &sample_steps, &sample_times)?;
         let mut files = Vec::new();
         let spikes_path = out.join("spikes.npy");
         npy::write(&spikes_path, &events, &[events.len() / 2, 2])?;
@@ -502,11 +590,10 @@ impl RunConfig {
             &raster_path,
             &format!("{title}: spikes"),
             &dots,
-            self.steps as f64 * self.dt,
+            time_of(self.steps),
             total,
         )?;
         files.push(raster_path);
-        let times: Vec<f64> = sample_steps.iter().map(|&k| (k + 1) as f64 * self.dt).collect();
         for (c, name) in self.record.compartments.iter().enumerate() {
             let n = self.record.neurons.len();
             let series: Vec<(String, Vec<f64>)> = self
@@ -522,7 +609,14 @@ impl RunConfig {
                 })
                 .collect();
             let path = out.join(format!("{name}.png"));
-            plot::lines(&path, &format!("{title}: {name}"), "time (ms)", name, &times, &series)?;
+            plot::lines(
+                &path,
+                &format!("{title}: {name}"),
+                "time (ms)",
+                name,
+                &sample_times,
+                &series,
+            )?;
             files.push(path);
         }
         let total_spikes: u64 = spike_counts.iter().sum();
@@ -546,7 +640,9 @@ impl RunConfig {
             "mean_rate_hz": total_spikes as f64 / (self.n_units * self.batch) as f64 / (self.steps as f64 * self.dt / 1000.0),
             "spikes_npy": "float64 (n_spikes, 2): time (ms), flat neuron index b·N + n",
             "recorded_neurons": self.record.neurons,
-            "sample_times_ms": sample_steps.iter().map(|&k| k as f64 * self.dt).collect::<Vec<_>>(),
+            "sample_times_ms": sample_times,
+            "sample_times": "t0 + k·dt for a sample taken after step k (0-based): the clock of spikes.npy and tols",
+            "non_finite": non_finite,
             "trace_npy": "float32 (samples, recorded neurons) per compartment",
         });
         let json_path = out.join("run.json");
@@ -560,6 +656,7 @@ impl RunConfig {
             spikes: total_spikes,
             seconds,
             files,
+            non_finite,
         })
     }
 }

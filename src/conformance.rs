@@ -42,9 +42,9 @@ pub struct Trace {
     pub t: Vec<f32>,
     /// Input currents, T×B×N flattened.
     pub inputs: Vec<f32>,
-    /// Each recorded compartment after each step (T rows of B·N).
+    /// Each recorded compartment after each step (T rows of B·N, broadcast from its `shapes`).
     pub outputs: BTreeMap<String, Vec<Vec<f32>>>,
-    /// Each compartment after construction and reset.
+    /// Each compartment after construction and reset (B·N, broadcast from its `shapes`).
     pub initial: BTreeMap<String, Vec<f32>>,
     /// `none`, `init` or `step`.
     pub rng_scope: String,
@@ -118,8 +118,62 @@ fn f32_rows(path: &Path, v: &Value, name: &str, rows: usize, width: usize) -> Re
         .collect()
 }
 
+/// The documented array shape of compartment `name` in `shapes.<part>` (`part` is `initial` or
+/// `outputs`); (B, N) when the file has no `shapes`, which older files lack.
+fn declared_shape(path: &Path, shapes: Option<&Value>, part: &str, name: &str, full: [usize; 2]) -> Result<Vec<usize>> {
+    let Some(shapes) = shapes else {
+        return Ok(full.to_vec());
+    };
+    let what = format!("shapes.{part}.{name}");
+    let dims = shapes
+        .get(part)
+        .and_then(|p| p.get(name))
+        .ok_or_else(|| problem(path, format!("missing field `{what}`")))?
+        .as_array()
+        .ok_or_else(|| problem(path, format!("`{what}` is not an array")))?;
+    dims.iter().map(|d| as_usize(path, d, &what)).collect()
+}
+
+/// Expands `values`, a row-major array of `shape`, to the (B, N) array `full` by NumPy's
+/// broadcasting rules (shapes align on the right; a dimension of 1 repeats, a missing leading
+/// one counts as 1). WTAS and SLIF thresholds, for example, start as (1, N) with B > 1.
+fn broadcast(path: &Path, name: &str, values: Vec<f32>, shape: &[usize], full: [usize; 2]) -> Result<Vec<f32>> {
+    let count: usize = shape.iter().product();
+    if values.len() != count {
+        return Err(problem(
+            path,
+            format!(
+                "`{name}` has {} values, its shape {shape:?} holds {count}",
+                values.len()
+            ),
+        ));
+    }
+    let (lead, tail) = shape.split_at(shape.len().saturating_sub(2));
+    let mut dims = [1usize; 2];
+    dims[2 - tail.len()..].copy_from_slice(tail);
+    let fits = |d: usize, f: usize| d == f || d == 1;
+    if lead.iter().any(|&d| d != 1) || !fits(dims[0], full[0]) || !fits(dims[1], full[1]) {
+        return Err(problem(
+            path,
+            format!("`{name}` has shape {shape:?}, which does not broadcast to (B, N) = {full:?}"),
+        ));
+    }
+    if dims == full {
+        return Ok(values);
+    }
+    let [rows, cols] = full;
+    Ok((0..rows * cols)
+        .map(|i| {
+            let (b, n) = (i / cols, i % cols);
+            values[(b % dims[0]) * dims[1] + n % dims[1]]
+        })
+        .collect())
+}
+
 impl Trace {
-    /// Reads and checks one trace file.
+    /// Reads and checks one trace file. Every compartment is returned as (B, N): one whose
+    /// documented shape (`shapes`) is narrower but broadcasts, e.g. a (1, N) initial threshold,
+    /// is expanded as NumPy would.
     pub fn load(path: &Path) -> Result<Trace> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
@@ -147,28 +201,31 @@ impl Trace {
             steps,
             width,
         )?;
+        let full = [batch, n_units];
+        let shapes = obj.get("shapes");
         let mut outputs = BTreeMap::new();
         for (name, rows) in get("outputs")?
             .as_object()
             .ok_or_else(|| problem(path, "`outputs` is not an object"))?
         {
-            // WTAS/SLIF thresholds start (1, N): their rows may be narrower than B·N.
-            let row_width = rows
-                .as_array()
-                .and_then(|r| r.first())
-                .and_then(|r| r.as_array())
-                .map_or(width, |r| r.len());
-            outputs.insert(
-                name.clone(),
-                f32_rows(path, rows, &format!("outputs.{name}"), steps, row_width)?,
-            );
+            let what = format!("outputs.{name}");
+            let shape = declared_shape(path, shapes, "outputs", name, full)?;
+            let row_width = shape.iter().product();
+            let rows = f32_rows(path, rows, &what, steps, row_width)?
+                .into_iter()
+                .map(|row| broadcast(path, &what, row, &shape, full))
+                .collect::<Result<Vec<_>>>()?;
+            outputs.insert(name.clone(), rows);
         }
         let mut initial = BTreeMap::new();
         for (name, row) in get("initial")?
             .as_object()
             .ok_or_else(|| problem(path, "`initial` is not an object"))?
         {
-            initial.insert(name.clone(), f32_row(path, row, &format!("initial.{name}"))?);
+            let what = format!("initial.{name}");
+            let shape = declared_shape(path, shapes, "initial", name, full)?;
+            let row = broadcast(path, &what, f32_row(path, row, &what)?, &shape, full)?;
+            initial.insert(name.clone(), row);
         }
         let prng = get("prng")?
             .as_object()

@@ -63,6 +63,16 @@
 //! with [`Population::read`] after the submission (it waits for the GPU). Do not write a
 //! population's buffers from another queue or thread while its work is in flight.
 //!
+//! ## Cargo features
+//! The library itself needs only wgpu, naga, bytemuck and a few small crates. Two default
+//! features add the rest:
+//! * `cli`: the `spikegpu` command and `spikegpu::config` (TOML run configs, with clap, indicatif and
+//!   toml); it turns on `plot`, since `spikegpu run` draws its results.
+//! * `plot`: `spikegpu::plot`, PNG rasters and traces (plotters, with the DejaVu font compiled in).
+//!
+//! An application that embeds spikegpu turns them off:
+//! `spikegpu = { version = "0.1", default-features = false }`.
+//!
 //! ## Layers
 //! [`Population`] validates input, keeps the clock and the PRNG key chain, and drives a
 //! [`Backend`]: [`CpuBackend`] (the reference math) or [`GpuBackend`] (WGSL kernels over one
@@ -75,6 +85,7 @@
 pub mod backend;
 pub mod bench;
 pub mod cells;
+#[cfg(feature = "cli")]
 pub mod config;
 pub mod conformance;
 pub mod cpu;
@@ -83,6 +94,7 @@ pub mod gpu;
 pub mod integrators;
 pub mod network;
 pub mod npy;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod population;
 pub mod reductions;

@@ -98,7 +98,35 @@ macro_rules! say {
     }};
 }
 
+/// Keeps Mesa's Vulkan device-select layer quiet where it cannot work.
+///
+/// Mesa installs an implicit Vulkan layer (`VK_LAYER_MESA_device_select`) into every Vulkan
+/// program. To put the GPU that drives the display first, it connects to Wayland, and
+/// libwayland prints `error: XDG_RUNTIME_DIR is invalid or not set in the environment.`
+/// whenever that variable is unset or not an absolute path (containers, SSH sessions, CI). A
+/// newcomer reads those lines as spikegpu failing. There the probe finds no display anyway, and
+/// spikegpu computes without one and picks its adapter itself (`WGPU_BACKEND`,
+/// `WGPU_ADAPTER_NAME`), so in exactly that situation the command turns the layer off with its
+/// documented switch, `NODEVICE_SELECT=1`. It changes nothing when `XDG_RUNTIME_DIR` is usable
+/// (the layer can then do its job) or when the user has said anything about the layer
+/// (`NODEVICE_SELECT`, or `MESA_VK_DEVICE_SELECT` to choose a GPU through it). Only the binary
+/// does this: the library never changes its host program's environment.
+fn quiet_mesa_device_select() {
+    let runtime_dir_usable =
+        std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).is_absolute());
+    let user_chose = ["NODEVICE_SELECT", "MESA_VK_DEVICE_SELECT"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    if !runtime_dir_usable && !user_chose {
+        // SAFETY: called first thing in `main`, before this program starts any thread (clap,
+        // wgpu and indicatif have not run yet), so no other thread can read the environment
+        // concurrently.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_mesa_device_select();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Validate { traces, backend, api } => validate(traces, backend, &api),
@@ -445,6 +473,10 @@ fn run_config(path: &std::path::Path, out: &std::path::Path, backend: &str) -> s
     say!("{} spikes in {:.2} s", output.spikes, output.seconds);
     for file in &output.files {
         say!("wrote {}", file.display());
+    }
+    // The files are written either way: a diverged model is a result, but never a silent one.
+    for problem in &output.non_finite {
+        eprintln!("warning: {problem}; an explicit integrator diverged? a smaller dt may help");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -161,3 +161,62 @@ fn run_writes_npy_files_and_a_summary_from_a_config() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no-such-config.toml"));
     std::fs::remove_dir_all(&out_dir).ok();
 }
+
+#[test]
+fn gpu_commands_print_no_window_system_errors() {
+    // Without XDG_RUNTIME_DIR (containers, SSH, CI), Mesa's Vulkan device-select layer makes
+    // libwayland print "error: XDG_RUNTIME_DIR is invalid or not set" twice per command; a user
+    // must see no such line without setting anything (no NODEVICE_SELECT).
+    let out = Command::new(env!("CARGO_BIN_EXE_spikegpu"))
+        .args(["info", "--api", "vulkan"])
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("NODEVICE_SELECT")
+        .env_remove("MESA_VK_DEVICE_SELECT")
+        .output()
+        .expect("the binary runs");
+    let (text, errors) = (stdout(&out), String::from_utf8_lossy(&out.stderr).into_owned());
+    assert!(!errors.contains("XDG_RUNTIME_DIR"), "{errors}");
+    assert!(!text.contains("XDG_RUNTIME_DIR"), "{text}");
+    if !text.contains("(Vulkan") {
+        eprintln!("note: no Vulkan adapter here, so no Vulkan layer ran: the check above proves little");
+    }
+}
+
+#[test]
+fn a_run_whose_state_diverges_says_so() {
+    let dir = std::env::temp_dir().join(format!("spikegpu-cli-diverge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("diverging.toml");
+    // FitzHugh–Nagumo with Euler at dt = 1 ms and a strong input blows up within a few steps.
+    std::fs::write(
+        &config,
+        "cell = \"FitzhughNagumoCell\"\nn_units = 4\ndt = 1.0\nsteps = 30\n[drive]\nkind = \"constant\"\nvalue = 20.0\n[record]\ncompartments = [\"v\"]\nneurons = [0]\n",
+    )
+    .expect("write config");
+    let out_dir = dir.join("out");
+    let out = spikegpu(
+        &[
+            "run",
+            config.to_str().expect("utf-8 path"),
+            "--out",
+            out_dir.to_str().expect("utf-8 path"),
+            "--backend",
+            "cpu",
+        ],
+        &[],
+    );
+    let errors = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{errors}");
+    let warnings: Vec<&str> = errors
+        .lines()
+        .filter(|l| l.starts_with("warning: the state is not finite"))
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|l| l.contains("`v`") && l.contains("4 of 4") && l.contains("after step")),
+        "{errors}"
+    );
+    assert!(warnings.iter().any(|l| l.contains("`w`")), "{errors}");
+    std::fs::remove_dir_all(&dir).ok();
+}

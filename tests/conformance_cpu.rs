@@ -49,3 +49,86 @@ fn one_spike_trace_needs_the_exact_key_chain() {
         "{outcome:?}"
     );
 }
+
+/// The trace's own values of one compartment, read independently of `Trace::load`.
+fn raw_initial(path: &std::path::Path, name: &str) -> (Vec<f32>, Vec<usize>) {
+    let root = common::json(path);
+    let values = root["initial"][name]
+        .as_array()
+        .expect("initial values")
+        .iter()
+        .map(|x| x.as_f64().expect("a number") as f32)
+        .collect();
+    let shape = root["shapes"]["initial"][name]
+        .as_array()
+        .expect("a shape")
+        .iter()
+        .map(|d| d.as_u64().expect("a dimension") as usize)
+        .collect();
+    (values, shape)
+}
+
+#[test]
+fn a_narrow_initial_compartment_is_broadcast_to_every_batch_row() {
+    let Some(dir) = common::conformance_dir() else {
+        return;
+    };
+    for file in ["WTASCell_batch3.json", "SLIFCell_euler_batch2.json"] {
+        let path = dir.join(file);
+        let trace = Trace::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let (row, shape) = raw_initial(&path, "thr");
+        assert_eq!(shape, vec![1, trace.n_units], "{file}: the case this test is about");
+        assert!(trace.batch > 1, "{file}");
+        let thr = &trace.initial["thr"];
+        assert_eq!(thr.len(), trace.batch * trace.n_units, "{file}");
+        for b in 0..trace.batch {
+            assert_eq!(
+                &thr[b * trace.n_units..(b + 1) * trace.n_units],
+                &row[..],
+                "{file}: row {b}"
+            );
+        }
+        for (name, values) in trace
+            .initial
+            .iter()
+            .chain(trace.outputs.iter().map(|(n, rows)| (n, &rows[0])))
+        {
+            assert_eq!(values.len(), trace.batch * trace.n_units, "{file}: `{name}`");
+        }
+    }
+}
+
+#[test]
+fn a_shape_that_does_not_broadcast_or_fit_its_values_is_a_load_error() {
+    let Some(dir) = common::conformance_dir() else {
+        return;
+    };
+    let original = common::json(&dir.join("WTASCell_batch3.json"));
+    let temp = std::env::temp_dir().join(format!("spikegpu-shapes-{}", std::process::id()));
+    std::fs::create_dir_all(&temp).expect("temp dir");
+    let cases: &[(&str, serde_json::Value, &str)] = &[
+        // B = 3: two rows neither equal B nor broadcast; 8 values cannot fill them either.
+        ("initial", serde_json::json!([2, 8]), "holds 16"),
+        ("initial", serde_json::json!([2, 4]), "does not broadcast"),
+        ("initial", serde_json::json!([3, 8]), "holds 24"),
+        ("outputs", serde_json::json!([1, 8]), "expected 8"),
+    ];
+    for (part, shape, expected) in cases {
+        let mut broken = original.clone();
+        broken["shapes"][part]["thr"] = shape.clone();
+        let path = temp.join("WTASCell_broken.json");
+        std::fs::write(&path, broken.to_string()).expect("write");
+        match Trace::load(&path) {
+            Err(e) => assert!(e.to_string().contains(expected), "{part} {shape}: {e}"),
+            Ok(_) => panic!("{part} thr with shape {shape} loaded"),
+        }
+    }
+    // One-dimensional (N,) broadcasts as NumPy does.
+    let mut flat = original.clone();
+    flat["shapes"]["initial"]["thr"] = serde_json::json!([8]);
+    let path = temp.join("WTASCell_flat.json");
+    std::fs::write(&path, flat.to_string()).expect("write");
+    let trace = Trace::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(trace.initial["thr"].len(), 24);
+    std::fs::remove_dir_all(&temp).ok();
+}

@@ -24,6 +24,12 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The run's `run.json`.
+fn run_summary(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("run.json")).expect("run.json");
+    serde_json::from_str(&text).expect("run.json is JSON")
+}
+
 /// Reads an .npy file with Python's standard library: returns (dtype, shape, values).
 fn python_read(path: &Path) -> Option<(String, Vec<usize>, Vec<f64>)> {
     let script = r#"
@@ -107,9 +113,15 @@ fn every_shipped_config_runs_and_writes_its_files() {
             .run(&mut pop, &out, |done| last = done)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(last, config.steps);
-        let summary: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("run.json")).expect("json");
+        let summary = run_summary(&out);
         assert_eq!(summary["spikes"].as_u64(), Some(output.spikes));
+        assert!(
+            output.non_finite.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            output.non_finite
+        );
+        assert_eq!(summary["non_finite"], serde_json::json!([]), "{}", path.display());
         // spikes.npy: one (time, neuron) row per spike, as run.json counts them.
         if let Some((descr, shape, values)) = python_read(&out.join("spikes.npy")) {
             assert_eq!(descr, "<f8");
@@ -145,6 +157,91 @@ fn a_recorded_trace_is_the_population_s_own_values() {
         assert_eq!(shape, vec![7, 1]);
         assert_eq!(values[6], f64::from(v_end));
     }
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn samples_and_spikes_share_one_clock_the_cell_s_own() {
+    // Sampled every step: `s` and `tols` after step k, and the spikes of the raster. The cell
+    // stamps a spike of step k with the time it was given (`tols`); run.json's sample time of
+    // that sample and spikes.npy's time of that spike must both be that stamp.
+    let text = "cell = \"LIFCell\"\nn_units = 2\ndt = 0.25\nsteps = 80\n[params]\ntau_m = 10.0\n[drive]\nkind = \"constant\"\nvalue = 40.0\n[record]\nspikes = true\ncompartments = [\"s\", \"tols\"]\nneurons = [1]\n";
+    let config = RunConfig::parse(Path::new("clock.toml"), text).expect("valid");
+    let out = temp_dir("clock");
+    let mut pop = Population::cpu(config.cell.boxed(), 2, 1, 0).expect("population");
+    config.run(&mut pop, &out, |_| {}).expect("run");
+    let summary = run_summary(&out);
+    let times: Vec<f64> = summary["sample_times_ms"]
+        .as_array()
+        .expect("sample times")
+        .iter()
+        .map(|t| t.as_f64().expect("a time"))
+        .collect();
+    assert_eq!(times.len(), 80);
+    let Some((_, _, s)) = python_read(&out.join("s.npy")) else {
+        eprintln!("skipped: no python3");
+        return;
+    };
+    let (_, _, tols) = python_read(&out.join("tols.npy")).expect("python");
+    let (_, _, events) = python_read(&out.join("spikes.npy")).expect("python");
+    let spike_samples: Vec<usize> = (0..s.len()).filter(|&k| s[k] == 1.0).collect();
+    assert!(spike_samples.len() >= 2, "the drive makes neuron 1 spike: {s:?}");
+    for &k in &spike_samples {
+        assert_eq!(
+            times[k] as f32, tols[k] as f32,
+            "sample {k}: run.json's time vs the cell's tols"
+        );
+    }
+    let raster_times: Vec<f64> = events.chunks(2).filter(|e| e[1] == 1.0).map(|e| e[0]).collect();
+    let sampled_times: Vec<f64> = spike_samples.iter().map(|&k| times[k]).collect();
+    assert_eq!(raster_times, sampled_times, "spikes.npy vs the sampled spikes");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+/// FitzHugh–Nagumo with Euler at dt = 1 ms and a strong input diverges within a few steps.
+const DIVERGING: &str = "cell = \"FitzhughNagumoCell\"\nn_units = 4\ndt = 1.0\nsteps = 30\n[drive]\nkind = \"constant\"\nvalue = 20.0\n[record]\ncompartments = [\"v\", \"s\"]\nneurons = [0, 3]\n";
+
+#[test]
+fn a_diverging_run_says_which_compartments_stopped_being_finite() {
+    let config = RunConfig::parse(Path::new("diverging.toml"), DIVERGING).expect("valid");
+    // The truth: the same cell stepped by hand, and the first step after which `v` is not finite.
+    let mut by_hand = Population::cpu(config.cell.boxed(), 4, 1, 0).expect("population");
+    by_hand.set_input(&[20.0; 4]).expect("input");
+    let first_v = (0..30)
+        .find(|_| {
+            by_hand.step(1.0).expect("step");
+            !by_hand.read("v").expect("v")[0].is_finite()
+        })
+        .expect("this configuration diverges");
+    let out = temp_dir("diverging");
+    let mut pop = Population::cpu(config.cell.boxed(), 4, 1, 0).expect("population");
+    let output = config
+        .run(&mut pop, &out, |_| {})
+        .expect("a diverging run still writes its files");
+    let v = output
+        .non_finite
+        .iter()
+        .find(|nf| nf.compartment == "v")
+        .unwrap_or_else(|| panic!("`v` not reported: {:?}", output.non_finite));
+    assert_eq!((v.count, v.total), (4, 4), "{v:?}");
+    assert_eq!(v.first_seen_step, Some(first_v), "{v:?}");
+    assert_eq!(v.first_seen_ms, Some(first_v as f64), "{v:?}");
+    // `w` diverges too but was not recorded: reported, its first step unknown. `s` stays 0/1.
+    let w = output
+        .non_finite
+        .iter()
+        .find(|nf| nf.compartment == "w")
+        .expect("`w` reported");
+    assert_eq!((w.count, w.first_seen_step), (4, None), "{w:?}");
+    assert!(output.non_finite.iter().all(|nf| nf.compartment != "s"));
+    assert!(v.to_string().contains(&format!("after step {first_v}")), "{v}");
+    assert!(w.to_string().contains("first step unknown"), "{w}");
+    let summary = run_summary(&out);
+    assert_eq!(
+        summary["non_finite"],
+        serde_json::to_value(&output.non_finite).expect("json")
+    );
+    assert_eq!(summary["non_finite"][0]["compartment"], "v");
     std::fs::remove_dir_all(&out).ok();
 }
 
