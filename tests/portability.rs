@@ -401,11 +401,16 @@ fn every_entry_point_translates_to_hlsl() {
 
 #[test]
 fn every_entry_point_translates_to_glsl() {
-    let es310 = glsl::Version::Embedded {
-        version: 310,
+    // GLES 3.1 is the least that has compute shaders; desktop 4.3 likewise.
+    let es = |version| glsl::Version::Embedded {
+        version,
         is_webgl: false,
     };
-    let targets = [Target::Glsl(es310), Target::Glsl(glsl::Version::Desktop(430))];
+    let targets = [
+        Target::Glsl(es(310)),
+        Target::Glsl(es(320)),
+        Target::Glsl(glsl::Version::Desktop(430)),
+    ];
     assert!(translate_all(&targets) >= MIN_ENTRY_POINTS);
 }
 
