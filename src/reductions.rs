@@ -28,7 +28,9 @@ pub fn workgroup_sum(n: usize, value: impl Fn(usize) -> f32) -> f32 {
     lanes[0]
 }
 
-/// The maximum (order does not matter for max).
+/// The maximum (order does not matter for max), starting from the lowest finite value as the
+/// GPU does (WGSL: `LOWEST_F32` in `shaders/cells/wtas.wgsl`): the kernels use no infinity as
+/// data, because Metal's fast math may assume there is none (docs/PORTABILITY.md).
 pub fn row_max(values: &[f32]) -> f32 {
-    values.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+    values.iter().copied().fold(f32::MIN, f32::max)
 }

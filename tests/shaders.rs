@@ -30,11 +30,7 @@ fn every_variant_sets_only_declared_overrides() {
 
 #[test]
 fn rng_check_kernel_validates() {
-    let composed = shaders::compose_pieces(&[
-        shaders::LIBRARY[1],
-        ("shaders/checks/rng_check.wgsl", rng_check::SOURCE),
-    ]);
-    shaders::validate(&composed, "rng_check", &[]).unwrap_or_else(|e| panic!("{e}"));
+    shaders::validate(&rng_check::composed(), "rng_check", &[]).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

@@ -141,10 +141,13 @@ fn row_pre(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
     red_val[lid] = best_val;
     red_idx[lid] = best_idx;
     red_any[lid] = 0u;
-    // Threads without any element hold index 0xFFFFFFFF and the value 0; a real candidate with
-    // value 0 then wins by index, and a negative one must win too: give empty slots -inf.
-    if (best_idx == 0xFFFFFFFFu) {
-        red_val[lid] = bitcast<f32>(0xFF800000u);
+    // Threads without any element of the row (N < 256) repeat the row's first element: a
+    // duplicate candidate never changes the argmax, so no sentinel value is needed (an -inf one
+    // may be folded away under fast math, see docs/PORTABILITY.md). Rows past the batch have no
+    // element at all; their result is not stored.
+    if (in_range && best_idx == 0xFFFFFFFFu) {
+        red_val[lid] = v[base];
+        red_idx[lid] = 0u;
     }
     workgroup_argmax(lid);
     if (in_range && lid == 0u) {

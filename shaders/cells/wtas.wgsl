@@ -14,6 +14,11 @@ struct WtasParams {
 @group(0) @binding(8) var<storage, read_write> rfr: array<f32>;
 @group(0) @binding(9) var<storage, read_write> tols: array<f32>;
 
+// The lowest finite f32 (Rust's `f32::MIN`), where a lane's maximum starts: not -inf, which fast
+// math may fold away (docs/PORTABILITY.md). max(LOWEST_F32, x) = x for every x but -inf, so rows
+// of finite voltages get the maximum they always got. Twin: src/reductions.rs `row_max`.
+const LOWEST_F32: f32 = -0x1.fffffep+127f;
+
 @compute @workgroup_size(256)
 fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
     let row = row_index(wid);
@@ -25,7 +30,7 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     let base = row * dims.n_units;
     // v and the row maximum.
-    var lane_max = bitcast<f32>(0xFF800000u);
+    var lane_max = LOWEST_F32;
     for (var n = lid; n < n_here; n += WG) {
         let i = base + n;
         let mask = select(0.0, 1.0, rfr[i] >= P.refract_time);

@@ -446,15 +446,16 @@ impl LifCell {
     }
 }
 
-/// First index of the maximum (`jnp.argmax`).
+/// First index of the maximum (`jnp.argmax`), starting from the first element rather than a
+/// sentinel value, as the WGSL `row_pre` does.
 fn argmax_first(values: impl Iterator<Item = f32>) -> usize {
-    let mut best = (f32::NEG_INFINITY, 0usize);
+    let mut best: Option<(f32, usize)> = None;
     for (i, x) in values.enumerate() {
-        if i == 0 || x > best.0 {
-            best = (x, i);
+        if best.is_none_or(|(value, _)| x > value) {
+            best = Some((x, i));
         }
     }
-    best.1
+    best.map_or(0, |(_, i)| i)
 }
 
 impl CellModel for LifCell {

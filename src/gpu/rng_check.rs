@@ -13,6 +13,11 @@ use crate::rng::Key;
 /// The WGSL source of the check kernel.
 pub const SOURCE: &str = include_str!("../../shaders/checks/rng_check.wgsl");
 
+/// The check kernel composed with the WGSL PRNG it tests.
+pub fn composed() -> shaders::ComposedShader {
+    shaders::compose_pieces(&[shaders::LIBRARY[1], ("shaders/checks/rng_check.wgsl", SOURCE)])
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct RngCheckParams {
@@ -31,7 +36,7 @@ pub fn gpu_bits_and_uniform(ctx: &GpuContext, key: Key, n: usize) -> Result<(Vec
     );
     let (bits_buf, unif_buf, staging) = ctx.checked("running the PRNG check kernel", || {
         let device = &ctx.device;
-        let composed = shaders::compose_pieces(&[shaders::LIBRARY[1], ("shaders/checks/rng_check.wgsl", SOURCE)]);
+        let composed = composed();
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("rng_check"),
             source: wgpu::ShaderSource::Wgsl(composed.source.into()),
