@@ -47,6 +47,13 @@ fn every_variant() -> Vec<Variant> {
             overrides: Vec::new(),
         });
     }
+    for kernel in spikegpu::network::gpu::KERNELS {
+        all.push(Variant {
+            name: kernel.name().to_string(),
+            shader: kernel.composed(),
+            overrides: Vec::new(),
+        });
+    }
     all
 }
 
