@@ -19,6 +19,10 @@ pub struct CpuNetwork {
     keys: Vec<Key>,
     /// Per component, per compartment: whether it is wired.
     wired: Vec<Vec<bool>>,
+    /// Per component, per compartment: the index of its wire in the graph.
+    wire_index: Vec<Vec<Option<usize>>>,
+    /// Per component: its compartment names (looked up every step without allocating).
+    names: Vec<Vec<&'static str>>,
     /// Per component: advances so far (a projection's delay-ring head is this modulo its depth).
     advances: Vec<u64>,
 }
@@ -76,11 +80,36 @@ impl CpuNetwork {
             })
             .collect();
         let advances = vec![0; graph.components.len()];
+        let wire_index = graph
+            .components
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| {
+                (0..c.compartments().len())
+                    .map(|q| {
+                        graph.wires.iter().position(|w| {
+                            w.target
+                                == Port {
+                                    component: ci,
+                                    compartment: q,
+                                }
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let names = graph
+            .components
+            .iter()
+            .map(|c| c.compartments().into_iter().map(|(n, _)| n).collect())
+            .collect();
         Ok(CpuNetwork {
             graph,
             state,
             keys,
             wired,
+            wire_index,
+            names,
             advances,
         })
     }
@@ -215,7 +244,10 @@ impl CpuNetwork {
                 out.extend_from_slice(&self.read(port));
             }
             for (out, &port) in rec.rasters.iter_mut().zip(rasters) {
-                pack_row(&self.read(port), out);
+                match self.graph.wire_of(port) {
+                    None => pack_row(&self.state[port.component][port.compartment], out),
+                    Some(_) => pack_row(&self.read(port), out),
+                }
             }
             for (out, &key) in rec.keys.iter_mut().zip(&self.keys) {
                 out.push(key);
@@ -228,13 +260,21 @@ impl CpuNetwork {
     /// moment of the call).
     fn resolve_wires(&mut self, c: usize) {
         for q in 0..self.wired[c].len() {
-            if self.wired[c][q] {
-                let port = Port {
-                    component: c,
-                    compartment: q,
-                };
-                self.state[c][q] = self.read(port);
+            let Some(w) = self.wire_index[c][q] else { continue };
+            // Taken out and put back, so the sources can be read while it is written; no
+            // allocation per step.
+            let mut target = std::mem::take(&mut self.state[c][q]);
+            let wire = &self.graph.wires[w];
+            let first = wire.sources[0];
+            target.copy_from_slice(&self.state[first.component][first.compartment]);
+            if wire.op == WireOp::Sum {
+                for s in &wire.sources[1..] {
+                    for (o, x) in target.iter_mut().zip(&self.state[s.component][s.compartment]) {
+                        *o += *x;
+                    }
+                }
             }
+            self.state[c][q] = target;
         }
     }
 
@@ -275,8 +315,8 @@ impl CpuNetwork {
                         kind.advance(inputs, outputs, tols, sub, dt, t);
                     }
                     Kind::Synapse(syn) => {
-                        let comps = component.compartments();
-                        let idx = |name: &str| comps.iter().position(|(c, _)| *c == name);
+                        let comps = &self.names[c];
+                        let idx = |name: &str| comps.iter().position(|c| *c == name);
                         let mut take =
                             |name: &str| idx(name).map(|i| std::mem::take(&mut state[i])).unwrap_or_default();
                         let inputs = take(names::INPUTS);
@@ -327,8 +367,8 @@ impl CpuNetwork {
                     }
                     Kind::Drive { .. } => {}
                     Kind::Projection(p) => {
-                        let comps = component.compartments();
-                        let idx = |name: &str| comps.iter().position(|(c, _)| *c == name);
+                        let comps = &self.names[c];
+                        let idx = |name: &str| comps.iter().position(|c| *c == name);
                         let mut take =
                             |name: &str| idx(name).map(|i| std::mem::take(&mut state[i])).unwrap_or_default();
                         let inputs = take(pnames::INPUTS);
