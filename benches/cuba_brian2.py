@@ -24,6 +24,9 @@ def main():
     ap.add_argument("--seconds", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--method", default="euler", help="euler (as spikegpu's LIFCell) or exact")
+    ap.add_argument("--classic", action="store_true",
+                    help="Brette et al.'s clamped refractory period instead of ngclearn's LIFCell "
+                         "(whose refractory mask blocks the input only; the leak continues)")
     args = ap.parse_args()
 
     build_dir = tempfile.mkdtemp(prefix="cuba_brian2_")
@@ -38,8 +41,13 @@ def main():
     taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
     vt, vr, el = -50 * mV, -60 * mV, -49 * mV
     we, wi = 1.62 * mV, -9 * mV
-    eqs = """
-    dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
+    if args.classic:
+        membrane = "dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)"
+    else:
+        # ngclearn's LIFCell (SEMANTICS.md §2): during the refractory period the input is masked
+        # out and the leak goes on.
+        membrane = "dv/dt  = (int(not_refractory)*(ge+gi)-(v-El))/taum : volt"
+    eqs = membrane + """
     dge/dt = -ge/taue : volt
     dgi/dt = -gi/taui : volt
     """
@@ -60,7 +68,8 @@ def main():
     i = np.asarray(mon.i)
     t = np.asarray(mon.t / ms)
     exc = i < n_exc
-    print(f"brian2 {args.method}, {n} cells, {args.threads} thread(s)")
+    model = "classic refractory" if args.classic else "ngclearn LIF refractory"
+    print(f"brian2 {args.method}, {model}, {n} cells, {args.threads} thread(s)")
     print(f"excitatory: {exc.sum() / n_exc / args.seconds:.1f} Hz")
     print(f"inhibitory: {(~exc).sum() / (n - n_exc) / args.seconds:.1f} Hz")
     cvs = []

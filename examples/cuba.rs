@@ -44,14 +44,21 @@ fn options() -> Result<Options, String> {
     Ok(o)
 }
 
-fn simulate<E: NetEngine>(mut net: Network<E>, o: &Options, cuba: &spikegpu::network::models::Cuba) -> spikegpu::Result<()> {
+fn simulate<E: NetEngine>(
+    mut net: Network<E>,
+    o: &Options,
+    cuba: &spikegpu::network::models::Cuba,
+) -> spikegpu::Result<()> {
     const DT: f64 = 0.1;
     let steps = (o.seconds * 1000.0 / DT).round() as usize;
     o.params.initialise(&mut net, cuba)?;
     let start = Instant::now();
     let run = net.run(steps, DT, &NetRecord::spikes(&[cuba.exc, cuba.inh]))?;
     let wall = start.elapsed().as_secs_f64();
-    let (re, ri) = (rate_hz(&run, cuba.exc, cuba.n_exc, DT), rate_hz(&run, cuba.inh, cuba.n_inh, DT));
+    let (re, ri) = (
+        rate_hz(&run, cuba.exc, cuba.n_exc, DT),
+        rate_hz(&run, cuba.inh, cuba.n_inh, DT),
+    );
     println!("excitatory: {re:.1} Hz");
     println!("inhibitory: {ri:.1} Hz");
     let cv = mean_isi_cv(&run, cuba.exc, cuba.n_exc);
@@ -82,7 +89,10 @@ fn simulate<E: NetEngine>(mut net: Network<E>, o: &Options, cuba: &spikegpu::net
                 events.push((k as f64 * DT, shown * 4 / 5 + i));
             }
         }
-        let title = format!("CUBA, {} cells: exc {re:.1} Hz, inh {ri:.1} Hz", cuba.n_exc + cuba.n_inh);
+        let title = format!(
+            "CUBA, {} cells: exc {re:.1} Hz, inh {ri:.1} Hz",
+            cuba.n_exc + cuba.n_inh
+        );
         spikegpu::plot::raster(std::path::Path::new(&o.out), &title, &events, o.seconds * 1000.0, shown)?;
         println!("raster: {}", o.out);
     }

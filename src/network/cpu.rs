@@ -44,9 +44,12 @@ pub struct NetRecording {
 pub fn pack_row(values: &[f32], out: &mut Vec<u32>) {
     for chunk in values.chunks(32) {
         let mut bits = 0u32;
-        for (b, &x) in chunk.iter().enumerate() {
-            if x != 0.0 {
-                bits |= 1 << b;
+        // Most words are empty: test the block at once (vectorises) before the bits.
+        if chunk.iter().fold(0u32, |acc, x| acc | x.to_bits()) != 0 {
+            for (b, &x) in chunk.iter().enumerate() {
+                if x != 0.0 {
+                    bits |= 1 << b;
+                }
             }
         }
         out.push(bits);
@@ -265,17 +268,87 @@ impl CpuNetwork {
             // allocation per step.
             let mut target = std::mem::take(&mut self.state[c][q]);
             let wire = &self.graph.wires[w];
-            let first = wire.sources[0];
-            target.copy_from_slice(&self.state[first.component][first.compartment]);
-            if wire.op == WireOp::Sum {
-                for s in &wire.sources[1..] {
-                    for (o, x) in target.iter_mut().zip(&self.state[s.component][s.compartment]) {
-                        *o += *x;
+            let slot = |p: &Port| &self.state[p.component][p.compartment];
+            match (wire.op, &wire.sources[..]) {
+                // One pass for the usual sums (a drive and one or two projections), the same
+                // left-to-right order as the general case.
+                (WireOp::Sum, [a, b]) => {
+                    for ((o, x), y) in target.iter_mut().zip(slot(a)).zip(slot(b)) {
+                        *o = x + y;
+                    }
+                }
+                (WireOp::Sum, [a, b, c]) => {
+                    for (((o, x), y), z) in target.iter_mut().zip(slot(a)).zip(slot(b)).zip(slot(c)) {
+                        *o = (x + y) + z;
+                    }
+                }
+                (op, sources) => {
+                    target.copy_from_slice(slot(&sources[0]));
+                    if op == WireOp::Sum {
+                        for s in &sources[1..] {
+                            for (o, x) in target.iter_mut().zip(slot(s)) {
+                                *o += *x;
+                            }
+                        }
                     }
                 }
             }
             self.state[c][q] = target;
         }
+    }
+
+    /// A projection reads its copy-wired input straight from the source (no copy per step).
+    fn advance_projection(&mut self, c: usize, dt: f32) {
+        let mut own = std::mem::take(&mut self.state[c]);
+        let Kind::Projection(p) = &self.graph.components[c].kind else {
+            unreachable!("called for projections only")
+        };
+        let batch = self.graph.components[c].batch;
+        let names = &self.names[c];
+        let idx = |name: &str| names.iter().position(|n| *n == name);
+        let mut take = |name: &str| idx(name).map(|i| std::mem::take(&mut own[i])).unwrap_or_default();
+        let mut outputs = take(pnames::OUTPUTS);
+        let mut current = take(pnames::CURRENT);
+        let mut ring = take(pnames::DELAY_BUFFER);
+        let head = match p.delay {
+            0 => 0,
+            depth => (self.advances[c] % depth as u64) as usize,
+        };
+        let input_q = idx(pnames::INPUTS).unwrap_or(0);
+        let weights_q = idx(pnames::WEIGHTS).unwrap_or(0);
+        let summed;
+        let inputs: &[f32] = match self.wire_index[c][input_q].map(|w| &self.graph.wires[w]) {
+            Some(w) if w.op == WireOp::Copy => &self.state[w.sources[0].component][w.sources[0].compartment],
+            Some(_) => {
+                summed = self.read(Port {
+                    component: c,
+                    compartment: input_q,
+                });
+                &summed
+            }
+            None => &own[input_q],
+        };
+        projection::advance(
+            p,
+            batch,
+            inputs,
+            &own[weights_q],
+            &mut ring,
+            head,
+            &mut current,
+            &mut outputs,
+            p.decay(dt),
+        );
+        for (name, value) in [
+            (pnames::OUTPUTS, outputs),
+            (pnames::CURRENT, current),
+            (pnames::DELAY_BUFFER, ring),
+        ] {
+            if let Some(i) = idx(name) {
+                own[i] = value;
+            }
+        }
+        self.state[c] = own;
     }
 
     fn call(&mut self, call: Call, t: f32, dt: f32) -> Result<()> {
@@ -292,6 +365,11 @@ impl CpuNetwork {
                     // A reset of a wired compartment writes through to the source (ngclearn).
                     self.write(port, &vec![v; len])?;
                 }
+                Ok(())
+            }
+            Call::Advance(c) if matches!(self.graph.components[c].kind, Kind::Projection(_)) => {
+                self.advance_projection(c, dt);
+                self.advances[c] += 1;
                 Ok(())
             }
             Call::Advance(c) => {
@@ -366,43 +444,7 @@ impl CpuNetwork {
                         }
                     }
                     Kind::Drive { .. } => {}
-                    Kind::Projection(p) => {
-                        let comps = &self.names[c];
-                        let idx = |name: &str| comps.iter().position(|c| *c == name);
-                        let mut take =
-                            |name: &str| idx(name).map(|i| std::mem::take(&mut state[i])).unwrap_or_default();
-                        let inputs = take(pnames::INPUTS);
-                        let mut outputs = take(pnames::OUTPUTS);
-                        let weights = take(pnames::WEIGHTS);
-                        let mut current = take(pnames::CURRENT);
-                        let mut ring = take(pnames::DELAY_BUFFER);
-                        let head = match p.delay {
-                            0 => 0,
-                            depth => (self.advances[c] % depth as u64) as usize,
-                        };
-                        projection::advance(
-                            p,
-                            component.batch,
-                            &inputs,
-                            &weights,
-                            &mut ring,
-                            head,
-                            &mut current,
-                            &mut outputs,
-                            p.decay(dt),
-                        );
-                        for (name, value) in [
-                            (pnames::INPUTS, inputs),
-                            (pnames::OUTPUTS, outputs),
-                            (pnames::WEIGHTS, weights),
-                            (pnames::CURRENT, current),
-                            (pnames::DELAY_BUFFER, ring),
-                        ] {
-                            if let Some(i) = idx(name) {
-                                state[i] = value;
-                            }
-                        }
-                    }
+                    Kind::Projection(_) => unreachable!("projections advance in advance_projection"),
                     Kind::Cell { model, n_units } => {
                         let mut view = StateView {
                             batch: component.batch,

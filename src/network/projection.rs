@@ -277,14 +277,12 @@ impl Projection {
             let ab = &mut acc[b * post..(b + 1) * post];
             match &self.connectivity {
                 Connectivity::Dense { .. } => {
-                    for (i, &xi) in xb.iter().enumerate() {
-                        if xi != 0.0 {
-                            let row = &weights[i * post..(i + 1) * post];
-                            for (a, &w) in ab.iter_mut().zip(row) {
-                                *a += xi * w;
-                            }
+                    for_active(xb, |i, xi| {
+                        let row = &weights[i * post..(i + 1) * post];
+                        for (a, &w) in ab.iter_mut().zip(row) {
+                            *a += xi * w;
                         }
-                    }
+                    });
                 }
                 Connectivity::OneToOne { .. } => {
                     for ((a, &xi), &w) in ab.iter_mut().zip(xb).zip(weights) {
@@ -292,25 +290,21 @@ impl Projection {
                     }
                 }
                 Connectivity::Sparse(s) => {
-                    for (i, &xi) in xb.iter().enumerate() {
-                        if xi != 0.0 {
-                            let range = s.pre_ptr[i] as usize..s.pre_ptr[i + 1] as usize;
-                            for (&j, &w) in s.pre_post[range.clone()].iter().zip(&s.pre_w[range]) {
-                                ab[j as usize] += xi * w;
-                            }
+                    for_active(xb, |i, xi| {
+                        let range = s.pre_ptr[i] as usize..s.pre_ptr[i + 1] as usize;
+                        for (&j, &w) in s.pre_post[range.clone()].iter().zip(&s.pre_w[range]) {
+                            ab[j as usize] += xi * w;
                         }
-                    }
+                    });
                 }
                 Connectivity::Procedural(p) => {
-                    for (i, &xi) in xb.iter().enumerate() {
-                        if xi != 0.0 {
-                            for (j, a) in ab.iter_mut().enumerate() {
-                                if let Some(w) = p.synapse(i, j, post) {
-                                    *a += xi * w;
-                                }
+                    for_active(xb, |i, xi| {
+                        for (j, a) in ab.iter_mut().enumerate() {
+                            if let Some(w) = p.synapse(i, j, post) {
+                                *a += xi * w;
                             }
                         }
-                    }
+                    });
                 }
             }
         }
@@ -434,6 +428,22 @@ impl SparseSynapses {
             triples.extend(chosen.into_iter().map(|i| (i as u32, j as u32, weight)));
         }
         SparseSynapses::from_triples(name, n_pre, n_post, triples)
+    }
+}
+
+/// Calls `f(i, x[i])` for every non-zero `x[i]`, in ascending `i`. Spikes are sparse: blocks of
+/// 32 values are tested at once (an OR of their bits, which vectorises) and skipped when zero.
+#[inline]
+fn for_active(x: &[f32], mut f: impl FnMut(usize, f32)) {
+    for (block, values) in x.chunks(32).enumerate() {
+        if values.iter().fold(0u32, |acc, v| acc | v.to_bits()) == 0 {
+            continue;
+        }
+        for (k, &xi) in values.iter().enumerate() {
+            if xi != 0.0 {
+                f(block * 32 + k, xi);
+            }
+        }
     }
 }
 
