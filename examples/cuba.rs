@@ -48,6 +48,7 @@ fn simulate<E: NetEngine>(
     mut net: Network<E>,
     o: &Options,
     cuba: &spikegpu::network::models::Cuba,
+    timing: impl Fn(&mut Network<E>) -> Option<String>,
 ) -> spikegpu::Result<()> {
     const DT: f64 = 0.1;
     let steps = (o.seconds * 1000.0 / DT).round() as usize;
@@ -75,6 +76,9 @@ fn simulate<E: NetEngine>(
         wall / steps as f64 * 1e6,
         spikes as f64 * synapses_per_spike / wall
     );
+    if let Some(t) = timing(&mut net) {
+        println!("{t}");
+    }
     #[cfg(feature = "plot")]
     {
         let shown = (cuba.n_exc + cuba.n_inh).min(4000);
@@ -115,7 +119,7 @@ fn main() -> std::process::ExitCode {
             "cpu" => {
                 let net = b.build_cpu()?;
                 println!("backend: cpu; built in {:.2} s", setup.elapsed().as_secs_f64());
-                simulate(net, &o, &cuba)
+                simulate(net, &o, &cuba, |_| None)
             }
             _ => {
                 let ctx = spikegpu::GpuContext::from_env()?;
@@ -126,7 +130,15 @@ fn main() -> std::process::ExitCode {
                     ctx.adapter.backend,
                     setup.elapsed().as_secs_f64()
                 );
-                simulate(net, &o, &cuba)
+                simulate(net, &o, &cuba, |net| {
+                    net.engine().last_timing().map(|t| {
+                        format!(
+                            "host encoding: {:.1} µs per step; GPU execution and readback: {:.1} µs per step",
+                            t.host_us_per_step(),
+                            t.device_seconds / t.steps.max(1) as f64 * 1e6
+                        )
+                    })
+                })
             }
         }
     })();

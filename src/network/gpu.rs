@@ -200,6 +200,7 @@ pub struct GpuNetwork {
     keys: Vec<Key>,
     /// Per component: advances so far (the delay ring's head is this modulo its depth).
     advances: Vec<u64>,
+    last_timing: Option<RunTiming>,
 }
 
 impl std::fmt::Debug for GpuNetwork {
@@ -531,8 +532,14 @@ impl GpuNetwork {
                 capacity: CALL_SLOTS,
                 keys,
                 advances,
+                last_timing: None,
             })
         })?
+    }
+
+    /// Where the last run's time went (host encoding vs GPU execution and readback).
+    pub fn last_timing(&self) -> Option<RunTiming> {
+        self.last_timing
     }
 
     /// The adapter's name and API.
@@ -1069,7 +1076,10 @@ impl NetEngine for GpuNetwork {
         let device = self.ctx.device.clone();
         let dt_ms = dt / 1000.0;
         let inv_dt = 1.0 / dt;
+        let mut host_seconds = 0.0f64;
+        let mut run_seconds = 0.0f64;
         for start in (0..times.len()).step_by(chunk) {
+            let encoding = std::time::Instant::now();
             let end = (start + chunk).min(times.len());
             let len = end - start;
             // Per-step inputs of this chunk, uploaded once.
@@ -1242,6 +1252,8 @@ impl NetEngine for GpuNetwork {
                 })
                 .collect();
             let ctx = self.ctx.clone();
+            host_seconds += encoding.elapsed().as_secs_f64();
+            let running = std::time::Instant::now();
             let (values, raster_values) =
                 ctx.checked("running the network", || -> Result<(Vec<f32>, Vec<Vec<f32>>)> {
                     ctx.queue.submit([encoder.finish()]);
@@ -1253,6 +1265,7 @@ impl NetEngine for GpuNetwork {
                         .collect::<Result<Vec<_>>>()?;
                     Ok((values, rasters))
                 })??;
+            run_seconds += running.elapsed().as_secs_f64();
             for (out, words) in rec.rasters.iter_mut().zip(raster_values) {
                 out.extend(words.iter().map(|w| w.to_bits()));
             }
@@ -1273,7 +1286,31 @@ impl NetEngine for GpuNetwork {
                 }
             }
         }
+        self.last_timing = Some(RunTiming {
+            host_seconds,
+            device_seconds: run_seconds,
+            steps: times.len(),
+        });
         Ok(rec)
+    }
+}
+
+/// Where the last run's wall time went: recording the command buffers on the host (the
+/// per-step host overhead) and waiting for the GPU to execute them and for the readback.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunTiming {
+    /// Seconds spent encoding all steps (uniform slots, dispatches, copies).
+    pub host_seconds: f64,
+    /// Seconds from submission to the readback of the recordings.
+    pub device_seconds: f64,
+    /// Steps run.
+    pub steps: usize,
+}
+
+impl RunTiming {
+    /// Host overhead per step (µs).
+    pub fn host_us_per_step(&self) -> f64 {
+        self.host_seconds / self.steps.max(1) as f64 * 1e6
     }
 }
 
