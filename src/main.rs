@@ -78,6 +78,18 @@ enum Command {
         /// Also write the rows as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Benchmark a network instead of single populations: `cuba` (Brette et al. 2007).
+        #[arg(long)]
+        network: Option<String>,
+        /// Network size multipliers, comma-separated (CUBA: 1 = 4,000 cells, same in-degree).
+        #[arg(long, default_value = "1")]
+        scale: String,
+        /// Simulated seconds per network row.
+        #[arg(long, default_value_t = 1.0)]
+        seconds: f64,
+        /// Regenerate network connectivity every step instead of storing it.
+        #[arg(long)]
+        procedural: bool,
     },
     /// List the GPU adapters wgpu finds, with their key limits.
     Info {
@@ -140,7 +152,14 @@ fn main() -> ExitCode {
             mode,
             repeats,
             json,
-        } => bench(&cells, &n, steps, &backend, &mode, repeats, json),
+            network,
+            scale,
+            seconds,
+            procedural,
+        } => match network {
+            Some(name) => bench_network(&name, &scale, seconds, procedural, &backend, json),
+            None => bench(&cells, &n, steps, &backend, &mode, repeats, json),
+        },
     };
     match result {
         Ok(code) => code,
@@ -253,6 +272,97 @@ fn validate(traces: Option<PathBuf>, which: Which, api: &str) -> spikegpu::Resul
     }
     say!("{tally}");
     Ok(if tally.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `spikegpu bench --network cuba`: real-time factor, synaptic events/s and neuron-steps/s per
+/// scale and backend, every GPU row checked against the CPU.
+fn bench_network(
+    name: &str,
+    scale_arg: &str,
+    seconds: f64,
+    procedural: bool,
+    backend_arg: &str,
+    json: Option<PathBuf>,
+) -> spikegpu::Result<ExitCode> {
+    use spikegpu::bench::{self, BenchTarget};
+    use spikegpu::network::bench::run_cuba_row;
+    if name != "cuba" {
+        return Err(bad_arg("--network", name, "the network benchmarks are: cuba"));
+    }
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(bad_arg("--seconds", &seconds.to_string(), "must be positive"));
+    }
+    let scales = list(scale_arg)
+        .iter()
+        .map(|s| match s.parse::<f64>() {
+            Ok(x) if x > 0.0 && x.is_finite() => Ok(x),
+            _ => Err(bad_arg("--scale", s, "scales are positive numbers")),
+        })
+        .collect::<spikegpu::Result<Vec<_>>>()?;
+    let backends = list(backend_arg);
+    let mut targets = Vec::new();
+    if backends.iter().any(|b| b == "cpu" || b == "all") {
+        targets.push(BenchTarget::Cpu);
+    }
+    targets.extend(bench::gpu_targets(&backends)?);
+    let progress = indicatif::ProgressBar::new((scales.len() * targets.len()) as u64);
+    let mut rows = Vec::new();
+    for &scale in &scales {
+        for target in &targets {
+            progress.set_message(format!("cuba x{scale} on {}", target.backend_name()));
+            match run_cuba_row(target, scale, seconds, procedural) {
+                Ok(row) => rows.push(row),
+                Err(e) => progress.println(format!("cuba x{scale} on {}: {e}", target.backend_name())),
+            }
+            progress.inc(1);
+        }
+    }
+    progress.finish_and_clear();
+    say!(
+        "{:<8} {:>6} {:>9} {:>11} {:<7} {:>9} {:>9} {:>16} {:>14} {:>10} {:>8}  check",
+        "network",
+        "scale",
+        "neurons",
+        "synapses",
+        "backend",
+        "loop s",
+        "RT factor",
+        "syn. events/s",
+        "neuron-steps/s",
+        "host µs/st",
+        "exc Hz"
+    );
+    let mut mismatches = 0;
+    for r in &rows {
+        mismatches += usize::from(r.check.starts_with("MISMATCH"));
+        say!(
+            "{:<8} {:>6} {:>9} {:>11} {:<7} {:>9.3} {:>9.3} {:>16.3e} {:>14.3e} {:>10} {:>8.2}  {}",
+            r.network,
+            r.scale,
+            r.neurons,
+            r.synapses,
+            r.backend,
+            r.seconds,
+            r.real_time_factor,
+            r.synaptic_events_per_s,
+            r.neuron_steps_per_s,
+            r.host_us_per_step.map_or("-".to_string(), |x| format!("{x:.1}")),
+            r.exc_rate_hz,
+            r.check
+        );
+    }
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&rows).map_err(|e| spikegpu::Error::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        std::fs::write(&path, text).map_err(|source| spikegpu::Error::Io { path, source })?;
+    }
+    Ok(if mismatches == 0 && !rows.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -571,6 +571,11 @@ impl<E: NetEngine> Network<E> {
         &mut self.engine
     }
 
+    /// The engine, read-only.
+    pub fn engine_ref(&self) -> &E {
+        &self.engine
+    }
+
     /// The layer called `name`.
     pub fn layer(&self, name: &str) -> Result<LayerId> {
         self.layout

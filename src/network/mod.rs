@@ -21,6 +21,7 @@
 //! bits run to run, and the GPU equals the CPU bit for bit on adapters that do not contract
 //! multiply-adds (lavapipe), within the trace README's tolerances elsewhere.
 
+pub mod bench;
 pub mod builder;
 pub mod cpu;
 pub mod encoders;
