@@ -328,7 +328,7 @@ impl<B: Backend> Population<B> {
                 reason: "a recorded neuron's flat index b·N + n must be below batch × n_units",
             });
         }
-        crate::cells::compartment_index(self.cell.as_ref(), "s")?;
+        crate::cells::spike_index(self.cell.as_ref())?;
         Ok(())
     }
 

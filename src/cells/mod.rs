@@ -2,10 +2,11 @@
 //!
 //! Each cell lives in one file (`src/cells/<key>.rs`) with its WGSL twin
 //! (`shaders/cells/<key>.wgsl`). [`CELLS`] is the only place a cell is registered: tests, the
-//! CLI and the pipeline set-up iterate it. [`NGCLEARN_CLASSES`] maps ngclearn's class names to
-//! spikegpu keys for all ten cells, implemented or not.
+//! CLI and the pipeline set-up iterate it, and [`ngclearn_classes`] maps ngclearn's class names
+//! to spikegpu keys from it.
 
 pub mod adex;
+pub mod describe;
 pub mod fitzhugh_nagumo;
 pub mod hodgkin_huxley;
 pub mod integrate_and_fire;
@@ -41,7 +42,10 @@ pub enum Role {
     Input,
     /// Carried from step to step.
     State,
-    /// Written by each step (spikes, time of last spike).
+    /// The spikes of the step (`s`): what rasters record and projections read. Exactly one
+    /// compartment of a cell has this role.
+    Spike,
+    /// Written by each step (raw spikes, time of last spike).
     Output,
 }
 
@@ -50,7 +54,7 @@ pub enum Role {
 pub struct Compartment {
     /// ngclearn's name (`v`, `s`, `rfr`, ...).
     pub name: &'static str,
-    /// Input, state or output.
+    /// Input, state, spike or output.
     pub role: Role,
     /// What it holds, with its unit.
     pub doc: &'static str,
@@ -141,7 +145,9 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     fn entry(&self) -> &'static CellEntry;
 
     /// The compartments, in the order of [`CellState::values`] and of the GPU bindings.
-    fn compartments(&self) -> &'static [Compartment];
+    fn compartments(&self) -> &'static [Compartment] {
+        self.entry().layout.compartments
+    }
 
     /// The integrator the cell was built with.
     fn integrator(&self) -> Integrator;
@@ -175,23 +181,7 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     /// Whether the step overwrites its input compartment (SLIF stores the effective current in
     /// `j`); a run then leaves that value in `j` instead of the last input.
     fn overwrites_input(&self) -> bool {
-        false
-    }
-
-    /// How far the GPU may differ from the CPU reference (`rel_err`, see
-    /// [`crate::conformance::rel_err`]) on any adapter. `None`: the kernel is `+ - * /` in the
-    /// same order as the CPU, so a software adapter reproduces it bit for bit. Cells whose step
-    /// calls `exp`, or whose arithmetic drivers may contract into fused multiply-adds with a
-    /// visible effect, give a tolerance.
-    fn gpu_tolerance(&self) -> Option<f32> {
-        None
-    }
-
-    /// The tolerance for one value of compartment `name` whose reference value is `reference`,
-    /// given the cell's general tolerance `base`. Cells whose dynamics amplify rounding in a
-    /// known place say so here (Izhikevich's spike upstroke).
-    fn value_tolerance(&self, _name: &str, _reference: f32, base: f32) -> f32 {
-        base
+        self.entry().layout.overwrites_input
     }
 
     /// A step size (ms) at which explicit integration of this cell is stable, for checks.
@@ -214,11 +204,12 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     /// A short name of this variant for reports: key, integrator and options.
     fn variant_name(&self) -> String;
 
-    /// WGSL `override` constants for this variant (integrator and boolean options).
+    /// WGSL `override` constants for this variant (integrator and boolean options), in the
+    /// order of [`describe::Layout::overrides`].
     fn gpu_overrides(&self) -> Vec<(&'static str, f64)>;
 
-    /// The contents of the cell's parameter uniform (`@binding(2)`), as 32-bit words; the
-    /// backend pads it to 16 bytes.
+    /// The contents of the cell's parameter uniform (`@binding(2)`), as 32-bit words in the
+    /// order of [`describe::Layout::uniform`]; the backend pads it to 16 bytes.
     fn gpu_params(&self) -> Vec<u32>;
 
     /// Step-size dependent constants for `step_in.c` (e.g. `exp(-dt/tau)`), computed on the
@@ -243,25 +234,44 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     fn random_ranges(&self) -> Vec<(f32, f32)>;
 }
 
-/// The accessors every cell implements the same way: a cell file names its registry entry
-/// `ENTRY`, its compartment table `COMPARTMENTS`, and keeps its parameters in `self.p` with an
-/// `integration_type` field.
+/// The [`CellModel`] methods that come from the cell's description ([`describe::describe_cell!`]):
+/// `cell_accessors!(entry(self) = expr)` names the entry where one cell type serves two
+/// registry entries (LIF and QuadLIF).
 macro_rules! cell_accessors {
     () => {
-        fn boxed(&self) -> Box<dyn CellModel> {
+        $crate::cells::cell_accessors!(entry(self) = &ENTRY);
+    };
+    (entry($self:ident) = $entry:expr) => {
+        fn boxed(&self) -> Box<dyn $crate::cells::CellModel> {
             Box::new(self.clone())
         }
 
-        fn entry(&self) -> &'static CellEntry {
-            &ENTRY
+        fn entry(&$self) -> &'static $crate::cells::CellEntry {
+            $entry
         }
 
-        fn compartments(&self) -> &'static [Compartment] {
-            &COMPARTMENTS
+        fn integrator(&self) -> $crate::integrators::Integrator {
+            self.described_integrator()
         }
 
-        fn integrator(&self) -> Integrator {
-            self.p.integration_type
+        fn initial_values(&self) -> Vec<f32> {
+            self.described_initial()
+        }
+
+        fn reset_values(&self) -> Vec<Option<f32>> {
+            self.described_reset()
+        }
+
+        fn gpu_overrides(&self) -> Vec<(&'static str, f64)> {
+            self.described_overrides()
+        }
+
+        fn gpu_params(&self) -> Vec<u32> {
+            self.described_uniform()
+        }
+
+        fn random_ranges(&self) -> Vec<(f32, f32)> {
+            self.described_ranges()
         }
     };
 }
@@ -280,12 +290,16 @@ pub struct CellEntry {
     /// The cell's WGSL kernel: its file name (`shaders/cells/<key>.wgsl`; QuadLIF names LIF's,
     /// which it runs) and its source.
     pub shader: (&'static str, &'static str),
-    /// Whether the kernel defines `CellState`/`cell_load`/`cell_advance`/`cell_store` and gets
-    /// its `step` and `fused` entry points from `shaders/lib/elementwise.wgsl` (all cells but
-    /// WTAS, whose step is one row reduction).
+    /// Whether the kernel defines `cell_advance` and gets `CellState`/`cell_load`/`cell_store`
+    /// from its prelude and its `step` and `fused` entry points from
+    /// `shaders/lib/elementwise.wgsl` (all cells but WTAS, whose step is one row reduction).
     pub elementwise: bool,
-    /// Shared WGSL pieces composed before the kernel (e.g. `shaders/lib/state_vw.wgsl`).
-    pub pieces: &'static [(&'static str, &'static str)],
+    /// Compartments, uniform, overrides, scratch and integrators; the WGSL prelude comes from it.
+    pub layout: &'static describe::Layout,
+    /// The parameters: ngclearn names, defaults, units, rules and docs.
+    pub params: &'static [describe::ParamDoc],
+    /// How far its continuous states may differ from the traces and from the CPU.
+    pub tolerance: describe::Tolerance,
     /// Builds the cell from ngclearn keyword arguments (a JSON object).
     pub from_params: CellBuilder,
     /// Every integrator × option variant, for shader validation and the self-check.
@@ -306,19 +320,10 @@ pub static CELLS: &[&CellEntry] = &[
     &wtas::ENTRY,
 ];
 
-/// ngclearn 3.2.3's ten spiking cells: class name → spikegpu key.
-pub const NGCLEARN_CLASSES: &[(&str, &str)] = &[
-    ("IFCell", "integrate_and_fire"),
-    ("LIFCell", "lif"),
-    ("QuadLIFCell", "quad_lif"),
-    ("SLIFCell", "slif"),
-    ("WTASCell", "wtas"),
-    ("AdExCell", "adex"),
-    ("FitzhughNagumoCell", "fitzhugh_nagumo"),
-    ("HodgkinHuxleyCell", "hodgkin_huxley"),
-    ("IzhikevichCell", "izhikevich"),
-    ("RAFCell", "resonate_and_fire"),
-];
+/// ngclearn 3.2.3's spiking cells as `(class name, spikegpu key)`, from [`CELLS`].
+pub fn ngclearn_classes() -> impl Iterator<Item = (&'static str, &'static str)> {
+    CELLS.iter().map(|e| (e.class_name, e.key))
+}
 
 /// Finds an implemented cell by ngclearn class name or spikegpu key.
 pub fn find(name: &str) -> Option<&'static CellEntry> {
@@ -335,28 +340,28 @@ pub fn lookup(name: &str) -> Result<&'static CellEntry> {
 
 /// Index of the cell's input compartment (`j`), or a typed error listing its compartments.
 pub fn input_index(cell: &dyn CellModel) -> Result<usize> {
-    let comps = cell.compartments();
-    comps
-        .iter()
-        .position(|c| c.role == Role::Input)
-        .ok_or_else(|| Error::UnknownCompartment {
-            cell: cell.entry().class_name,
-            name: "j".into(),
-            available: comps.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
-        })
+    find_compartment(cell, "j", |c| c.role == Role::Input)
+}
+
+/// Index of the cell's spike compartment (role [`Role::Spike`], `s`), or a typed error listing
+/// its compartments.
+pub fn spike_index(cell: &dyn CellModel) -> Result<usize> {
+    find_compartment(cell, "s", |c| c.role == Role::Spike)
 }
 
 /// Index of a compartment by name, or a typed error listing the cell's compartments.
 pub fn compartment_index(cell: &dyn CellModel, name: &str) -> Result<usize> {
+    find_compartment(cell, name, |c| c.name == name)
+}
+
+/// The first compartment that `is_it`, or an error that names `what` and the cell's compartments.
+fn find_compartment(cell: &dyn CellModel, what: &str, is_it: impl Fn(&Compartment) -> bool) -> Result<usize> {
     let comps = cell.compartments();
-    comps
-        .iter()
-        .position(|c| c.name == name)
-        .ok_or_else(|| Error::UnknownCompartment {
-            cell: cell.entry().class_name,
-            name: name.to_string(),
-            available: comps.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
-        })
+    comps.iter().position(is_it).ok_or_else(|| Error::UnknownCompartment {
+        cell: cell.entry().class_name,
+        name: what.to_string(),
+        available: comps.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+    })
 }
 
 /// `[x > thr]` as float32 1/0: every spike test of the reference is a strict `>`.
@@ -378,26 +383,4 @@ pub fn reset_to(x: f32, s: f32, to: f32) -> f32 {
     x * (1.0 - s) + s * to
 }
 
-/// A boolean as a WGSL `override` value.
-pub fn override_flag(on: bool) -> f64 {
-    if on { 1.0 } else { 0.0 }
-}
-
-/// Float parameters as the 32-bit words of a uniform struct.
-pub fn f32_words(values: &[f32]) -> Vec<u32> {
-    values.iter().map(|x| x.to_bits()).collect()
-}
-
-/// The `integration_type` of a cell that implements only `supported`; anything else is
-/// [`Error::UnsupportedIntegrator`].
-pub fn require_integrator(cell: &'static str, integrator: Integrator, supported: &[Integrator]) -> Result<Integrator> {
-    if supported.contains(&integrator) {
-        Ok(integrator)
-    } else {
-        Err(Error::UnsupportedIntegrator {
-            cell,
-            requested: integrator.name().to_string(),
-            supported: supported.iter().map(|i| i.name()).collect::<Vec<_>>().join(", "),
-        })
-    }
-}
+pub use describe::require_integrator;

@@ -100,7 +100,7 @@ impl GpuBackend {
         let limits = ctx.device.limits();
         let comps = cell.compartments();
         crate::cells::input_index(cell)?;
-        let spike_index = crate::cells::compartment_index(cell, "s")?;
+        let spike_index = crate::cells::spike_index(cell)?;
         let total = batch * n_units;
         let bytes = (total as u64) * 4;
         check_limit(
