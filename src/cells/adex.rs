@@ -32,9 +32,8 @@
 //! either way; the stored state (`v_reset`, `w1 + b`) is then finite. Wherever the reference
 //! stays finite, the results are unchanged.
 
-use super::describe::{Tolerance, cell_params, describe_cell, require_integrator, variants_of};
+use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::error::Result;
 use crate::integrators::{self, Integrator};
 
 /// Cap on the exponent of the exponential term (see the module docs). WGSL: `ADEX_EXP_ARG_MAX`.
@@ -77,11 +76,20 @@ cell_params! {
 }
 
 describe_cell! {
+    /// A validated AdEx cell model.
     AdExCell(c) {
         class: "AdExCell", key: "adex", kernel: "adex", elementwise: true,
         params: AdExParams,
+        derived(p) {
+            inv_tau_m: f32 = 1.0 / p.tau_m,
+            inv_tau_w: f32 = 1.0 / p.tau_w,
+        }
         integrators: [Euler, Midpoint],
         integrator: c.p.integration_type,
+        variants(integration_type): [AdExParams {
+            integration_type,
+            ..AdExParams::default()
+        }],
         // `exp`: a few ulp per call, amplified near the upswing (the README's tolerance).
         tolerance: Tolerance { trace: 5e-3, gpu: Some(5e-3), upstroke: None },
         compartments: {
@@ -115,40 +123,7 @@ describe_cell! {
     }
 }
 
-/// A validated AdEx cell model.
-#[derive(Debug, Clone)]
-pub struct AdExCell {
-    p: AdExParams,
-    inv_tau_m: f32,
-    inv_tau_w: f32,
-}
-
 impl AdExCell {
-    /// Validates the parameters.
-    pub fn new(p: AdExParams) -> Result<AdExCell> {
-        p.check()?;
-        require_integrator(ENTRY.class_name, p.integration_type, LAYOUT.integrators)?;
-        Ok(AdExCell {
-            inv_tau_m: 1.0 / p.tau_m,
-            inv_tau_w: 1.0 / p.tau_w,
-            p,
-        })
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &AdExParams {
-        &self.p
-    }
-
-    /// Euler and midpoint.
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let sets = LAYOUT.integrators.iter().map(|&integration_type| AdExParams {
-            integration_type,
-            ..AdExParams::default()
-        });
-        variants_of(sets, AdExCell::new)
-    }
-
     /// `dv/dt` with `w` frozen at its old value. WGSL twin: `adex_dvdt`.
     #[inline(always)]
     fn dvdt(&self, v: f32, w_old: f32, j: f32) -> f32 {

@@ -545,12 +545,20 @@ pub(crate) use cell_params;
 /// `described_overrides` and `described_integrator`, which [`cell_accessors!`] forwards.
 macro_rules! describe_cell {
     (
+        $(#[doc = $celldoc:literal])*
         $cell:ident($c:ident) {
             class: $class:literal, key: $key:literal, kernel: $kernel:literal, elementwise: $elementwise:literal,
             $(overwrites_input: $overwrites:literal,)?
             params: $params:ident,
+            derived($p:ident) {
+                $(
+                    $(#[doc = $ddoc:literal])*
+                    $dfield:ident : $dty:ty = $dvalue:expr
+                ),* $(,)?
+            }
             integrators: [$($integ:ident),*],
             integrator: $integrator:expr,
+            variants($vi:ident): $variants:expr,
             tolerance: $tolerance:expr,
             compartments: {
                 $(
@@ -608,7 +616,53 @@ macro_rules! describe_cell {
             variants: $cell::all_variants,
         };
 
+        $(#[doc = $celldoc])*
+        #[derive(Debug, Clone)]
+        pub struct $cell {
+            /// The validated parameters.
+            p: $params,
+            $(
+                $(#[doc = $ddoc])*
+                $dfield: $dty,
+            )*
+        }
+
         impl $cell {
+            /// Validates the parameters (every rule of the table, and the integrator) and
+            /// computes the derived constants.
+            pub fn new(p: $params) -> $crate::error::Result<$cell> {
+                p.check()?;
+                #[allow(clippy::let_unit_value, unused_variables)] // cells without derived constants
+                let ($($dfield,)*) = {
+                    let $p = &p;
+                    ($($dvalue,)*)
+                };
+                let cell = $cell { $($dfield,)* p };
+                if !LAYOUT.integrators.is_empty() {
+                    $crate::cells::describe::require_integrator($class, cell.described_integrator(), LAYOUT.integrators)?;
+                }
+                Ok(cell)
+            }
+
+            /// The validated parameters.
+            pub fn params(&self) -> &$params {
+                &self.p
+            }
+
+            /// Every integrator × option variant of the description's table, for shader
+            /// validation and the GPU self-check.
+            pub fn all_variants() -> Vec<Box<dyn $crate::cells::CellModel>> {
+                // A cell without an ODE runs its option table once.
+                let integrators = if LAYOUT.integrators.is_empty() {
+                    &[$crate::integrators::Integrator::Euler][..]
+                } else {
+                    LAYOUT.integrators
+                };
+                #[allow(unused_variables)] // option tables that do not depend on the integrator
+                let sets = integrators.iter().flat_map(|&$vi| $variants);
+                $crate::cells::describe::variants_of(sets, $cell::new)
+            }
+
             /// Builds the cell from ngclearn keyword arguments (a JSON object); unknown or
             /// misspelled keys are an error that names the closest parameter.
             pub fn from_params(map: &serde_json::Map<String, serde_json::Value>) -> $crate::error::Result<$cell> {

@@ -26,9 +26,8 @@
 //! * Forward Euler at dt = 1 diverges for moderate inputs, in ngclearn and here alike: use
 //!   dt ≤ 0.25.
 
-use super::describe::{Tolerance, cell_params, describe_cell, require_integrator, variants_of};
+use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::error::Result;
 use crate::integrators::{self, Integrator};
 
 cell_params! {
@@ -61,11 +60,23 @@ cell_params! {
 }
 
 describe_cell! {
+    /// A validated FitzHugh–Nagumo cell model.
     FitzhughNagumoCell(c) {
         class: "FitzhughNagumoCell", key: "fitzhugh_nagumo", kernel: "fitzhugh_nagumo", elementwise: true,
         params: FitzhughNagumoParams,
+        derived(p) {
+            inv_tau_m: f32 = 1.0 / p.tau_m,
+            inv_tau_w: f32 = 1.0 / p.tau_w,
+        }
         integrators: [Euler, Midpoint],
         integrator: c.p.integration_type,
+        variants(integration_type): [false, true].map(|spike_reset| FitzhughNagumoParams {
+            integration_type,
+            spike_reset,
+            v0: -1.2,
+            w0: -0.6,
+            ..Default::default()
+        }),
         tolerance: Tolerance::STRICT,
         compartments: {
             /// input current (multiplied by resist_m)
@@ -95,46 +106,6 @@ describe_cell! {
             SPIKE_RESET: bool = c.p.spike_reset,
         }
         scratch: none
-    }
-}
-
-/// A validated FitzHugh–Nagumo cell model.
-#[derive(Debug, Clone)]
-pub struct FitzhughNagumoCell {
-    p: FitzhughNagumoParams,
-    inv_tau_m: f32,
-    inv_tau_w: f32,
-}
-
-impl FitzhughNagumoCell {
-    /// Validates the parameters.
-    pub fn new(p: FitzhughNagumoParams) -> Result<FitzhughNagumoCell> {
-        p.check()?;
-        require_integrator(ENTRY.class_name, p.integration_type, LAYOUT.integrators)?;
-        Ok(FitzhughNagumoCell {
-            inv_tau_m: 1.0 / p.tau_m,
-            inv_tau_w: 1.0 / p.tau_w,
-            p,
-        })
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &FitzhughNagumoParams {
-        &self.p
-    }
-
-    /// Every integrator × `spike_reset` variant.
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let sets = LAYOUT.integrators.iter().flat_map(|&integration_type| {
-            [false, true].map(|spike_reset| FitzhughNagumoParams {
-                integration_type,
-                spike_reset,
-                v0: -1.2,
-                w0: -0.6,
-                ..Default::default()
-            })
-        });
-        variants_of(sets, FitzhughNagumoCell::new)
     }
 }
 

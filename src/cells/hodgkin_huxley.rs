@@ -39,9 +39,8 @@
 //! NaN forever. spikegpu uses the analytic limits there, `a_n → 0.1` and `a_m → 1`. Wherever
 //! the reference's denominator is non-zero the formula, and so the result, is unchanged.
 
-use super::describe::{Tolerance, cell_params, describe_cell, require_integrator, variants_of};
+use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::error::Result;
 use crate::integrators::{self, Integrator};
 
 cell_params! {
@@ -76,11 +75,23 @@ cell_params! {
 }
 
 describe_cell! {
+    /// A validated Hodgkin–Huxley cell model.
     HodgkinHuxleyCell(c) {
         class: "HodgkinHuxleyCell", key: "hodgkin_huxley", kernel: "hodgkin_huxley", elementwise: true,
         params: HodgkinHuxleyParams,
+        derived(p) {
+            inv_tau_v: f32 = 1.0 / p.tau_v,
+            /// Steady-state gates at `v_reset` (the spike reset of the gates).
+            gates_at_reset: [f32; 3] = steady_state(p.v_reset),
+        }
         integrators: [Euler, Midpoint, Rk4],
         integrator: c.p.integration_type,
+        variants(integration_type): [false, true].map(|spike_reset| HodgkinHuxleyParams {
+            integration_type,
+            spike_reset,
+            v_reset: -2.0,
+            ..HodgkinHuxleyParams::with_tau_v(1.0)
+        }),
         // Six `exp` per step, amplified by the stiff upstroke (the README's tolerance).
         tolerance: Tolerance { trace: 1e-3, gpu: Some(1e-3), upstroke: None },
         compartments: {
@@ -173,44 +184,7 @@ impl HodgkinHuxleyParams {
     }
 }
 
-/// A validated Hodgkin–Huxley cell model.
-#[derive(Debug, Clone)]
-pub struct HodgkinHuxleyCell {
-    p: HodgkinHuxleyParams,
-    inv_tau_v: f32,
-    gates_at_reset: [f32; 3],
-}
-
 impl HodgkinHuxleyCell {
-    /// Validates the parameters.
-    pub fn new(p: HodgkinHuxleyParams) -> Result<HodgkinHuxleyCell> {
-        p.check()?;
-        require_integrator(ENTRY.class_name, p.integration_type, LAYOUT.integrators)?;
-        Ok(HodgkinHuxleyCell {
-            inv_tau_v: 1.0 / p.tau_v,
-            gates_at_reset: steady_state(p.v_reset),
-            p,
-        })
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &HodgkinHuxleyParams {
-        &self.p
-    }
-
-    /// Every integrator × `spike_reset` variant.
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let sets = LAYOUT.integrators.iter().flat_map(|&integration_type| {
-            [false, true].map(|spike_reset| HodgkinHuxleyParams {
-                integration_type,
-                spike_reset,
-                v_reset: -2.0,
-                ..HodgkinHuxleyParams::with_tau_v(1.0)
-            })
-        });
-        variants_of(sets, HodgkinHuxleyCell::new)
-    }
-
     /// `dv/dt` with the gates frozen. WGSL twin: `hh_dvdt`.
     #[inline(always)]
     fn dvdt(&self, v: f32, j_r: f32, n: f32, m: f32, h: f32) -> f32 {

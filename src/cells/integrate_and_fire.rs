@@ -25,9 +25,8 @@
 //! * ngclearn fixes the batch to 1; spikegpu allows any batch.
 //! * The refractory counter is a float32 running sum of `dt`, as in LIF.
 
-use super::describe::{Tolerance, cell_params, describe_cell, require_integrator, variants_of};
+use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::error::Result;
 use crate::integrators::{self, Integrator};
 use crate::surrogate::SurrogateType;
 
@@ -67,11 +66,21 @@ impl IfParams {
 }
 
 describe_cell! {
+    /// A validated IF cell model.
     IfCell(c) {
         class: "IFCell", key: "integrate_and_fire", kernel: "integrate_and_fire", elementwise: true,
         params: IfParams,
+        derived(p) {
+            inv_tau_m: f32 = 1.0 / p.tau_m,
+        }
         integrators: [Euler, Midpoint],
         integrator: c.p.integration_type,
+        variants(integration_type): [true, false].map(|lower_clamp_voltage| IfParams {
+            integration_type,
+            lower_clamp_voltage,
+            refract_time: 0.3,
+            ..IfParams::with_tau_m(10.0)
+        }),
         tolerance: Tolerance::STRICT,
         compartments: {
             /// input current (multiplied by resist_m)
@@ -98,43 +107,6 @@ describe_cell! {
             LOWER_CLAMP_VOLTAGE: bool = c.p.lower_clamp_voltage,
         }
         scratch: none
-    }
-}
-
-/// A validated IF cell model.
-#[derive(Debug, Clone)]
-pub struct IfCell {
-    p: IfParams,
-    inv_tau_m: f32,
-}
-
-impl IfCell {
-    /// Validates the parameters.
-    pub fn new(p: IfParams) -> Result<IfCell> {
-        p.check()?;
-        require_integrator(ENTRY.class_name, p.integration_type, LAYOUT.integrators)?;
-        Ok(IfCell {
-            inv_tau_m: 1.0 / p.tau_m,
-            p,
-        })
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &IfParams {
-        &self.p
-    }
-
-    /// Every integrator × `lower_clamp_voltage` variant, with a refractory period.
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let sets = LAYOUT.integrators.iter().flat_map(|&integration_type| {
-            [true, false].map(|lower_clamp_voltage| IfParams {
-                integration_type,
-                lower_clamp_voltage,
-                refract_time: 0.3,
-                ..IfParams::with_tau_m(10.0)
-            })
-        });
-        variants_of(sets, IfCell::new)
     }
 }
 

@@ -39,9 +39,8 @@
 //! * The fast upstroke amplifies float32 rounding: implementations agree on spike trains but
 //!   differ in v by up to ~2 % in the 1–3 steps before a spike.
 
-use super::describe::{Tolerance, Upstroke, cell_params, describe_cell, require_integrator, variants_of};
+use super::describe::{Tolerance, Upstroke, cell_params, describe_cell};
 use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::error::Result;
 use crate::integrators::{self, Integrator};
 
 cell_params! {
@@ -72,11 +71,20 @@ cell_params! {
 }
 
 describe_cell! {
+    /// A validated Izhikevich cell model.
     IzhikevichCell(c) {
         class: "IzhikevichCell", key: "izhikevich", kernel: "izhikevich", elementwise: true,
         params: IzhikevichParams,
+        derived(p) {
+            inv_tau_m: f32 = 1.0 / p.tau_m,
+            inv_tau_w: f32 = 1.0 / p.tau_w,
+        }
         integrators: [Euler, Midpoint],
         integrator: c.p.integration_type,
+        variants(integration_type): [IzhikevichParams {
+            integration_type,
+            ..IzhikevichParams::default()
+        }],
         // The README's tolerances: 5e-2 in the 1–3 steps of a spike upstroke (v > 0 mV before the
         // spike), where the quadratic term amplifies rounding, 2e-2 elsewhere (bursting and
         // chattering drift below 0 mV too). On the GPU, contracted multiply-adds differ by single
@@ -181,41 +189,6 @@ impl IzhikevichParams {
             w0: b * d0.v0,
             ..d0
         }
-    }
-}
-
-/// A validated Izhikevich cell model.
-#[derive(Debug, Clone)]
-pub struct IzhikevichCell {
-    p: IzhikevichParams,
-    inv_tau_m: f32,
-    inv_tau_w: f32,
-}
-
-impl IzhikevichCell {
-    /// Validates the parameters.
-    pub fn new(p: IzhikevichParams) -> Result<IzhikevichCell> {
-        p.check()?;
-        require_integrator(ENTRY.class_name, p.integration_type, LAYOUT.integrators)?;
-        Ok(IzhikevichCell {
-            inv_tau_m: 1.0 / p.tau_m,
-            inv_tau_w: 1.0 / p.tau_w,
-            p,
-        })
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &IzhikevichParams {
-        &self.p
-    }
-
-    /// Euler and midpoint.
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let sets = LAYOUT.integrators.iter().map(|&integration_type| IzhikevichParams {
-            integration_type,
-            ..IzhikevichParams::default()
-        });
-        variants_of(sets, IzhikevichCell::new)
     }
 }
 

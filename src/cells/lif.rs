@@ -57,9 +57,8 @@
 //! # Ok::<(), spikegpu::Error>(())
 //! ```
 
-use super::describe::{Tolerance, cell_params, describe_cell, require_integrator, variants_of};
+use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, GpuPasses, StateView, StepInfo, cell_accessors};
-use crate::error::Result;
 use crate::integrators::{self, Integrator};
 use crate::surrogate::{self, SurrogateType};
 
@@ -108,11 +107,31 @@ impl LifParams {
 }
 
 describe_cell! {
+    /// A validated LIF cell model. Build it with [`LifCell::new`] or from ngclearn keyword
+    /// arguments with [`LifCell::from_params`].
     LifCell(c) {
         class: "LIFCell", key: "lif", kernel: "lif", elementwise: true,
         params: LifParams,
+        derived(p) {
+            inv_tau_m: f32 = 1.0 / p.tau_m,
+            /// `Some` for ngclearn's `QuadLIFCell` (a LIFCell subclass): see [`super::quad_lif`].
+            quadratic: Option<Quadratic> = None,
+        }
         integrators: [Euler, Midpoint],
         integrator: c.p.integration_type,
+        variants(integration_type): [(false, false), (true, false), (false, true), (true, true)].into_iter().flat_map(move |(one_spike, max_one_spike)| {
+            // A short adaptation time so the decay constant is not exactly 1, or none.
+            [50.0, 0.0].into_iter().flat_map(move |tau_theta| {
+                [None, Some(-70.0)].map(|v_min| LifParams {
+                    integration_type,
+                    one_spike,
+                    max_one_spike,
+                    tau_theta,
+                    v_min,
+                    ..LifParams::with_tau_m(10.0)
+                })
+            })
+        }),
         tolerance: Tolerance::STRICT,
         compartments: {
             /// input current (model units; multiplied by resist_m)
@@ -188,16 +207,6 @@ pub mod idx {
     pub const TOLS: usize = 8;
 }
 
-/// A validated LIF cell model. Build it with [`LifCell::new`] or from ngclearn keyword
-/// arguments with [`LifCell::from_params`].
-#[derive(Debug, Clone)]
-pub struct LifCell {
-    p: LifParams,
-    inv_tau_m: f32,
-    /// `Some` for ngclearn's `QuadLIFCell` (a LIFCell subclass): see [`super::quad_lif`].
-    quadratic: Option<Quadratic>,
-}
-
 /// The quadratic leak of `QuadLIFCell`: `(v_rest − v)·(v − v_c)·a0` in place of LIF's
 /// `(v_rest − v)·conduct_leak`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -209,49 +218,11 @@ pub(crate) struct Quadratic {
 }
 
 impl LifCell {
-    /// Validates the parameters.
-    pub fn new(p: LifParams) -> Result<LifCell> {
-        p.check()?;
-        require_integrator(ENTRY.class_name, p.integration_type, LAYOUT.integrators)?;
-        Ok(LifCell {
-            inv_tau_m: 1.0 / p.tau_m,
-            p,
-            quadratic: None,
-        })
-    }
-
     /// The quadratic (QuadLIF) form of a validated LIF-family cell (its parameters are
     /// checked by [`super::QuadLifParams::check`]).
     pub(crate) fn with_quadratic(mut self, quadratic: Quadratic) -> LifCell {
         self.quadratic = Some(quadratic);
         self
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &LifParams {
-        &self.p
-    }
-
-    /// Every integrator × option combination (with non-default values for the numeric options
-    /// that switch code paths), for shader validation and the GPU self-check.
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let selections = [(false, false), (true, false), (false, true), (true, true)];
-        let sets = LAYOUT.integrators.iter().flat_map(|&integration_type| {
-            selections.into_iter().flat_map(move |(one_spike, max_one_spike)| {
-                // A short adaptation time so the decay constant is not exactly 1, or none.
-                [50.0, 0.0].into_iter().flat_map(move |tau_theta| {
-                    [None, Some(-70.0)].map(|v_min| LifParams {
-                        integration_type,
-                        one_spike,
-                        max_one_spike,
-                        tau_theta,
-                        v_min,
-                        ..LifParams::with_tau_m(10.0)
-                    })
-                })
-            })
-        });
-        variants_of(sets, LifCell::new)
     }
 
     /// `Some(value)` for LIF, `None` (keep) for QuadLIF, whose reset leaves its (never

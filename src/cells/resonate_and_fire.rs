@@ -25,9 +25,8 @@
 //! * With the defaults (τ = 1 ms, ω = 10) the natural step is about dt = 0.01 ms.
 //! * ngclearn silently runs Euler for `rk4`, `heun` and `ralston`; spikegpu refuses them.
 
-use super::describe::{Tolerance, cell_params, describe_cell, require_integrator, variants_of};
+use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::error::Result;
 use crate::integrators::{self, Integrator};
 
 cell_params! {
@@ -62,11 +61,23 @@ cell_params! {
 }
 
 describe_cell! {
+    /// A validated resonate-and-fire cell model.
     RafCell(c) {
         class: "RAFCell", key: "resonate_and_fire", kernel: "resonate_and_fire", elementwise: true,
         params: RafParams,
+        derived(p) {
+            inv_tau_v: f32 = 1.0 / p.tau_v,
+            inv_tau_w: f32 = 1.0 / p.tau_w,
+        }
         integrators: [Euler, Midpoint],
         integrator: c.p.integration_type,
+        variants(integration_type): [true, false].map(|post_spike_reset| RafParams {
+            integration_type,
+            post_spike_reset,
+            w_reset: 0.25,
+            v_reset: -0.1,
+            ..RafParams::default()
+        }),
         tolerance: Tolerance::STRICT,
         compartments: {
             /// input current (multiplied by resist_v)
@@ -95,46 +106,6 @@ describe_cell! {
             POST_SPIKE_RESET: bool = c.p.post_spike_reset,
         }
         scratch: none
-    }
-}
-
-/// A validated resonate-and-fire cell model.
-#[derive(Debug, Clone)]
-pub struct RafCell {
-    p: RafParams,
-    inv_tau_v: f32,
-    inv_tau_w: f32,
-}
-
-impl RafCell {
-    /// Validates the parameters.
-    pub fn new(p: RafParams) -> Result<RafCell> {
-        p.check()?;
-        require_integrator(ENTRY.class_name, p.integration_type, LAYOUT.integrators)?;
-        Ok(RafCell {
-            inv_tau_v: 1.0 / p.tau_v,
-            inv_tau_w: 1.0 / p.tau_w,
-            p,
-        })
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &RafParams {
-        &self.p
-    }
-
-    /// Every integrator × `post_spike_reset` variant.
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let sets = LAYOUT.integrators.iter().flat_map(|&integration_type| {
-            [true, false].map(|post_spike_reset| RafParams {
-                integration_type,
-                post_spike_reset,
-                w_reset: 0.25,
-                v_reset: -0.1,
-                ..RafParams::default()
-            })
-        });
-        variants_of(sets, RafCell::new)
     }
 }
 

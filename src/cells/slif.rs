@@ -55,9 +55,8 @@
 //!   construction, each row holding the same draw.
 //! * There is only Euler (no `integration_type` argument).
 
-use super::describe::{Tolerance, cell_params, describe_cell, variants_of};
+use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, GpuPasses, StateView, StepInfo, cell_accessors, spike_of, tols_of};
-use crate::error::Result;
 use crate::reductions::workgroup_sum;
 use crate::rng::Key;
 
@@ -103,14 +102,31 @@ impl SlifParams {
 }
 
 describe_cell! {
+    /// A validated SLIF cell model.
     SlifCell(c) {
         class: "SLIFCell", key: "slif", kernel: "slif", elementwise: true,
         // The step stores the effective current jE in `j`.
         overwrites_input: true,
         params: SlifParams,
+        derived(p) {
+            inv_tau_m: f32 = 1.0 / p.tau_m,
+        }
         // SLIF only has Euler.
         integrators: [Euler],
         integrator: crate::integrators::Integrator::Euler,
+        variants(integration_type): [0.0, 0.02].into_iter().flat_map(|resist_inh| {
+            [false, true].into_iter().flat_map(move |sticky_spikes| {
+                [0.0, 1e-5].map(|rho_b| SlifParams {
+                    resist_inh,
+                    sticky_spikes,
+                    rho_b,
+                    thr_gain: 0.01,
+                    thr_leak: 0.001,
+                    refract_time: 2.0,
+                    ..SlifParams::new(10.0, 1.0, 0.5)
+                })
+            })
+        }),
         // sech's `exp` differs by a few ulp between WGSL and Rust, and the GPU's inhibition
         // weights by up to 1 ulp (see the module docs).
         tolerance: Tolerance { gpu: Some(1e-4), ..Tolerance::STRICT },
@@ -181,47 +197,6 @@ fn sech(x: f32) -> f32 {
         0.0
     } else {
         1.0 / ((x.exp() + (-x).exp()) / 2.0)
-    }
-}
-
-/// A validated SLIF cell model.
-#[derive(Debug, Clone)]
-pub struct SlifCell {
-    p: SlifParams,
-    inv_tau_m: f32,
-}
-
-impl SlifCell {
-    /// Validates the parameters.
-    pub fn new(p: SlifParams) -> Result<SlifCell> {
-        p.check()?;
-        Ok(SlifCell {
-            inv_tau_m: 1.0 / p.tau_m,
-            p,
-        })
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &SlifParams {
-        &self.p
-    }
-
-    /// Inhibition on/off × sticky spikes × rho_b or gain/leak thresholds.
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let sets = [0.0, 0.02].into_iter().flat_map(|resist_inh| {
-            [false, true].into_iter().flat_map(move |sticky_spikes| {
-                [0.0, 1e-5].map(|rho_b| SlifParams {
-                    resist_inh,
-                    sticky_spikes,
-                    rho_b,
-                    thr_gain: 0.01,
-                    thr_leak: 0.001,
-                    refract_time: 2.0,
-                    ..SlifParams::new(10.0, 1.0, 0.5)
-                })
-            })
-        });
-        variants_of(sets, SlifCell::new)
     }
 }
 

@@ -30,9 +30,8 @@
 //!   (B, N) from construction, each row holding the same draw, which is the same broadcast.
 //! * The docstring gives `refract_time` = 1 ms; the code default is 0 (the mask is then always 1).
 
-use super::describe::{Tolerance, cell_params, describe_cell, variants_of};
+use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, GpuPasses, StateView, StepInfo, cell_accessors, spike_of, tols_of};
-use crate::error::Result;
 use crate::reductions::{row_max, workgroup_sum};
 use crate::rng::Key;
 
@@ -66,12 +65,19 @@ impl WtasParams {
 }
 
 describe_cell! {
+    /// A validated WTAS cell model.
     WtasCell(c) {
         class: "WTASCell", key: "wtas", kernel: "wtas", elementwise: false,
         params: WtasParams,
+        derived(p) {
+        }
         // WTAS has no ODE (no integrators); Euler is reported.
         integrators: [],
         integrator: crate::integrators::Integrator::Euler,
+        variants(integration_type): [0.0, 2.0].map(|refract_time| WtasParams {
+            refract_time,
+            ..WtasParams::with_tau_m(1.0)
+        }),
         // The softmax's `exp` differs by a few ulp between WGSL and Rust.
         tolerance: Tolerance { gpu: Some(1e-4), ..Tolerance::STRICT },
         compartments: {
@@ -100,35 +106,6 @@ describe_cell! {
 
 /// Index of `thr` in [`LAYOUT`].
 const THR: usize = 3;
-
-/// A validated WTAS cell model.
-#[derive(Debug, Clone)]
-pub struct WtasCell {
-    p: WtasParams,
-}
-
-impl WtasCell {
-    /// Validates the parameters.
-    pub fn new(p: WtasParams) -> Result<WtasCell> {
-        p.check()?;
-        Ok(WtasCell { p })
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &WtasParams {
-        &self.p
-    }
-
-    /// With and without a refractory period. (The self-check's input range is wide, so that a
-    /// softmax over thousands of units still has winners.)
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let sets = [0.0, 2.0].map(|refract_time| WtasParams {
-            refract_time,
-            ..WtasParams::with_tau_m(1.0)
-        });
-        variants_of(sets, WtasCell::new)
-    }
-}
 
 impl CellModel for WtasCell {
     cell_accessors!();
