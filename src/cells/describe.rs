@@ -632,7 +632,7 @@ macro_rules! describe_cell {
             /// computes the derived constants.
             pub fn new(p: $params) -> $crate::error::Result<$cell> {
                 p.check()?;
-                #[allow(clippy::let_unit_value, unused_variables)] // cells without derived constants
+                #[allow(clippy::let_unit_value, clippy::unused_unit, unused_variables)] // cells without derived constants
                 let ($($dfield,)*) = {
                     let $p = &p;
                     ($($dvalue,)*)
@@ -705,7 +705,7 @@ macro_rules! describe_cell {
             #[allow(unused_variables)] // cells whose values do not depend on the parameters
             fn described_overrides(&self) -> Vec<(&'static str, f64)> {
                 let $c = self;
-                vec![$((stringify!($oname), $crate::cells::describe::OverrideValue::as_override($ovalue))),*]
+                vec![$((stringify!($oname), $crate::cells::describe::OverrideValue::to_override($ovalue))),*]
             }
 
             /// The integrator the cell was built with.
@@ -746,17 +746,17 @@ pub(crate) use describe_cell;
 /// A value of a WGSL `override` constant.
 pub trait OverrideValue {
     /// As the pipeline constant (f64, as wgpu takes them).
-    fn as_override(self) -> f64;
+    fn to_override(self) -> f64;
 }
 
 impl OverrideValue for bool {
-    fn as_override(self) -> f64 {
+    fn to_override(self) -> f64 {
         if self { 1.0 } else { 0.0 }
     }
 }
 
 impl OverrideValue for u32 {
-    fn as_override(self) -> f64 {
+    fn to_override(self) -> f64 {
         f64::from(self)
     }
 }

@@ -4,19 +4,56 @@
 //! (`shaders/cells/<key>.wgsl`). [`CELLS`] is the only place a cell is registered: tests, the
 //! CLI and the pipeline set-up iterate it, and [`ngclearn_classes`] maps ngclearn's class names
 //! to spikegpu keys from it.
+//!
+//! # Adding a cell: two files and one line
+//! 1. **`src/cells/<key>.rs`**: module docs with the equations and the quirks of the reference
+//!    (the conformance traces' `SEMANTICS.md` says what ngclearn does);
+//!    [`describe::cell_params!`] with one line per ngclearn keyword (type, default, unit, rule,
+//!    doc); [`describe::describe_cell!`] with the class name and key, the derived constants,
+//!    the integrators and the variant table, the tolerance that the traces' README recommends,
+//!    the compartments (role, initial and reset value, self-check range), the uniform fields,
+//!    the `override` switches and the scratch buffer; and `impl CellModel` with
+//!    `cell_accessors!()` and `step_cpu`, the step in ngclearn's operation order. Cells whose
+//!    step couples a row also give `gpu_passes`; cells that draw at construction,
+//!    `drawn_initial`.
+//! 2. **`shaders/cells/<key>.wgsl`**: `fn cell_advance(st: ptr<function, CellState>, i: u32,
+//!    j_in: f32, t: f32) -> f32` (returns the spike), the twin of `step_cpu` line for line,
+//!    reading parameters as `P.<uniform field>` and state as `(*st).<compartment>`; and the row
+//!    passes (`row_pre`, `row_post`) if any. The overrides, `P`, the compartment bindings,
+//!    `CellState`, `cell_load` and `cell_store` are generated from the description
+//!    ([`describe::Layout::prelude`]), and the `step`/`fused` entry points are shared.
+//! 3. **One line**: the key in the `registry!` list below.
+//!
+//! Then `cargo test`: `tests/shaders.rs` validates every variant with naga,
+//! `tests/cell_descriptions.rs` checks the kernel's bindings and `CellState` against the
+//! description, the parameter table against `from_params`, and prints the row the README and
+//! crate-docs cell tables need; the conformance tests run the cell's traces.
 
-pub mod adex;
 pub mod describe;
-pub mod fitzhugh_nagumo;
-pub mod hodgkin_huxley;
-pub mod integrate_and_fire;
-pub mod izhikevich;
-pub mod lif;
 pub mod params;
-pub mod quad_lif;
-pub mod resonate_and_fire;
-pub mod slif;
-pub mod wtas;
+
+/// The registry: one line per implemented cell (its module, whose `ENTRY` is registered).
+macro_rules! registry {
+    ($($key:ident),+ $(,)?) => {
+        $(pub mod $key;)+
+
+        /// The implemented cells, in the order of the cell tables.
+        pub static CELLS: &[&CellEntry] = &[$(&$key::ENTRY),+];
+    };
+}
+
+registry! {
+    integrate_and_fire,
+    lif,
+    quad_lif,
+    adex,
+    fitzhugh_nagumo,
+    hodgkin_huxley,
+    izhikevich,
+    resonate_and_fire,
+    slif,
+    wtas,
+}
 
 use serde_json::{Map, Value};
 
@@ -305,20 +342,6 @@ pub struct CellEntry {
     /// Every integrator × option variant, for shader validation and the self-check.
     pub variants: fn() -> Vec<Box<dyn CellModel>>,
 }
-
-/// The implemented cells. Adding a cell: its `.rs`, its `.wgsl`, and one line here.
-pub static CELLS: &[&CellEntry] = &[
-    &integrate_and_fire::ENTRY,
-    &lif::ENTRY,
-    &quad_lif::ENTRY,
-    &adex::ENTRY,
-    &fitzhugh_nagumo::ENTRY,
-    &hodgkin_huxley::ENTRY,
-    &izhikevich::ENTRY,
-    &resonate_and_fire::ENTRY,
-    &slif::ENTRY,
-    &wtas::ENTRY,
-];
 
 /// ngclearn 3.2.3's spiking cells as `(class name, spikegpu key)`, from [`CELLS`].
 pub fn ngclearn_classes() -> impl Iterator<Item = (&'static str, &'static str)> {
