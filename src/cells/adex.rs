@@ -85,11 +85,11 @@ describe_cell! {
             inv_tau_w: f32 = 1.0 / p.tau_w,
         }
         integrators: [Euler, Midpoint],
-        integrator: c.p.integration_type,
         variants(integration_type): [AdExParams {
             integration_type,
             ..AdExParams::default()
         }],
+        tags {}
         // `exp`: a few ulp per call, amplified near the upswing (the README's tolerance).
         tolerance: Tolerance { trace: 5e-3, gpu: Some(5e-3), upstroke: None },
         compartments: {
@@ -156,9 +156,5 @@ impl CellModel for AdExCell {
             s[i] = spike;
             tols[i] = tols_of(tols[i], spike, step.t);
         }
-    }
-
-    fn variant_name(&self) -> String {
-        format!("adex/{}", self.p.integration_type)
     }
 }

@@ -521,8 +521,10 @@ pub(crate) use cell_params;
 ///         class: "AdExCell", key: "adex", kernel: "adex", elementwise: true,
 ///         // optional: overwrites_input: true,
 ///         params: AdExParams,
-///         integrators: [Euler, Midpoint],
-///         integrator: c.p.integration_type,
+///         derived(p) { inv_tau_m: f32 = 1.0 / p.tau_m }
+///         integrators: [Euler, Midpoint],   // `[Euler] from <expr>` where there is no choice
+///         variants(integration_type): [AdExParams { integration_type, ..AdExParams::default() }],
+///         tags { spike_reset: c.p.spike_reset },   // variant name suffixes
 ///         tolerance: Tolerance { trace: 5e-3, gpu: Some(5e-3), upstroke: None },
 ///         compartments: {
 ///             /// input current
@@ -556,9 +558,9 @@ macro_rules! describe_cell {
                     $dfield:ident : $dty:ty = $dvalue:expr
                 ),* $(,)?
             }
-            integrators: [$($integ:ident),*],
-            integrator: $integrator:expr,
+            integrators: [$($integ:ident),*] $(from $integrator:expr)?,
             variants($vi:ident): $variants:expr,
+            tags { $($tag:ident: $tagged:expr),* $(,)? }
             tolerance: $tolerance:expr,
             compartments: {
                 $(
@@ -708,13 +710,37 @@ macro_rules! describe_cell {
                 vec![$((stringify!($oname), $crate::cells::describe::OverrideValue::to_override($ovalue))),*]
             }
 
-            /// The integrator the cell was built with.
+            /// The integrator the cell was built with (`c.p.integration_type` unless the
+            /// description names another).
             #[allow(unused_variables)] // cells whose values do not depend on the parameters
             fn described_integrator(&self) -> $crate::integrators::Integrator {
                 let $c = self;
-                $integrator
+                $crate::cells::describe::describe_cell!(@integrator $c $($integrator)?)
+            }
+
+            /// The variant's name: key, integrator (where there is a choice) and the tags that
+            /// are on.
+            #[allow(unused_variables)] // cells without tags
+            fn described_variant_name(&self) -> String {
+                let $c = self;
+                let mut name = $crate::cells::CellModel::entry(self).key.to_string();
+                if LAYOUT.integrators.len() > 1 {
+                    name = format!("{name}/{}", self.described_integrator());
+                }
+                $(
+                    if $tagged {
+                        name.push_str(concat!("+", stringify!($tag)));
+                    }
+                )*
+                name
             }
         }
+    };
+    (@integrator $c:ident) => {
+        $c.p.integration_type
+    };
+    (@integrator $c:ident $integrator:expr) => {
+        $integrator
     };
     (@flag) => {
         false

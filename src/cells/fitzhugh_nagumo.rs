@@ -69,7 +69,6 @@ describe_cell! {
             inv_tau_w: f32 = 1.0 / p.tau_w,
         }
         integrators: [Euler, Midpoint],
-        integrator: c.p.integration_type,
         variants(integration_type): [false, true].map(|spike_reset| FitzhughNagumoParams {
             integration_type,
             spike_reset,
@@ -77,6 +76,7 @@ describe_cell! {
             w0: -0.6,
             ..Default::default()
         }),
+        tags { spike_reset: c.p.spike_reset }
         tolerance: Tolerance::STRICT,
         compartments: {
             /// input current (multiplied by resist_m)
@@ -138,13 +138,5 @@ impl CellModel for FitzhughNagumoCell {
             s[i] = spike;
             tols[i] = tols_of(tols[i], spike, step.t);
         }
-    }
-
-    fn variant_name(&self) -> String {
-        let mut name = format!("fitzhugh_nagumo/{}", self.p.integration_type);
-        if self.p.spike_reset {
-            name.push_str("+spike_reset");
-        }
-        name
     }
 }

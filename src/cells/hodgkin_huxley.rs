@@ -85,13 +85,13 @@ describe_cell! {
             gates_at_reset: [f32; 3] = steady_state(p.v_reset),
         }
         integrators: [Euler, Midpoint, Rk4],
-        integrator: c.p.integration_type,
         variants(integration_type): [false, true].map(|spike_reset| HodgkinHuxleyParams {
             integration_type,
             spike_reset,
             v_reset: -2.0,
             ..HodgkinHuxleyParams::with_tau_v(1.0)
         }),
+        tags { spike_reset: c.p.spike_reset }
         // Six `exp` per step, amplified by the stiff upstroke (the README's tolerance).
         tolerance: Tolerance { trace: 1e-3, gpu: Some(1e-3), upstroke: None },
         compartments: {
@@ -236,13 +236,5 @@ impl CellModel for HodgkinHuxleyCell {
             s[i] = spike;
             tols[i] = tols_of(tols[i], spike, step.t);
         }
-    }
-
-    fn variant_name(&self) -> String {
-        let mut name = format!("hodgkin_huxley/{}", self.p.integration_type);
-        if self.p.spike_reset {
-            name.push_str("+spike_reset");
-        }
-        name
     }
 }

@@ -74,13 +74,13 @@ describe_cell! {
             inv_tau_m: f32 = 1.0 / p.tau_m,
         }
         integrators: [Euler, Midpoint],
-        integrator: c.p.integration_type,
         variants(integration_type): [true, false].map(|lower_clamp_voltage| IfParams {
             integration_type,
             lower_clamp_voltage,
             refract_time: 0.3,
             ..IfParams::with_tau_m(10.0)
         }),
+        tags { no_clamp: !c.p.lower_clamp_voltage }
         tolerance: Tolerance::STRICT,
         compartments: {
             /// input current (multiplied by resist_m)
@@ -141,13 +141,5 @@ impl CellModel for IfCell {
             unreachable!("IfCell states are built with its 5 compartments")
         };
         self.step_slices(step, j, v, rfr, s, tols);
-    }
-
-    fn variant_name(&self) -> String {
-        let mut name = format!("integrate_and_fire/{}", self.p.integration_type);
-        if !self.p.lower_clamp_voltage {
-            name.push_str("+no_clamp");
-        }
-        name
     }
 }

@@ -80,11 +80,11 @@ describe_cell! {
             inv_tau_w: f32 = 1.0 / p.tau_w,
         }
         integrators: [Euler, Midpoint],
-        integrator: c.p.integration_type,
         variants(integration_type): [IzhikevichParams {
             integration_type,
             ..IzhikevichParams::default()
         }],
+        tags {}
         // The README's tolerances: 5e-2 in the 1–3 steps of a spike upstroke (v > 0 mV before the
         // spike), where the quadratic term amplifies rounding, 2e-2 elsewhere (bursting and
         // chattering drift below 0 mV too). On the GPU, contracted multiply-adds differ by single
@@ -216,9 +216,5 @@ impl CellModel for IzhikevichCell {
             s[i] = spike;
             tols[i] = tols_of(tols[i], spike, step.t);
         }
-    }
-
-    fn variant_name(&self) -> String {
-        format!("izhikevich/{}", self.p.integration_type)
     }
 }

@@ -118,7 +118,6 @@ describe_cell! {
             quadratic: Option<Quadratic> = None,
         }
         integrators: [Euler, Midpoint],
-        integrator: c.p.integration_type,
         variants(integration_type): [(false, false), (true, false), (false, true), (true, true)].into_iter().flat_map(move |(one_spike, max_one_spike)| {
             // A short adaptation time so the decay constant is not exactly 1, or none.
             [50.0, 0.0].into_iter().flat_map(move |tau_theta| {
@@ -132,6 +131,7 @@ describe_cell! {
                 })
             })
         }),
+        tags { one_spike: c.p.one_spike, max_one_spike: c.p.max_one_spike, no_adapt: c.p.tau_theta == 0.0, v_min: c.p.v_min.is_some() }
         tolerance: Tolerance::STRICT,
         compartments: {
             /// input current (model units; multiplied by resist_m)
@@ -432,24 +432,6 @@ impl CellModel for LifCell {
                 }
             }
         }
-    }
-
-    fn variant_name(&self) -> String {
-        let p = &self.p;
-        let mut name = format!("{}/{}", self.entry().key, p.integration_type);
-        if p.one_spike {
-            name.push_str("+one_spike");
-        }
-        if p.max_one_spike {
-            name.push_str("+max_one_spike");
-        }
-        if p.tau_theta == 0.0 {
-            name.push_str("+no_adapt");
-        }
-        if p.v_min.is_some() {
-            name.push_str("+v_min");
-        }
-        name
     }
 
     fn gpu_step_constants(&self, dt: f32) -> [f32; 4] {

@@ -310,6 +310,10 @@ macro_rules! cell_accessors {
         fn random_ranges(&self) -> Vec<(f32, f32)> {
             self.described_ranges()
         }
+
+        fn variant_name(&self) -> String {
+            self.described_variant_name()
+        }
     };
 }
 pub(crate) use cell_accessors;

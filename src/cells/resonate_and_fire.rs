@@ -70,7 +70,6 @@ describe_cell! {
             inv_tau_w: f32 = 1.0 / p.tau_w,
         }
         integrators: [Euler, Midpoint],
-        integrator: c.p.integration_type,
         variants(integration_type): [true, false].map(|post_spike_reset| RafParams {
             integration_type,
             post_spike_reset,
@@ -78,6 +77,7 @@ describe_cell! {
             v_reset: -0.1,
             ..RafParams::default()
         }),
+        tags { no_reset: !c.p.post_spike_reset }
         tolerance: Tolerance::STRICT,
         compartments: {
             /// input current (multiplied by resist_v)
@@ -143,13 +143,5 @@ impl CellModel for RafCell {
             s[i] = spike;
             tols[i] = tols_of(tols[i], spike, step.t);
         }
-    }
-
-    fn variant_name(&self) -> String {
-        let mut name = format!("resonate_and_fire/{}", self.p.integration_type);
-        if !self.p.post_spike_reset {
-            name.push_str("+no_reset");
-        }
-        name
     }
 }

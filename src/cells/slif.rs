@@ -112,8 +112,7 @@ describe_cell! {
             inv_tau_m: f32 = 1.0 / p.tau_m,
         }
         // SLIF only has Euler.
-        integrators: [Euler],
-        integrator: crate::integrators::Integrator::Euler,
+        integrators: [Euler] from crate::integrators::Integrator::Euler,
         variants(integration_type): [0.0, 0.02].into_iter().flat_map(|resist_inh| {
             [false, true].into_iter().flat_map(move |sticky_spikes| {
                 [0.0, 1e-5].map(|rho_b| SlifParams {
@@ -127,6 +126,7 @@ describe_cell! {
                 })
             })
         }),
+        tags { inhibition: c.p.resist_inh > 0.0, sticky: c.p.sticky_spikes, rho_b: c.p.rho_b > 0.0 }
         // sech's `exp` differs by a few ulp between WGSL and Rust, and the GPU's inhibition
         // weights by up to 1 ulp (see the module docs).
         tolerance: Tolerance { gpu: Some(1e-4), ..Tolerance::STRICT },
@@ -277,21 +277,6 @@ impl CellModel for SlifCell {
                 }
             }
         }
-    }
-
-    fn variant_name(&self) -> String {
-        let p = &self.p;
-        let mut name = "slif".to_string();
-        if p.resist_inh > 0.0 {
-            name.push_str("+inhibition");
-        }
-        if p.sticky_spikes {
-            name.push_str("+sticky");
-        }
-        if p.rho_b > 0.0 {
-            name.push_str("+rho_b");
-        }
-        name
     }
 
     fn gpu_passes(&self) -> GpuPasses {

@@ -72,12 +72,12 @@ describe_cell! {
         derived(p) {
         }
         // WTAS has no ODE (no integrators); Euler is reported.
-        integrators: [],
-        integrator: crate::integrators::Integrator::Euler,
+        integrators: [] from crate::integrators::Integrator::Euler,
         variants(integration_type): [0.0, 2.0].map(|refract_time| WtasParams {
             refract_time,
             ..WtasParams::with_tau_m(1.0)
         }),
+        tags { refractory: c.p.refract_time > 0.0 }
         // The softmax's `exp` differs by a few ulp between WGSL and Rust.
         tolerance: Tolerance { gpu: Some(1e-4), ..Tolerance::STRICT },
         compartments: {
@@ -153,14 +153,6 @@ impl CellModel for WtasCell {
                 tols[k] = tols_of(tols[k], s[k], step.t);
             }
         }
-    }
-
-    fn variant_name(&self) -> String {
-        let mut name = "wtas".to_string();
-        if self.p.refract_time > 0.0 {
-            name.push_str("+refractory");
-        }
-        name
     }
 
     fn gpu_passes(&self) -> GpuPasses {
