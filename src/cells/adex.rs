@@ -42,48 +42,31 @@ pub const EXP_ARG_MAX: f32 = 80.0;
 cell_params! {
     /// `AdExCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
     pub struct AdExParams (default) {
-        /// Membrane time constant.
-        tau_m: f32 [15.0] "ms" positive;
-        /// Membrane resistance.
-        resist_m: f32 [1.0] "—" finite;
-        /// Adaptation time constant.
-        tau_w: f32 [400.0] "ms" positive;
-        /// Slope factor Δ of the exponential.
+        tau_m: f32 [15.0] "ms" positive, "Membrane time constant.";
+        resist_m: f32 [1.0] "—" finite, "Membrane resistance.";
+        tau_w: f32 [400.0] "ms" positive, "Adaptation time constant.";
         v_sharpness: f32 [2.0] "mV" positive_at_most(
             1000.0,
             "must be at most 1000 mV (the overflow guard of the exponential assumes it)"
-        );
-        /// Exponential threshold v_T.
-        intrinsic_mem_thr: f32 [-55.0] "mV" finite;
-        /// Spike cut-off.
-        thr: f32 [5.0] "mV" finite;
-        /// Resting potential.
-        v_rest: f32 [-72.0] "mV" finite;
-        /// Voltage after a spike.
-        v_reset: f32 [-75.0] "mV" finite;
-        /// Subthreshold adaptation coupling.
-        a: f32 [0.1] "—" finite;
-        /// Spike-triggered adaptation increment.
-        b: f32 [0.75] "—" finite;
-        /// Initial and reset v.
-        v0: f32 [-70.0] "mV" finite;
-        /// Initial and reset w.
-        w0: f32 [0.0] "—" finite;
-        /// `euler` or `midpoint`/`rk2`.
-        integration_type: Integrator [Integrator::Euler] "—" any;
+        ), "Slope factor Δ of the exponential.";
+        intrinsic_mem_thr: f32 [-55.0] "mV" finite, "Exponential threshold v_T.";
+        thr: f32 [5.0] "mV" finite, "Spike cut-off.";
+        v_rest: f32 [-72.0] "mV" finite, "Resting potential.";
+        v_reset: f32 [-75.0] "mV" finite, "Voltage after a spike.";
+        a: f32 [0.1] "—" finite, "Subthreshold adaptation coupling.";
+        b: f32 [0.75] "—" finite, "Spike-triggered adaptation increment.";
+        v0: f32 [-70.0] "mV" finite, "Initial and reset v.";
+        w0: f32 [0.0] "—" finite, "Initial and reset w.";
+        integration_type: Integrator [Integrator::Euler] "—" any, "`euler` or `midpoint`/`rk2`.";
     }
     accepts [batch_size];
 }
 
 describe_cell! {
     /// A validated AdEx cell model.
-    AdExCell(c) {
-        class: "AdExCell", key: "adex", kernel: "adex", elementwise: true,
-        params: AdExParams,
-        derived(p) {
-            inv_tau_m: f32 = 1.0 / p.tau_m,
-            inv_tau_w: f32 = 1.0 / p.tau_w,
-        }
+    AdExCell(c) = "AdExCell"(AdExParams) {
+        key: "adex", kernel: "adex", elementwise: true,
+        derived(p) { inv_tau_m: f32 = 1.0 / p.tau_m, inv_tau_w: f32 = 1.0 / p.tau_w }
         integrators: [Euler, Midpoint],
         variants(integration_type): [AdExParams {
             integration_type,
@@ -93,16 +76,11 @@ describe_cell! {
         // `exp`: a few ulp per call, amplified near the upswing (the README's tolerance).
         tolerance: Tolerance { trace: 5e-3, gpu: Some(5e-3), upstroke: None },
         compartments: {
-            /// input current (multiplied by resist_m)
-            j: Input = 0.0, range (0.0, 120.0);
-            /// membrane voltage (mV)
-            v: State = c.p.v0, range (-80.0, -45.0);
-            /// adaptation current
-            w: State = c.p.w0, range (0.0, 20.0);
-            /// spikes (0/1)
-            s: Spike = 0.0, range (0.0, 0.0);
-            /// time of last spike (ms)
-            tols: Output = 0.0, range (0.0, 10.0);
+            j: Input = 0.0, range (0.0, 120.0), "input current (multiplied by resist_m)";
+            v: State = c.p.v0, range (-80.0, -45.0), "membrane voltage (mV)";
+            w: State = c.p.w0, range (0.0, 20.0), "adaptation current";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes (0/1)";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last spike (ms)";
         }
         uniform AdExParams {
             resist_m: c.p.resist_m,

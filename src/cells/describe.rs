@@ -401,30 +401,28 @@ pub(crate) use param_rule_text;
 /// cell_params! {
 ///     /// `AdExCell`'s constructor parameters.
 ///     pub struct AdExParams (default) {
-///         /// Membrane time constant.
-///         tau_m: f32 [15.0] "ms" positive;
-///         /// Lower voltage clamp.
-///         v_min: Option<f32> [None] "mV" finite;
+///         tau_m: f32 [15.0] "ms" positive, "Membrane time constant.";
+///         v_min: Option<f32> [None] "mV" finite, "Lower voltage clamp.";
 ///     }
 ///     accepts [batch_size];
 /// }
 /// ```
 ///
-/// Each line: the doc, ngclearn's name, the type, the default (`[required]` when ngclearn has
-/// none), the unit and the rule (`any`, `finite`, `positive`, `non_negative("what 0 means")`,
+/// Each line: ngclearn's name, the type, the default (`[required]` when ngclearn has none), the
+/// unit, the rule and the doc; the rule is one of (`any`, `finite`, `positive`, `non_negative("what 0 means")`,
 /// `positive_at_most(max, "why")`, `non_zero("why")`). It generates the struct with the doc table, `TABLE`
 /// ([`ParamDoc`] rows), `ngclearn_defaults()` (required parameters as NaN), `check()` (every
 /// rule, in declaration order), `read()` (from ngclearn keyword arguments) and, with
 /// `(default)`, `Default`. `accepts` names keywords spikegpu takes elsewhere (a positive
 /// integer, e.g. `batch_size`); `drops` names deprecated numeric keywords that ngclearn accepts
-/// and ignores (`thr_jitter`).
+/// and ignores (`thr_jitter`). `pub struct LifParams, with_tau_m(tau_m)` also generates the
+/// constructor `LifParams::with_tau_m(tau_m)` (ngclearn's defaults, the required ones given).
 macro_rules! cell_params {
     (
         $(#[doc = $sdoc:literal])*
-        pub struct $name:ident $(($default_flag:ident))? {
+        pub struct $name:ident $(($default_flag:ident))? $(, $ctor:ident($($required:ident),+))? {
             $(
-                $(#[doc = $doc:literal])+
-                $field:ident : $ty:ty [$($default:tt)+] $unit:literal $rule:ident $(($($rule_arg:expr),*))? ;
+                $field:ident : $ty:ty [$($default:tt)+] $unit:literal $rule:ident $(($($rule_arg:expr),*))?, $doc:literal;
             )+
         }
         $(accepts [$($accepted:ident),*];)?
@@ -437,14 +435,14 @@ macro_rules! cell_params {
         $(
             #[doc = concat!(
                 "| `", stringify!($field), "` | ", stringify!($($default)+), " | ", $unit, " | ",
-                $crate::cells::describe::param_rule_text!($rule $(($($rule_arg),*))?), " |", $($doc),+, " |"
+                $crate::cells::describe::param_rule_text!($rule $(($($rule_arg),*))?), " | ", $doc, " |"
             )]
         )+
         #[derive(Debug, Clone, PartialEq)]
         #[allow(non_snake_case)] // ngclearn's names (HH's `v_Na`, `g_K`, ...)
         pub struct $name {
             $(
-                $(#[doc = $doc])+
+                #[doc = $doc]
                 pub $field: $ty,
             )+
         }
@@ -458,7 +456,7 @@ macro_rules! cell_params {
                         default: stringify!($($default)+),
                         unit: $unit,
                         rule: $crate::cells::describe::param_rule!($rule $(($($rule_arg),*))?),
-                        doc: concat!($($doc),+),
+                        doc: $doc,
                     },
                 )+
             ];
@@ -470,6 +468,16 @@ macro_rules! cell_params {
                     $($field: $crate::cells::describe::param_default_value!($ty; $($default)+),)+
                 }
             }
+
+            $(
+                /// ngclearn's defaults with the required parameters given.
+                pub fn $ctor($($required: f32),+) -> $name {
+                    $name {
+                        $($required,)+
+                        ..$name::ngclearn_defaults()
+                    }
+                }
+            )?
 
             /// Checks every parameter's rule, in declaration order.
             pub fn check(&self) -> $crate::error::Result<()> {
@@ -517,20 +525,17 @@ pub(crate) use cell_params;
 ///
 /// ```text
 /// describe_cell! {
-///     AdExCell(c) {
-///         class: "AdExCell", key: "adex", kernel: "adex", elementwise: true,
+///     AdExCell(c) = "AdExCell"(AdExParams) {
+///         key: "adex", kernel: "adex", elementwise: true,
 ///         // optional: overwrites_input: true,
-///         params: AdExParams,
 ///         derived(p) { inv_tau_m: f32 = 1.0 / p.tau_m }
 ///         integrators: [Euler, Midpoint],   // `[Euler] from <expr>` where there is no choice
 ///         variants(integration_type): [AdExParams { integration_type, ..AdExParams::default() }],
 ///         tags { spike_reset: c.p.spike_reset },   // variant name suffixes
 ///         tolerance: Tolerance { trace: 5e-3, gpu: Some(5e-3), upstroke: None },
 ///         compartments: {
-///             /// input current
-///             j: Input = 0.0, range (0.0, 120.0);
-///             /// membrane voltage (mV)
-///             v: State = c.p.v0, range (-80.0, -45.0);
+///             j: Input = 0.0, range (0.0, 120.0), "input current";
+///             v: State = c.p.v0, range (-80.0, -45.0), "membrane voltage (mV)";
 ///         }
 ///         uniform AdExParams { resist_m: c.p.resist_m, inv_tau_m: c.inv_tau_m }
 ///         overrides { INTEGRATOR: u32 = c.p.integration_type.code() }
@@ -548,10 +553,9 @@ pub(crate) use cell_params;
 macro_rules! describe_cell {
     (
         $(#[doc = $celldoc:literal])*
-        $cell:ident($c:ident) {
-            class: $class:literal, key: $key:literal, kernel: $kernel:literal, elementwise: $elementwise:literal,
+        $cell:ident($c:ident) = $class:literal($params:ident) {
+            key: $key:literal, kernel: $kernel:literal, elementwise: $elementwise:literal,
             $(overwrites_input: $overwrites:literal,)?
-            params: $params:ident,
             derived($p:ident) {
                 $(
                     $(#[doc = $ddoc:literal])*
@@ -564,8 +568,7 @@ macro_rules! describe_cell {
             tolerance: $tolerance:expr,
             compartments: {
                 $(
-                    $(#[doc = $cdoc:literal])+
-                    $comp:ident : $role:ident = $init:expr $(, reset $reset:expr)?, range ($lo:expr, $hi:expr);
+                    $comp:ident : $role:ident = $init:expr $(, reset $reset:expr)?, range ($lo:expr, $hi:expr), $cdoc:literal;
                 )+
             }
             uniform $uniform_struct:ident { $($ufield:ident : $uvalue:expr),+ $(,)? }
@@ -581,7 +584,7 @@ macro_rules! describe_cell {
         $(
             #[doc = concat!(
                 "| `", stringify!($comp), "` | ", stringify!($role), " | `", stringify!($init), "` | ",
-                $crate::cells::describe::describe_cell!(@reset_text $($reset)?), " |", $($cdoc),+, " |"
+                $crate::cells::describe::describe_cell!(@reset_text $($reset)?), " | ", $cdoc, " |"
             )]
         )+
         pub static LAYOUT: $crate::cells::describe::Layout = $crate::cells::describe::Layout {
@@ -590,7 +593,7 @@ macro_rules! describe_cell {
                     $crate::cells::Compartment {
                         name: stringify!($comp),
                         role: $crate::cells::Role::$role,
-                        doc: concat!($($cdoc),+),
+                        doc: $cdoc,
                     },
                 )+
             ],

@@ -34,40 +34,25 @@ cell_params! {
     /// `FitzhughNagumoCell`'s constructor parameters, with ngclearn's names; see the
     /// [module docs](self).
     pub struct FitzhughNagumoParams (default) {
-        /// Time constant of v.
-        tau_m: f32 [1.0] "ms" positive;
-        /// Input resistance.
-        resist_m: f32 [1.0] "—" finite;
-        /// Time constant of w.
-        tau_w: f32 [12.5] "ms" positive;
-        /// Recovery offset a.
-        alpha: f32 [0.7] "—" finite;
-        /// Recovery decay b.
-        beta: f32 [0.8] "—" finite;
-        /// Cubic scale.
-        gamma: f32 [3.0] "—" non_zero("must not be 0 (v³/gamma)");
-        /// Initial (and spike-reset) v.
-        v0: f32 [0.0] "—" finite;
-        /// Initial (and spike-reset) w.
-        w0: f32 [0.0] "—" finite;
-        /// Spike threshold.
-        v_thr: f32 [1.07] "—" finite;
-        /// Reset v, w to v0, w0 after a spike.
-        spike_reset: bool [false] "—" any;
-        /// `euler` or `midpoint`/`rk2`.
-        integration_type: Integrator [Integrator::Euler] "—" any;
+        tau_m: f32 [1.0] "ms" positive, "Time constant of v.";
+        resist_m: f32 [1.0] "—" finite, "Input resistance.";
+        tau_w: f32 [12.5] "ms" positive, "Time constant of w.";
+        alpha: f32 [0.7] "—" finite, "Recovery offset a.";
+        beta: f32 [0.8] "—" finite, "Recovery decay b.";
+        gamma: f32 [3.0] "—" non_zero("must not be 0 (v³/gamma)"), "Cubic scale.";
+        v0: f32 [0.0] "—" finite, "Initial (and spike-reset) v.";
+        w0: f32 [0.0] "—" finite, "Initial (and spike-reset) w.";
+        v_thr: f32 [1.07] "—" finite, "Spike threshold.";
+        spike_reset: bool [false] "—" any, "Reset v, w to v0, w0 after a spike.";
+        integration_type: Integrator [Integrator::Euler] "—" any, "`euler` or `midpoint`/`rk2`.";
     }
 }
 
 describe_cell! {
     /// A validated FitzHugh–Nagumo cell model.
-    FitzhughNagumoCell(c) {
-        class: "FitzhughNagumoCell", key: "fitzhugh_nagumo", kernel: "fitzhugh_nagumo", elementwise: true,
-        params: FitzhughNagumoParams,
-        derived(p) {
-            inv_tau_m: f32 = 1.0 / p.tau_m,
-            inv_tau_w: f32 = 1.0 / p.tau_w,
-        }
+    FitzhughNagumoCell(c) = "FitzhughNagumoCell"(FitzhughNagumoParams) {
+        key: "fitzhugh_nagumo", kernel: "fitzhugh_nagumo", elementwise: true,
+        derived(p) { inv_tau_m: f32 = 1.0 / p.tau_m, inv_tau_w: f32 = 1.0 / p.tau_w }
         integrators: [Euler, Midpoint],
         variants(integration_type): [false, true].map(|spike_reset| FitzhughNagumoParams {
             integration_type,
@@ -79,16 +64,11 @@ describe_cell! {
         tags { spike_reset: c.p.spike_reset }
         tolerance: Tolerance::STRICT,
         compartments: {
-            /// input current (multiplied by resist_m)
-            j: Input = 0.0, range (0.0, 1.5);
-            /// fast voltage-like variable (dimensionless)
-            v: State = c.p.v0, range (-2.0, 2.0);
-            /// slow recovery variable (dimensionless)
-            w: State = c.p.w0, range (-0.5, 1.5);
-            /// spikes, a level while v > v_thr (0/1)
-            s: Spike = 0.0, range (0.0, 0.0);
-            /// time of last spike (ms)
-            tols: Output = 0.0, range (0.0, 10.0);
+            j: Input = 0.0, range (0.0, 1.5), "input current (multiplied by resist_m)";
+            v: State = c.p.v0, range (-2.0, 2.0), "fast voltage-like variable (dimensionless)";
+            w: State = c.p.w0, range (-0.5, 1.5), "slow recovery variable (dimensionless)";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes, a level while v > v_thr (0/1)";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last spike (ms)";
         }
         uniform FitzhughNagumoParams {
             resist_m: c.p.resist_m,

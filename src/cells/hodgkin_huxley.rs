@@ -46,39 +46,26 @@ use crate::integrators::{self, Integrator};
 cell_params! {
     /// `HodgkinHuxleyCell`'s constructor parameters, with ngclearn's names; see the
     /// [module docs](self).
-    pub struct HodgkinHuxleyParams {
-        /// Membrane time constant, C_m.
-        tau_v: f32 [required] "ms" positive;
-        /// Input resistance.
-        resist_m: f32 [1.0] "—" finite;
-        /// Sodium reversal.
-        v_Na: f32 [115.0] "mV" finite;
-        /// Potassium reversal (classic: −12).
-        v_K: f32 [-35.0] "mV" finite;
-        /// Leak reversal.
-        v_L: f32 [10.6] "mV" finite;
-        /// Sodium conductance (classic: 120).
-        g_Na: f32 [100.0] "mS/cm²" finite;
-        /// Potassium conductance (classic: 36).
-        g_K: f32 [5.0] "mS/cm²" finite;
-        /// Leak conductance.
-        g_L: f32 [0.3] "mS/cm²" finite;
-        /// Spike level threshold.
-        thr: f32 [4.0] "mV" finite;
-        /// Reset v and gates after a spike.
-        spike_reset: bool [false] "—" any;
-        /// v after a spike (with `spike_reset`).
-        v_reset: f32 [0.0] "mV" finite;
-        /// `euler`, `midpoint`/`rk2` or `rk4`.
-        integration_type: Integrator [Integrator::Euler] "—" any;
+    pub struct HodgkinHuxleyParams, with_tau_v(tau_v) {
+        tau_v: f32 [required] "ms" positive, "Membrane time constant, C_m.";
+        resist_m: f32 [1.0] "—" finite, "Input resistance.";
+        v_Na: f32 [115.0] "mV" finite, "Sodium reversal.";
+        v_K: f32 [-35.0] "mV" finite, "Potassium reversal (classic: −12).";
+        v_L: f32 [10.6] "mV" finite, "Leak reversal.";
+        g_Na: f32 [100.0] "mS/cm²" finite, "Sodium conductance (classic: 120).";
+        g_K: f32 [5.0] "mS/cm²" finite, "Potassium conductance (classic: 36).";
+        g_L: f32 [0.3] "mS/cm²" finite, "Leak conductance.";
+        thr: f32 [4.0] "mV" finite, "Spike level threshold.";
+        spike_reset: bool [false] "—" any, "Reset v and gates after a spike.";
+        v_reset: f32 [0.0] "mV" finite, "v after a spike (with `spike_reset`).";
+        integration_type: Integrator [Integrator::Euler] "—" any, "`euler`, `midpoint`/`rk2` or `rk4`.";
     }
 }
 
 describe_cell! {
     /// A validated Hodgkin–Huxley cell model.
-    HodgkinHuxleyCell(c) {
-        class: "HodgkinHuxleyCell", key: "hodgkin_huxley", kernel: "hodgkin_huxley", elementwise: true,
-        params: HodgkinHuxleyParams,
+    HodgkinHuxleyCell(c) = "HodgkinHuxleyCell"(HodgkinHuxleyParams) {
+        key: "hodgkin_huxley", kernel: "hodgkin_huxley", elementwise: true,
         derived(p) {
             inv_tau_v: f32 = 1.0 / p.tau_v,
             /// Steady-state gates at `v_reset` (the spike reset of the gates).
@@ -95,20 +82,13 @@ describe_cell! {
         // Six `exp` per step, amplified by the stiff upstroke (the README's tolerance).
         tolerance: Tolerance { trace: 1e-3, gpu: Some(1e-3), upstroke: None },
         compartments: {
-            /// input current (µA/cm², multiplied by resist_m)
-            j: Input = 0.0, range (0.0, 20.0);
-            /// membrane voltage relative to rest (mV)
-            v: State = 0.0, range (-15.0, 100.0);
-            /// potassium activation gate
-            n: State = 0.0, reset Some(steady_state(0.0)[0]), range (0.0, 1.0);
-            /// sodium activation gate
-            m: State = 0.0, reset Some(steady_state(0.0)[1]), range (0.0, 1.0);
-            /// sodium inactivation gate
-            h: State = 0.0, reset Some(steady_state(0.0)[2]), range (0.0, 1.0);
-            /// spikes, a level while v > thr (0/1)
-            s: Spike = 0.0, range (0.0, 0.0);
-            /// time of last spike (ms)
-            tols: Output = 0.0, range (0.0, 10.0);
+            j: Input = 0.0, range (0.0, 20.0), "input current (µA/cm², multiplied by resist_m)";
+            v: State = 0.0, range (-15.0, 100.0), "membrane voltage relative to rest (mV)";
+            n: State = 0.0, reset Some(steady_state(0.0)[0]), range (0.0, 1.0), "potassium activation gate";
+            m: State = 0.0, reset Some(steady_state(0.0)[1]), range (0.0, 1.0), "sodium activation gate";
+            h: State = 0.0, reset Some(steady_state(0.0)[2]), range (0.0, 1.0), "sodium inactivation gate";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes, a level while v > thr (0/1)";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last spike (ms)";
         }
         uniform HodgkinHuxleyParams {
             resist_m: c.p.resist_m,
@@ -164,13 +144,6 @@ pub fn steady_state(v: f32) -> [f32; 3] {
 }
 
 impl HodgkinHuxleyParams {
-    /// ngclearn's defaults for the given `tau_v`.
-    pub fn with_tau_v(tau_v: f32) -> HodgkinHuxleyParams {
-        HodgkinHuxleyParams {
-            tau_v,
-            ..HodgkinHuxleyParams::ngclearn_defaults()
-        }
-    }
 
     /// Hodgkin and Huxley's 1952 squid axon (g_Na = 120, g_K = 36, g_L = 0.3, v_Na = 115,
     /// v_K = −12, v_L = 10.6, C_m = tau_v = 1).

@@ -32,47 +32,27 @@ use crate::surrogate::SurrogateType;
 
 cell_params! {
     /// `IFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
-    pub struct IfParams {
-        /// Membrane time constant.
-        tau_m: f32 [required] "ms" positive;
-        /// Membrane resistance.
-        resist_m: f32 [1.0] "—" finite;
-        /// Threshold.
-        thr: f32 [-52.0] "mV" finite;
-        /// Initial voltage and lower clamp.
-        v_rest: f32 [-65.0] "mV" finite;
-        /// Voltage after a spike.
-        v_reset: f32 [-60.0] "mV" finite;
-        /// Refractory period.
-        refract_time: f32 [0.0] "ms" non_negative("must be ≥ 0");
-        /// `euler` or `midpoint`/`rk2` (identical here).
-        integration_type: Integrator [Integrator::Euler] "—" any;
-        /// Accepted and ignored, as in ngclearn.
-        surrogate_type: SurrogateType [SurrogateType::StraightThrough] "—" any;
-        /// Clamp v at v_rest from below; false reproduces the reference's no-reset quirk.
-        lower_clamp_voltage: bool [true] "—" any;
+    pub struct IfParams, with_tau_m(tau_m) {
+        tau_m: f32 [required] "ms" positive, "Membrane time constant.";
+        resist_m: f32 [1.0] "—" finite, "Membrane resistance.";
+        thr: f32 [-52.0] "mV" finite, "Threshold.";
+        v_rest: f32 [-65.0] "mV" finite, "Initial voltage and lower clamp.";
+        v_reset: f32 [-60.0] "mV" finite, "Voltage after a spike.";
+        refract_time: f32 [0.0] "ms" non_negative("must be ≥ 0"), "Refractory period.";
+        integration_type: Integrator [Integrator::Euler] "—" any, "`euler` or `midpoint`/`rk2` (identical here).";
+        surrogate_type: SurrogateType [SurrogateType::StraightThrough] "—" any, "Accepted and ignored, as in ngclearn.";
+        lower_clamp_voltage: bool [true] "—" any,
+            "Clamp v at v_rest from below; false reproduces the reference's no-reset quirk.";
     }
     drops [thr_jitter];
 }
 
-impl IfParams {
-    /// ngclearn's defaults for the given `tau_m`.
-    pub fn with_tau_m(tau_m: f32) -> IfParams {
-        IfParams {
-            tau_m,
-            ..IfParams::ngclearn_defaults()
-        }
-    }
-}
 
 describe_cell! {
     /// A validated IF cell model.
-    IfCell(c) {
-        class: "IFCell", key: "integrate_and_fire", kernel: "integrate_and_fire", elementwise: true,
-        params: IfParams,
-        derived(p) {
-            inv_tau_m: f32 = 1.0 / p.tau_m,
-        }
+    IfCell(c) = "IFCell"(IfParams) {
+        key: "integrate_and_fire", kernel: "integrate_and_fire", elementwise: true,
+        derived(p) { inv_tau_m: f32 = 1.0 / p.tau_m }
         integrators: [Euler, Midpoint],
         variants(integration_type): [true, false].map(|lower_clamp_voltage| IfParams {
             integration_type,
@@ -83,16 +63,12 @@ describe_cell! {
         tags { no_clamp: !c.p.lower_clamp_voltage }
         tolerance: Tolerance::STRICT,
         compartments: {
-            /// input current (multiplied by resist_m)
-            j: Input = 0.0, range (-5.0, 60.0);
-            /// membrane voltage (mV)
-            v: State = c.p.v_rest, range (c.p.v_rest, c.p.thr + 2.0);
-            /// time since last spike, float32 running sum of dt (ms)
-            rfr: State = c.p.refract_time, range (0.0, c.p.refract_time * 2.0 + 0.1);
-            /// spikes (0/1)
-            s: Spike = 0.0, range (0.0, 0.0);
-            /// time of last spike (ms)
-            tols: Output = 0.0, range (0.0, 10.0);
+            j: Input = 0.0, range (-5.0, 60.0), "input current (multiplied by resist_m)";
+            v: State = c.p.v_rest, range (c.p.v_rest, c.p.thr + 2.0), "membrane voltage (mV)";
+            rfr: State = c.p.refract_time, range (0.0, c.p.refract_time * 2.0 + 0.1),
+                "time since last spike, float32 running sum of dt (ms)";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes (0/1)";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last spike (ms)";
         }
         uniform IfParams {
             resist_m: c.p.resist_m,

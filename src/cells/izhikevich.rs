@@ -47,38 +47,24 @@ cell_params! {
     /// `IzhikevichCell`'s constructor parameters, with ngclearn's names; see the
     /// [module docs](self).
     pub struct IzhikevichParams (default) {
-        /// Divides the whole voltage polynomial.
-        tau_m: f32 [1.0] "ms" positive;
-        /// Input resistance.
-        resist_m: f32 [1.0] "—" finite;
-        /// Spike peak.
-        v_thr: f32 [30.0] "mV" finite;
-        /// Voltage after a spike (c).
-        v_reset: f32 [-65.0] "mV" finite;
-        /// Recovery time constant, 1/a.
-        tau_w: f32 [50.0] "ms" positive;
-        /// Recovery increment after a spike (d).
-        w_reset: f32 [8.0] "—" finite;
-        /// Recovery sensitivity (b).
-        coupling_factor: f32 [0.2] "—" finite;
-        /// Initial and reset v.
-        v0: f32 [-65.0] "mV" finite;
-        /// Initial and reset w.
-        w0: f32 [-14.0] "—" finite;
-        /// `euler` or `midpoint`/`rk2`.
-        integration_type: Integrator [Integrator::Euler] "—" any;
+        tau_m: f32 [1.0] "ms" positive, "Divides the whole voltage polynomial.";
+        resist_m: f32 [1.0] "—" finite, "Input resistance.";
+        v_thr: f32 [30.0] "mV" finite, "Spike peak.";
+        v_reset: f32 [-65.0] "mV" finite, "Voltage after a spike (c).";
+        tau_w: f32 [50.0] "ms" positive, "Recovery time constant, 1/a.";
+        w_reset: f32 [8.0] "—" finite, "Recovery increment after a spike (d).";
+        coupling_factor: f32 [0.2] "—" finite, "Recovery sensitivity (b).";
+        v0: f32 [-65.0] "mV" finite, "Initial and reset v.";
+        w0: f32 [-14.0] "—" finite, "Initial and reset w.";
+        integration_type: Integrator [Integrator::Euler] "—" any, "`euler` or `midpoint`/`rk2`.";
     }
 }
 
 describe_cell! {
     /// A validated Izhikevich cell model.
-    IzhikevichCell(c) {
-        class: "IzhikevichCell", key: "izhikevich", kernel: "izhikevich", elementwise: true,
-        params: IzhikevichParams,
-        derived(p) {
-            inv_tau_m: f32 = 1.0 / p.tau_m,
-            inv_tau_w: f32 = 1.0 / p.tau_w,
-        }
+    IzhikevichCell(c) = "IzhikevichCell"(IzhikevichParams) {
+        key: "izhikevich", kernel: "izhikevich", elementwise: true,
+        derived(p) { inv_tau_m: f32 = 1.0 / p.tau_m, inv_tau_w: f32 = 1.0 / p.tau_w }
         integrators: [Euler, Midpoint],
         variants(integration_type): [IzhikevichParams {
             integration_type,
@@ -95,16 +81,11 @@ describe_cell! {
             upstroke: Some(Upstroke { compartment: "v", above: 0.0, tolerance: 5e-2 }),
         },
         compartments: {
-            /// input current (multiplied by resist_m)
-            j: Input = 0.0, range (0.0, 20.0);
-            /// membrane voltage (mV)
-            v: State = c.p.v0, range (-75.0, 35.0);
-            /// recovery variable (u in Izhikevich's notation)
-            w: State = c.p.w0, range (-16.0, 0.0);
-            /// spikes (0/1), one step after the crossing
-            s: Spike = 0.0, range (0.0, 0.0);
-            /// time of last spike (ms)
-            tols: Output = 0.0, range (0.0, 10.0);
+            j: Input = 0.0, range (0.0, 20.0), "input current (multiplied by resist_m)";
+            v: State = c.p.v0, range (-75.0, 35.0), "membrane voltage (mV)";
+            w: State = c.p.w0, range (-16.0, 0.0), "recovery variable (u in Izhikevich's notation)";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes (0/1), one step after the crossing";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last spike (ms)";
         }
         uniform IzhikevichParams {
             resist_m: c.p.resist_m,

@@ -64,54 +64,31 @@ use crate::surrogate::{self, SurrogateType};
 
 cell_params! {
     /// `LIFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
-    pub struct LifParams {
-        /// Membrane time constant.
-        tau_m: f32 [required] "ms" positive;
-        /// Membrane resistance, scales `j`.
-        resist_m: f32 [1.0] "—" positive;
-        /// Base threshold.
-        thr: f32 [-52.0] "mV" finite;
-        /// Resting potential.
-        v_rest: f32 [-65.0] "mV" finite;
-        /// Voltage after a spike.
-        v_reset: f32 [-60.0] "mV" finite;
-        /// Leak conductance factor.
-        conduct_leak: f32 [1.0] "—" finite;
-        /// Threshold adaptation decay; 0 disables adaptation.
-        tau_theta: f32 [1e7] "ms" non_negative("must be ≥ 0 (0 disables the adaptive threshold)");
-        /// Threshold increment per spike.
-        theta_plus: f32 [0.05] "mV" finite;
-        /// Refractory period.
-        refract_time: f32 [5.0] "ms" non_negative("must be ≥ 0");
-        /// Keep one random spike per row per step.
-        one_spike: bool [false] "—" any;
-        /// Keep only the spike of the row's highest pre-step voltage.
-        max_one_spike: bool [false] "—" any;
-        /// `euler` or `midpoint`/`rk2`.
-        integration_type: Integrator [Integrator::Euler] "—" any;
-        /// Accepted and ignored, as in ngclearn.
-        surrogate_type: SurrogateType [SurrogateType::StraightThrough] "—" any;
-        /// Lower voltage clamp.
-        v_min: Option<f32> [None] "mV" finite;
+    pub struct LifParams, with_tau_m(tau_m) {
+        tau_m: f32 [required] "ms" positive, "Membrane time constant.";
+        resist_m: f32 [1.0] "—" positive, "Membrane resistance, scales `j`.";
+        thr: f32 [-52.0] "mV" finite, "Base threshold.";
+        v_rest: f32 [-65.0] "mV" finite, "Resting potential.";
+        v_reset: f32 [-60.0] "mV" finite, "Voltage after a spike.";
+        conduct_leak: f32 [1.0] "—" finite, "Leak conductance factor.";
+        tau_theta: f32 [1e7] "ms" non_negative("must be ≥ 0 (0 disables the adaptive threshold)"),
+            "Threshold adaptation decay; 0 disables adaptation.";
+        theta_plus: f32 [0.05] "mV" finite, "Threshold increment per spike.";
+        refract_time: f32 [5.0] "ms" non_negative("must be ≥ 0"), "Refractory period.";
+        one_spike: bool [false] "—" any, "Keep one random spike per row per step.";
+        max_one_spike: bool [false] "—" any, "Keep only the spike of the row's highest pre-step voltage.";
+        integration_type: Integrator [Integrator::Euler] "—" any, "`euler` or `midpoint`/`rk2`.";
+        surrogate_type: SurrogateType [SurrogateType::StraightThrough] "—" any, "Accepted and ignored, as in ngclearn.";
+        v_min: Option<f32> [None] "mV" finite, "Lower voltage clamp.";
     }
 }
 
-impl LifParams {
-    /// ngclearn's defaults for the given `tau_m`.
-    pub fn with_tau_m(tau_m: f32) -> LifParams {
-        LifParams {
-            tau_m,
-            ..LifParams::ngclearn_defaults()
-        }
-    }
-}
 
 describe_cell! {
     /// A validated LIF cell model. Build it with [`LifCell::new`] or from ngclearn keyword
     /// arguments with [`LifCell::from_params`].
-    LifCell(c) {
-        class: "LIFCell", key: "lif", kernel: "lif", elementwise: true,
-        params: LifParams,
+    LifCell(c) = "LIFCell"(LifParams) {
+        key: "lif", kernel: "lif", elementwise: true,
         derived(p) {
             inv_tau_m: f32 = 1.0 / p.tau_m,
             /// `Some` for ngclearn's `QuadLIFCell` (a LIFCell subclass): see [`super::quad_lif`].
@@ -134,27 +111,22 @@ describe_cell! {
         tags { one_spike: c.p.one_spike, max_one_spike: c.p.max_one_spike, no_adapt: c.p.tau_theta == 0.0, v_min: c.p.v_min.is_some() }
         tolerance: Tolerance::STRICT,
         compartments: {
-            /// input current (model units; multiplied by resist_m)
-            j: Input = 0.0, range (0.0, 40.0);
-            /// membrane voltage (mV)
+            j: Input = 0.0, range (0.0, 40.0), "input current (model units; multiplied by resist_m)";
             // QuadLIF diverges towards −∞ from below v_rest (its documented quirk), which
             // amplifies rounding without bound: start its checks at or above v_rest.
             v: State = c.p.v_rest,
-                range (if c.quadratic.is_some() { c.p.v_rest } else { c.p.v_rest - 5.0 }, c.p.thr + 3.0);
-            /// time since last spike, float32 running sum of dt (ms)
-            rfr: State = c.p.refract_time, range (0.0, c.p.refract_time * 1.5 + 0.1);
-            /// adaptive threshold increment (mV); survives reset
-            thr_theta: State = 0.0, reset None, range (0.0, 2.0);
-            /// arctan surrogate derivative (dimensionless); QuadLIF's reset leaves it alone
-            surrogate: State = 1.0, reset c.unless_quadratic(1.0), range (0.0, 1.0);
-            /// thr + thr_theta after the last step (mV, informational); QuadLIF's reset leaves it alone
-            v_thr: State = c.p.thr, reset c.unless_quadratic(c.p.thr), range (c.p.thr, c.p.thr + 2.0);
-            /// spikes after one_spike/max_one_spike selection (0/1)
-            s: Spike = 0.0, range (0.0, 0.0);
-            /// spikes before selection (0/1)
-            s_raw: Output = 0.0, range (0.0, 0.0);
-            /// time of last (selected) spike (ms)
-            tols: Output = 0.0, range (0.0, 10.0);
+                range (if c.quadratic.is_some() { c.p.v_rest } else { c.p.v_rest - 5.0 }, c.p.thr + 3.0),
+                    "membrane voltage (mV)";
+            rfr: State = c.p.refract_time, range (0.0, c.p.refract_time * 1.5 + 0.1),
+                "time since last spike, float32 running sum of dt (ms)";
+            thr_theta: State = 0.0, reset None, range (0.0, 2.0), "adaptive threshold increment (mV); survives reset";
+            surrogate: State = 1.0, reset c.unless_quadratic(1.0), range (0.0, 1.0),
+                "arctan surrogate derivative (dimensionless); QuadLIF's reset leaves it alone";
+            v_thr: State = c.p.thr, reset c.unless_quadratic(c.p.thr), range (c.p.thr, c.p.thr + 2.0),
+                "thr + thr_theta after the last step (mV, informational); QuadLIF's reset leaves it alone";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes after one_spike/max_one_spike selection (0/1)";
+            s_raw: Output = 0.0, range (0.0, 0.0), "spikes before selection (0/1)";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last (selected) spike (ms)";
         }
         uniform LifParams {
             resist_m: c.p.resist_m,

@@ -64,50 +64,27 @@ pub static ENTRY: CellEntry = CellEntry {
 
 cell_params! {
     /// `QuadLIFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
-    pub struct QuadLifParams {
-        /// Membrane time constant.
-        tau_m: f32 [required] "ms" positive;
-        /// Membrane resistance.
-        resist_m: f32 [1.0] "—" positive;
-        /// Base threshold.
-        thr: f32 [-52.0] "mV" finite;
-        /// Resting potential (an *unstable* fixed point, see the quirks).
-        v_rest: f32 [-65.0] "mV" finite;
-        /// Voltage after a spike.
-        v_reset: f32 [-60.0] "mV" finite;
-        /// Used as the critical voltage v_c (names swapped in ngclearn).
-        v_scale: f32 [-41.6] "mV" finite;
-        /// Used as the scale a0 (names swapped in ngclearn).
-        critical_v: f32 [1.0] "—" finite;
-        /// Threshold adaptation decay; 0 disables it.
-        tau_theta: f32 [1e7] "ms" non_negative("must be ≥ 0 (0 disables the adaptive threshold)");
-        /// Threshold increment per spike.
-        theta_plus: f32 [0.05] "mV" finite;
-        /// Refractory period.
-        refract_time: f32 [5.0] "ms" non_negative("must be ≥ 0");
-        /// Keep one random spike per row per step.
-        one_spike: bool [false] "—" any;
-        /// Keep only the spike of the highest pre-step voltage per row.
-        max_one_spike: bool [false] "—" any;
-        /// `euler` or `midpoint`/`rk2`.
-        integration_type: Integrator [Integrator::Euler] "—" any;
-        /// Accepted and ignored.
-        surrogate_type: SurrogateType [SurrogateType::StraightThrough] "—" any;
-        /// Lower voltage clamp.
-        v_min: Option<f32> [None] "mV" finite;
+    pub struct QuadLifParams, with_tau_m(tau_m) {
+        tau_m: f32 [required] "ms" positive, "Membrane time constant.";
+        resist_m: f32 [1.0] "—" positive, "Membrane resistance.";
+        thr: f32 [-52.0] "mV" finite, "Base threshold.";
+        v_rest: f32 [-65.0] "mV" finite, "Resting potential (an *unstable* fixed point, see the quirks).";
+        v_reset: f32 [-60.0] "mV" finite, "Voltage after a spike.";
+        v_scale: f32 [-41.6] "mV" finite, "Used as the critical voltage v_c (names swapped in ngclearn).";
+        critical_v: f32 [1.0] "—" finite, "Used as the scale a0 (names swapped in ngclearn).";
+        tau_theta: f32 [1e7] "ms" non_negative("must be ≥ 0 (0 disables the adaptive threshold)"),
+            "Threshold adaptation decay; 0 disables it.";
+        theta_plus: f32 [0.05] "mV" finite, "Threshold increment per spike.";
+        refract_time: f32 [5.0] "ms" non_negative("must be ≥ 0"), "Refractory period.";
+        one_spike: bool [false] "—" any, "Keep one random spike per row per step.";
+        max_one_spike: bool [false] "—" any, "Keep only the spike of the highest pre-step voltage per row.";
+        integration_type: Integrator [Integrator::Euler] "—" any, "`euler` or `midpoint`/`rk2`.";
+        surrogate_type: SurrogateType [SurrogateType::StraightThrough] "—" any, "Accepted and ignored.";
+        v_min: Option<f32> [None] "mV" finite, "Lower voltage clamp.";
     }
     drops [thr_jitter];
 }
 
-impl QuadLifParams {
-    /// ngclearn's defaults for the given `tau_m`.
-    pub fn with_tau_m(tau_m: f32) -> QuadLifParams {
-        QuadLifParams {
-            tau_m,
-            ..QuadLifParams::ngclearn_defaults()
-        }
-    }
-}
 
 impl LifCell {
     /// A validated QuadLIF cell: the LIF family in its quadratic form.

@@ -32,43 +32,27 @@ use crate::integrators::{self, Integrator};
 cell_params! {
     /// `RAFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
     pub struct RafParams (default) {
-        /// Time constant of v.
-        tau_v: f32 [1.0] "ms" positive;
-        /// Time constant of w.
-        tau_w: f32 [1.0] "ms" positive;
-        /// Spike threshold on v.
-        thr: f32 [1.0] "—" finite;
-        /// Angular frequency.
-        omega: f32 [10.0] "rad/ms" finite;
-        /// Damping `b` (negative: damped).
-        dampen_factor: f32 [-1.0] "1/ms" finite;
-        /// v after a spike.
-        v_reset: f32 [0.0] "—" finite;
-        /// w after a spike.
-        w_reset: f32 [0.0] "—" finite;
-        /// Initial and reset v.
-        v0: f32 [0.0] "—" finite;
-        /// Initial and reset w.
-        w0: f32 [0.0] "—" finite;
-        /// Input resistance.
-        resist_v: f32 [1.0] "—" finite;
-        /// Reset v and w after a spike.
-        post_spike_reset: bool [true] "—" any;
-        /// `euler` or `midpoint`/`rk2`.
-        integration_type: Integrator [Integrator::Euler] "—" any;
+        tau_v: f32 [1.0] "ms" positive, "Time constant of v.";
+        tau_w: f32 [1.0] "ms" positive, "Time constant of w.";
+        thr: f32 [1.0] "—" finite, "Spike threshold on v.";
+        omega: f32 [10.0] "rad/ms" finite, "Angular frequency.";
+        dampen_factor: f32 [-1.0] "1/ms" finite, "Damping `b` (negative: damped).";
+        v_reset: f32 [0.0] "—" finite, "v after a spike.";
+        w_reset: f32 [0.0] "—" finite, "w after a spike.";
+        v0: f32 [0.0] "—" finite, "Initial and reset v.";
+        w0: f32 [0.0] "—" finite, "Initial and reset w.";
+        resist_v: f32 [1.0] "—" finite, "Input resistance.";
+        post_spike_reset: bool [true] "—" any, "Reset v and w after a spike.";
+        integration_type: Integrator [Integrator::Euler] "—" any, "`euler` or `midpoint`/`rk2`.";
     }
     accepts [batch_size];
 }
 
 describe_cell! {
     /// A validated resonate-and-fire cell model.
-    RafCell(c) {
-        class: "RAFCell", key: "resonate_and_fire", kernel: "resonate_and_fire", elementwise: true,
-        params: RafParams,
-        derived(p) {
-            inv_tau_v: f32 = 1.0 / p.tau_v,
-            inv_tau_w: f32 = 1.0 / p.tau_w,
-        }
+    RafCell(c) = "RAFCell"(RafParams) {
+        key: "resonate_and_fire", kernel: "resonate_and_fire", elementwise: true,
+        derived(p) { inv_tau_v: f32 = 1.0 / p.tau_v, inv_tau_w: f32 = 1.0 / p.tau_w }
         integrators: [Euler, Midpoint],
         variants(integration_type): [true, false].map(|post_spike_reset| RafParams {
             integration_type,
@@ -80,16 +64,11 @@ describe_cell! {
         tags { no_reset: !c.p.post_spike_reset }
         tolerance: Tolerance::STRICT,
         compartments: {
-            /// input current (multiplied by resist_v)
-            j: Input = 0.0, range (-5.0, 20.0);
-            /// voltage-like variable (dimensionless)
-            v: State = c.p.v0, range (-1.0, 1.2);
-            /// current-like recovery variable (dimensionless)
-            w: State = c.p.w0, range (-1.0, 1.0);
-            /// spikes (0/1)
-            s: Spike = 0.0, range (0.0, 0.0);
-            /// time of last spike (ms)
-            tols: Output = 0.0, range (0.0, 10.0);
+            j: Input = 0.0, range (-5.0, 20.0), "input current (multiplied by resist_v)";
+            v: State = c.p.v0, range (-1.0, 1.2), "voltage-like variable (dimensionless)";
+            w: State = c.p.w0, range (-1.0, 1.0), "current-like recovery variable (dimensionless)";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes (0/1)";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last spike (ms)";
         }
         uniform RafParams {
             resist_v: c.p.resist_v,

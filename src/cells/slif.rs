@@ -62,55 +62,33 @@ use crate::rng::Key;
 
 cell_params! {
     /// `SLIFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
-    pub struct SlifParams {
-        /// Membrane time constant.
-        tau_m: f32 [required] "ms" positive;
-        /// Membrane resistance.
-        resist_m: f32 [required] "—" finite;
-        /// Base threshold.
-        thr: f32 [required] "—" finite;
-        /// Lateral inhibition strength (0 disables).
-        resist_inh: f32 [0.0] "—" non_negative("must be ≥ 0 (0 disables lateral inhibition)");
-        /// Keep thresholds across `reset()`.
-        thr_persist: bool [false] "—" any;
-        /// Threshold increment per spike (when rho_b = 0).
-        thr_gain: f32 [0.0] "—" finite;
-        /// Threshold decay towards 0 per step (when rho_b = 0).
-        thr_leak: f32 [0.0] "—" finite;
-        /// Row-homeostatic threshold rate (> 0 replaces gain and leak).
-        rho_b: f32 [0.0] "—" non_negative("must be ≥ 0 (0 uses thr_gain and thr_leak)");
-        /// Refractory period.
-        refract_time: f32 [0.0] "ms" non_negative("must be ≥ 0");
-        /// Output 1 throughout the refractory period.
-        sticky_spikes: bool [false] "—" any;
-        /// Half-width of the initial threshold jitter.
-        thr_jitter: f32 [0.05] "—" non_negative("must be ≥ 0 (the half-width of a uniform draw)");
+    pub struct SlifParams, new(tau_m, resist_m, thr) {
+        tau_m: f32 [required] "ms" positive, "Membrane time constant.";
+        resist_m: f32 [required] "—" finite, "Membrane resistance.";
+        thr: f32 [required] "—" finite, "Base threshold.";
+        resist_inh: f32 [0.0] "—" non_negative("must be ≥ 0 (0 disables lateral inhibition)"),
+            "Lateral inhibition strength (0 disables).";
+        thr_persist: bool [false] "—" any, "Keep thresholds across `reset()`.";
+        thr_gain: f32 [0.0] "—" finite, "Threshold increment per spike (when rho_b = 0).";
+        thr_leak: f32 [0.0] "—" finite, "Threshold decay towards 0 per step (when rho_b = 0).";
+        rho_b: f32 [0.0] "—" non_negative("must be ≥ 0 (0 uses thr_gain and thr_leak)"),
+            "Row-homeostatic threshold rate (> 0 replaces gain and leak).";
+        refract_time: f32 [0.0] "ms" non_negative("must be ≥ 0"), "Refractory period.";
+        sticky_spikes: bool [false] "—" any, "Output 1 throughout the refractory period.";
+        thr_jitter: f32 [0.05] "—" non_negative("must be ≥ 0 (the half-width of a uniform draw)"),
+            "Half-width of the initial threshold jitter.";
     }
     accepts [batch_size];
 }
 
-impl SlifParams {
-    /// ngclearn's defaults for the three required parameters.
-    pub fn new(tau_m: f32, resist_m: f32, thr: f32) -> SlifParams {
-        SlifParams {
-            tau_m,
-            resist_m,
-            thr,
-            ..SlifParams::ngclearn_defaults()
-        }
-    }
-}
 
 describe_cell! {
     /// A validated SLIF cell model.
-    SlifCell(c) {
-        class: "SLIFCell", key: "slif", kernel: "slif", elementwise: true,
+    SlifCell(c) = "SLIFCell"(SlifParams) {
+        key: "slif", kernel: "slif", elementwise: true,
         // The step stores the effective current jE in `j`.
         overwrites_input: true,
-        params: SlifParams,
-        derived(p) {
-            inv_tau_m: f32 = 1.0 / p.tau_m,
-        }
+        derived(p) { inv_tau_m: f32 = 1.0 / p.tau_m }
         // SLIF only has Euler.
         integrators: [Euler] from crate::integrators::Integrator::Euler,
         variants(integration_type): [0.0, 0.02].into_iter().flat_map(|resist_inh| {
@@ -131,20 +109,14 @@ describe_cell! {
         // weights by up to 1 ulp (see the module docs).
         tolerance: Tolerance { gpu: Some(1e-4), ..Tolerance::STRICT },
         compartments: {
-            /// input current; holds the effective current jE after a step
-            j: Input = 0.0, range (0.0, 1.5);
-            /// membrane voltage (dimensionless)
-            v: State = 0.0, range (0.0, 0.6);
-            /// spikes (0/1), sticky while refractory if sticky_spikes
-            s: Spike = 0.0, range (0.0, 0.0);
-            /// per-unit thresholds (drawn); `reset()` restores the draw unless thr_persist
-            thr: State = c.p.thr, reset None, range (0.3, 0.7);
-            /// refractory timer (ms), dt right after a spike
-            rfr: State = c.p.refract_time, range (0.0, 4.0);
-            /// time of last spike (ms)
-            tols: Output = 0.0, range (0.0, 10.0);
-            /// secant surrogate derivative sech(0.08·jE)·[jE > 0]
-            surrogate: State = 1.0, range (0.0, 1.0);
+            j: Input = 0.0, range (0.0, 1.5), "input current; holds the effective current jE after a step";
+            v: State = 0.0, range (0.0, 0.6), "membrane voltage (dimensionless)";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes (0/1), sticky while refractory if sticky_spikes";
+            thr: State = c.p.thr, reset None, range (0.3, 0.7),
+                "per-unit thresholds (drawn); `reset()` restores the draw unless thr_persist";
+            rfr: State = c.p.refract_time, range (0.0, 4.0), "refractory timer (ms), dt right after a spike";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last spike (ms)";
+            surrogate: State = 1.0, range (0.0, 1.0), "secant surrogate derivative sech(0.08·jE)·[jE > 0]";
         }
         uniform SlifParams {
             resist_m: c.p.resist_m,

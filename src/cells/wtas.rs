@@ -37,40 +37,24 @@ use crate::rng::Key;
 
 cell_params! {
     /// `WTASCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
-    pub struct WtasParams {
-        /// Accepted and **ignored**, as in ngclearn.
-        tau_m: f32 [required] "ms" positive;
-        /// Input resistance.
-        resist_m: f32 [1.0] "—" finite;
-        /// Base probability threshold.
-        thr_base: f32 [0.4] "—" finite;
-        /// Threshold change per extra (or missing) spike.
-        thr_gain: f32 [0.002] "—" finite;
-        /// Refractory period.
-        refract_time: f32 [0.0] "ms" non_negative("must be ≥ 0");
-        /// Half-width of the initial threshold jitter.
-        thr_jitter: f32 [0.05] "—" non_negative("must be ≥ 0 (the half-width of a uniform draw)");
+    pub struct WtasParams, with_tau_m(tau_m) {
+        tau_m: f32 [required] "ms" positive, "Accepted and **ignored**, as in ngclearn.";
+        resist_m: f32 [1.0] "—" finite, "Input resistance.";
+        thr_base: f32 [0.4] "—" finite, "Base probability threshold.";
+        thr_gain: f32 [0.002] "—" finite, "Threshold change per extra (or missing) spike.";
+        refract_time: f32 [0.0] "ms" non_negative("must be ≥ 0"), "Refractory period.";
+        thr_jitter: f32 [0.05] "—" non_negative("must be ≥ 0 (the half-width of a uniform draw)"),
+            "Half-width of the initial threshold jitter.";
     }
     accepts [batch_size];
 }
 
-impl WtasParams {
-    /// ngclearn's defaults for the given `tau_m`.
-    pub fn with_tau_m(tau_m: f32) -> WtasParams {
-        WtasParams {
-            tau_m,
-            ..WtasParams::ngclearn_defaults()
-        }
-    }
-}
 
 describe_cell! {
     /// A validated WTAS cell model.
-    WtasCell(c) {
-        class: "WTASCell", key: "wtas", kernel: "wtas", elementwise: false,
-        params: WtasParams,
-        derived(p) {
-        }
+    WtasCell(c) = "WTASCell"(WtasParams) {
+        key: "wtas", kernel: "wtas", elementwise: false,
+        derived(p) {}
         // WTAS has no ODE (no integrators); Euler is reported.
         integrators: [] from crate::integrators::Integrator::Euler,
         variants(integration_type): [0.0, 2.0].map(|refract_time| WtasParams {
@@ -81,18 +65,13 @@ describe_cell! {
         // The softmax's `exp` differs by a few ulp between WGSL and Rust.
         tolerance: Tolerance { gpu: Some(1e-4), ..Tolerance::STRICT },
         compartments: {
-            /// input current (multiplied by resist_m)
-            j: Input = 0.0, range (0.0, 2000.0);
-            /// masked input j·resist_m, the softmax's argument
-            v: State = 0.0, range (0.0, 0.0);
-            /// spikes (0/1)
-            s: Spike = 0.0, range (0.0, 0.0);
-            /// per-unit probability thresholds (drawn); survive reset
-            thr: State = c.p.thr_base, reset None, range (0.02, 0.6);
-            /// refractory timer (ms), dt right after a spike
-            rfr: State = c.p.refract_time, range (0.0, 4.0);
-            /// time of last spike (ms)
-            tols: Output = 0.0, range (0.0, 10.0);
+            j: Input = 0.0, range (0.0, 2000.0), "input current (multiplied by resist_m)";
+            v: State = 0.0, range (0.0, 0.0), "masked input j·resist_m, the softmax's argument";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes (0/1)";
+            thr: State = c.p.thr_base, reset None, range (0.02, 0.6),
+                "per-unit probability thresholds (drawn); survive reset";
+            rfr: State = c.p.refract_time, range (0.0, 4.0), "refractory timer (ms), dt right after a spike";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last spike (ms)";
         }
         uniform WtasParams {
             resist_m: c.p.resist_m,
