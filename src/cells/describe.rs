@@ -532,6 +532,7 @@ pub(crate) use cell_params;
 ///         integrators: [Euler, Midpoint],   // `[Euler] from <expr>` where there is no choice
 ///         variants(integration_type): [AdExParams { integration_type, ..AdExParams::default() }],
 ///         tags { spike_reset: c.p.spike_reset },   // variant name suffixes
+///         // optional after the tolerance: check_dt: 0.01, (a stable step for checks; 0.1 ms)
 ///         tolerance: Tolerance { trace: 5e-3, gpu: Some(5e-3), upstroke: None },
 ///         compartments: {
 ///             j: Input = 0.0, range (0.0, 120.0), "input current";
@@ -566,6 +567,7 @@ macro_rules! describe_cell {
             variants($vi:ident): $variants:expr,
             tags { $($tag:ident: $tagged:expr),* $(,)? }
             tolerance: $tolerance:expr,
+            $(check_dt: $check_dt:literal,)?
             compartments: {
                 $(
                     $comp:ident : $role:ident = $init:expr $(, reset $reset:expr)?, range ($lo:expr, $hi:expr), $cdoc:literal;
@@ -692,12 +694,6 @@ macro_rules! describe_cell {
                 vec![$($crate::cells::describe::describe_cell!(@reset $init $(, $reset)?)),+]
             }
 
-            /// The self-check's random range of each compartment.
-            #[allow(unused_variables)] // cells whose values do not depend on the parameters
-            fn described_ranges(&self) -> Vec<(f32, f32)> {
-                let $c = self;
-                vec![$(($lo, $hi)),+]
-            }
 
             /// The parameter uniform's words, in the layout's order.
             #[allow(unused_variables)] // cells whose values do not depend on the parameters
@@ -738,12 +734,30 @@ macro_rules! describe_cell {
                 name
             }
         }
+
+        impl $crate::cells::CellChecks for $cell {
+            #[allow(unused_variables)] // cells whose ranges do not depend on the parameters
+            fn random_ranges(&self) -> Vec<(f32, f32)> {
+                let $c = self;
+                vec![$(($lo, $hi)),+]
+            }
+
+            fn check_dt(&self) -> f64 {
+                $crate::cells::describe::describe_cell!(@check_dt $($check_dt)?)
+            }
+        }
     };
     (@integrator $c:ident) => {
         $c.p.integration_type
     };
     (@integrator $c:ident $integrator:expr) => {
         $integrator
+    };
+    (@check_dt) => {
+        0.1
+    };
+    (@check_dt $dt:literal) => {
+        $dt
     };
     (@flag) => {
         false

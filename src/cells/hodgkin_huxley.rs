@@ -81,6 +81,7 @@ describe_cell! {
         tags { spike_reset: c.p.spike_reset }
         // Six `exp` per step, amplified by the stiff upstroke (the README's tolerance).
         tolerance: Tolerance { trace: 1e-3, gpu: Some(1e-3), upstroke: None },
+        check_dt: 0.01,
         compartments: {
             j: Input = 0.0, range (0.0, 20.0), "input current (µA/cm², multiplied by resist_m)";
             v: State = 0.0, range (-15.0, 100.0), "membrane voltage relative to rest (mV)";
@@ -170,10 +171,6 @@ impl HodgkinHuxleyCell {
 
 impl CellModel for HodgkinHuxleyCell {
     cell_accessors!();
-
-    fn check_dt(&self) -> f64 {
-        0.01
-    }
 
     // Twin: shaders/cells/hodgkin_huxley.wgsl `step`.
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {

@@ -172,9 +172,23 @@ pub struct GpuPasses {
     pub step_per_row: bool,
 }
 
+/// What checks need of a cell besides the cell itself: where to draw random states from and a
+/// step size at which it is stable. (How closely it must match is its description's
+/// [`describe::Tolerance`], on [`CellEntry::tolerance`].) Generated from the description.
+pub trait CellChecks {
+    /// A plausible random state and input range per compartment, for the GPU-vs-CPU self-check
+    /// and benchmarks (`(lo, hi)` per compartment; spikes are outputs and their ranges are
+    /// ignored).
+    fn random_ranges(&self) -> Vec<(f32, f32)>;
+
+    /// A step size (ms) at which explicit integration of this cell is stable, for checks.
+    fn check_dt(&self) -> f64;
+}
+
 /// A spiking cell model with validated parameters: everything the backends need to build a
-/// population of it and advance it.
-pub trait CellModel: std::fmt::Debug + Send + Sync {
+/// population of it and advance it (its description, its CPU step, its GPU passes); what
+/// checks need is [`CellChecks`].
+pub trait CellModel: CellChecks + std::fmt::Debug + Send + Sync {
     /// A boxed copy of this cell model.
     fn boxed(&self) -> Box<dyn CellModel>;
 
@@ -221,11 +235,6 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
         self.entry().layout.overwrites_input
     }
 
-    /// A step size (ms) at which explicit integration of this cell is stable, for checks.
-    fn check_dt(&self) -> f64 {
-        0.1
-    }
-
     /// Advances the CPU state by one step. Inputs are already in the `Input` compartments. For
     /// cells without row passes ([`CellModel::has_row_passes`]) the view may be any range of
     /// neurons.
@@ -265,10 +274,6 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     fn gpu_passes(&self) -> GpuPasses {
         GpuPasses::default()
     }
-
-    /// A plausible random state and input range per compartment, for the GPU-vs-CPU self-check
-    /// (`(lo, hi)` per compartment; spikes are outputs and their ranges are ignored).
-    fn random_ranges(&self) -> Vec<(f32, f32)>;
 }
 
 /// The [`CellModel`] methods that come from the cell's description ([`describe::describe_cell!`]):
@@ -305,10 +310,6 @@ macro_rules! cell_accessors {
 
         fn gpu_params(&self) -> Vec<u32> {
             self.described_uniform()
-        }
-
-        fn random_ranges(&self) -> Vec<(f32, f32)> {
-            self.described_ranges()
         }
 
         fn variant_name(&self) -> String {

@@ -63,6 +63,7 @@ describe_cell! {
         }),
         tags { no_reset: !c.p.post_spike_reset }
         tolerance: Tolerance::STRICT,
+        check_dt: 0.01,
         compartments: {
             j: Input = 0.0, range (-5.0, 20.0), "input current (multiplied by resist_v)";
             v: State = c.p.v0, range (-1.0, 1.2), "voltage-like variable (dimensionless)";
@@ -90,10 +91,6 @@ describe_cell! {
 
 impl CellModel for RafCell {
     cell_accessors!();
-
-    fn check_dt(&self) -> f64 {
-        0.01
-    }
 
     // Twin: shaders/cells/resonate_and_fire.wgsl `step`.
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {

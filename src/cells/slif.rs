@@ -108,6 +108,7 @@ describe_cell! {
         // sech's `exp` differs by a few ulp between WGSL and Rust, and the GPU's inhibition
         // weights by up to 1 ulp (see the module docs).
         tolerance: Tolerance { gpu: Some(1e-4), ..Tolerance::STRICT },
+        check_dt: 1.0,
         compartments: {
             j: Input = 0.0, range (0.0, 1.5), "input current; holds the effective current jE after a step";
             v: State = 0.0, range (0.0, 0.6), "membrane voltage (dimensionless)";
@@ -184,10 +185,6 @@ impl CellModel for SlifCell {
 
     fn reset_restores_drawn(&self) -> bool {
         !self.p.thr_persist
-    }
-
-    fn check_dt(&self) -> f64 {
-        1.0
     }
 
     fn gpu_scratch_words(&self, batch: usize, n_units: usize) -> usize {

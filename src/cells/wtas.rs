@@ -64,6 +64,7 @@ describe_cell! {
         tags { refractory: c.p.refract_time > 0.0 }
         // The softmax's `exp` differs by a few ulp between WGSL and Rust.
         tolerance: Tolerance { gpu: Some(1e-4), ..Tolerance::STRICT },
+        check_dt: 1.0,
         compartments: {
             j: Input = 0.0, range (0.0, 2000.0), "input current (multiplied by resist_m)";
             v: State = 0.0, range (0.0, 0.0), "masked input j·resist_m, the softmax's argument";
@@ -93,10 +94,6 @@ impl CellModel for WtasCell {
         let (_, sub) = key.split();
         let jitter = sub.uniform(n_units, -self.p.thr_jitter, self.p.thr_jitter);
         vec![(THR, jitter.iter().map(|d| self.p.thr_base + d).collect())]
-    }
-
-    fn check_dt(&self) -> f64 {
-        1.0
     }
 
     // Twin: shaders/cells/wtas.wgsl `step` (one workgroup per row).
