@@ -291,17 +291,6 @@ pub fn trace_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// The README's recommended tolerance for continuous states of each cell.
-pub fn tolerance(class_name: &str) -> f32 {
-    match class_name {
-        "HodgkinHuxleyCell" => 1e-3,
-        "AdExCell" => 5e-3,
-        // 5e-2 in spike upstrokes: see `CellModel::value_tolerance`.
-        "IzhikevichCell" => 1e-3,
-        _ => 1e-4,
-    }
-}
-
 /// The comparison metric: absolute below 1, relative above.
 pub fn rel_err(x: f32, reference: f32) -> f32 {
     (x - reference).abs() / reference.abs().max(1.0)
@@ -390,8 +379,9 @@ fn replay_inner<B: Backend>(
     make: impl FnOnce(Box<dyn CellModel>, usize, usize, u64) -> Result<Population<B>>,
 ) -> Result<Outcome> {
     let cell = trace.build_cell()?;
-    let cell_ref = cell.boxed();
-    let tol = tolerance(&trace.cell);
+    // The README's recommended tolerance, stated in the cell's description.
+    let tolerances = cell.entry().tolerance;
+    let tol = tolerances.trace;
     let mut pop = make(cell, trace.n_units, trace.batch, trace.key_seed)?;
     if pop.key() != Key(trace.key) {
         return Ok(Outcome::Fail(format!(
@@ -417,7 +407,7 @@ fn replay_inner<B: Backend>(
                 ours[i].to_bits() != reference[i].to_bits()
             } else {
                 let err = rel_err(ours[i], reference[i]);
-                err.is_nan() || err > cell_ref.value_tolerance(name, reference[i], tol)
+                err.is_nan() || err > tolerances.for_value(name, reference[i], tol)
             }
         };
         if let Some(i) = (0..ours.len()).find(|&i| differs(i)) {
@@ -462,7 +452,7 @@ fn replay_inner<B: Backend>(
                     }
                 } else {
                     let err = rel_err(x, r);
-                    let tol = cell_ref.value_tolerance(name, r, tol);
+                    let tol = tolerances.for_value(name, r, tol);
                     // NaN must fail too, hence not `err > tol`.
                     if err.is_nan() || err > tol {
                         return Ok(Outcome::Fail(format!(

@@ -47,15 +47,11 @@ impl CpuBackend {
     }
 }
 
-fn spike_index(cell: &dyn CellModel) -> Result<usize> {
-    crate::cells::compartment_index(cell, "s")
-}
-
 impl CpuBackend {
     /// The reference: whole population, step by step.
     fn run_per_step(&mut self, cell: &dyn CellModel, req: &RunRequest<'_>, rec: &mut Recording) -> Result<()> {
         let total = self.state.batch * self.state.n_units;
-        let (j_index, s_index) = (crate::cells::input_index(cell)?, spike_index(cell)?);
+        let (j_index, s_index) = (crate::cells::input_index(cell)?, crate::cells::spike_index(cell)?);
         let words = words_per_step(total);
         let samples = req.record.compartment_indices(cell)?;
         let mut next_sample = 0;
@@ -84,7 +80,7 @@ impl CpuBackend {
     /// passes: each neuron's step depends on that neuron alone.
     fn run_fused(&mut self, cell: &dyn CellModel, req: &RunRequest<'_>, rec: &mut Recording) -> Result<()> {
         let total = self.state.batch * self.state.n_units;
-        let (j_index, s_index) = (crate::cells::input_index(cell)?, spike_index(cell)?);
+        let (j_index, s_index) = (crate::cells::input_index(cell)?, crate::cells::spike_index(cell)?);
         let words = words_per_step(total);
         let samples = req.record.compartment_indices(cell)?;
         let n_blocks = total.div_ceil(BLOCK);

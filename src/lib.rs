@@ -28,13 +28,13 @@
 //! | `IFCell` | `integrate_and_fire` | euler, midpoint | [`cells::integrate_and_fire`] |
 //! | `LIFCell` | `lif` | euler, midpoint | [`cells::lif`] |
 //! | `QuadLIFCell` | `quad_lif` | euler, midpoint | [`cells::quad_lif`] |
-//! | `SLIFCell` | `slif` | euler | [`cells::slif`] |
-//! | `WTASCell` | `wtas` | (no ODE) | [`cells::wtas`] |
 //! | `AdExCell` | `adex` | euler, midpoint | [`cells::adex`] |
 //! | `FitzhughNagumoCell` | `fitzhugh_nagumo` | euler, midpoint | [`cells::fitzhugh_nagumo`] |
 //! | `HodgkinHuxleyCell` | `hodgkin_huxley` | euler, midpoint, rk4 | [`cells::hodgkin_huxley`] |
 //! | `IzhikevichCell` | `izhikevich` | euler, midpoint | [`cells::izhikevich`] |
 //! | `RAFCell` | `resonate_and_fire` | euler, midpoint | [`cells::resonate_and_fire`] |
+//! | `SLIFCell` | `slif` | euler | [`cells::slif`] |
+//! | `WTASCell` | `wtas` | (no ODE) | [`cells::wtas`] |
 //!
 //! ## Embedding in an application's GPU pipeline
 //! An application that already owns a wgpu device can run populations on it and couple them to

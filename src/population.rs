@@ -39,10 +39,52 @@ pub struct Population<B: Backend> {
     n_units: usize,
     key: Key,
     init_key: Key,
-    steps_done: u64,
+    clock: Clock,
+}
+
+/// The population's clock: one step counter for its whole life (random drives are keyed by
+/// it), and the step at which the time stamps last restarted at `t0` (construction, `reset`,
+/// `set_time`, a new step size).
+#[derive(Debug, Clone, Copy, Default)]
+struct Clock {
+    /// Steps taken since construction.
+    steps: u64,
+    /// The value of `steps` when the time stamps restarted at `t0`.
+    origin: u64,
+    /// The time stamp of the step at `origin`.
     t0: f64,
+    /// The step size of the steps since `origin` (none before the first step).
     dt: Option<f64>,
-    k: u64,
+}
+
+impl Clock {
+    /// `t0 + k·dt` in f64 for the k-th step since the origin.
+    fn time_at(&self, steps: u64, dt: f64) -> f64 {
+        self.t0 + (steps - self.origin) as f64 * dt
+    }
+
+    /// The time stamp the next step will get.
+    fn next_time(&self) -> f64 {
+        self.time_at(self.steps, self.dt.unwrap_or(0.0))
+    }
+
+    /// The next step is stamped `t0`.
+    fn restart(&mut self, t0: f64) {
+        self.t0 = t0;
+        self.origin = self.steps;
+    }
+
+    /// The float32 time stamp of the next step of size `dt`; advances one step. A new step
+    /// size keeps the elapsed time and counts steps from there.
+    fn tick(&mut self, dt: f64) -> f32 {
+        if self.dt != Some(dt) {
+            self.restart(self.next_time());
+            self.dt = Some(dt);
+        }
+        let t = self.time_at(self.steps, dt) as f32;
+        self.steps += 1;
+        t
+    }
 }
 
 fn check_shape(n_units: usize, batch: usize) -> Result<()> {
@@ -114,7 +156,7 @@ impl Population<GpuBackend> {
     ) -> Result<()> {
         check_dt(dt)?;
         let spec = drive.resolve(steps, self.batch * self.n_units, dt)?;
-        let first_step = self.steps_done;
+        let first_step = self.clock.steps;
         let infos = self.next_steps(steps, dt)?;
         let request = RunRequest {
             steps: &infos,
@@ -150,10 +192,7 @@ impl<B: Backend> Population<B> {
             n_units,
             key,
             init_key: key,
-            steps_done: 0,
-            t0: 0.0,
-            dt: None,
-            k: 0,
+            clock: Clock::default(),
         };
         pop.write_drawn()?;
         Ok(pop)
@@ -178,10 +217,7 @@ impl<B: Backend> Population<B> {
             n_units: self.n_units,
             key: self.key,
             init_key: self.init_key,
-            steps_done: self.steps_done,
-            t0: self.t0,
-            dt: self.dt,
-            k: self.k,
+            clock: self.clock,
         }
     }
 
@@ -228,13 +264,12 @@ impl<B: Backend> Population<B> {
 
     /// The time stamp the next step will get.
     pub fn next_time(&self) -> f64 {
-        self.t0 + self.k as f64 * self.dt.unwrap_or(0.0)
+        self.clock.next_time()
     }
 
     /// Restarts the clock at `t0` (the next step is stamped `t0`).
     pub fn set_time(&mut self, t0: f64) {
-        self.t0 = t0;
-        self.k = 0;
+        self.clock.restart(t0);
     }
 
     /// Sets the input current `j` (length batch·n_units, row-major, finite).
@@ -258,7 +293,7 @@ impl<B: Backend> Population<B> {
     /// Advances one step of size `dt` (ms) with the current `j`.
     pub fn step(&mut self, dt: f64) -> Result<()> {
         check_dt(dt)?;
-        let first_step = self.steps_done;
+        let first_step = self.clock.steps;
         let infos = self.next_steps(1, dt)?;
         let request = RunRequest {
             steps: &infos,
@@ -292,7 +327,7 @@ impl<B: Backend> Population<B> {
         let total = self.batch * self.n_units;
         let spec = drive.resolve(steps, total, dt)?;
         self.check_record(record)?;
-        let first_step = self.steps_done;
+        let first_step = self.clock.steps;
         let infos = self.next_steps(steps, dt)?;
         let request = RunRequest {
             steps: &infos,
@@ -328,7 +363,7 @@ impl<B: Backend> Population<B> {
                 reason: "a recorded neuron's flat index b·N + n must be below batch × n_units",
             });
         }
-        crate::cells::compartment_index(self.cell.as_ref(), "s")?;
+        crate::cells::spike_index(self.cell.as_ref())?;
         Ok(())
     }
 
@@ -344,7 +379,7 @@ impl<B: Backend> Population<B> {
         if self.cell.reset_restores_drawn() {
             self.write_drawn()?;
         }
-        self.k = 0;
+        self.clock.restart(self.clock.t0);
         Ok(())
     }
 
@@ -365,12 +400,6 @@ impl<B: Backend> Population<B> {
     /// The time stamps and subkeys of the next `steps` steps; advances the clock and the key.
     fn next_steps(&mut self, steps: usize, dt: f64) -> Result<Vec<StepInfo>> {
         let dt32 = dt as f32;
-        if self.dt != Some(dt) {
-            // A new step size: keep the elapsed time and count steps from here.
-            self.t0 = self.next_time();
-            self.k = 0;
-            self.dt = Some(dt);
-        }
         let draws = self.cell.draws_every_step();
         let mut infos = Vec::with_capacity(steps);
         for _ in 0..steps {
@@ -382,15 +411,13 @@ impl<B: Backend> Population<B> {
                 self.key
             };
             infos.push(StepInfo {
-                t: (self.t0 + self.k as f64 * dt) as f32,
+                t: self.clock.tick(dt),
                 dt: dt32,
                 half_dt: dt32 * 0.5,
                 subkey,
                 init_key: self.init_key,
             });
-            self.k += 1;
         }
-        self.steps_done += steps as u64;
         Ok(infos)
     }
 }

@@ -36,10 +36,11 @@ pub enum Exactness {
 }
 
 impl Exactness {
-    /// The cell's own tolerance where it has one ([`CellModel::gpu_tolerance`]); otherwise
-    /// bitwise on software adapters and 1e-5 on others (they may fuse multiply-adds).
+    /// The cell's own GPU tolerance where it has one
+    /// ([`crate::cells::describe::Tolerance::gpu`]); otherwise bitwise on software adapters and
+    /// 1e-5 on others (they may fuse multiply-adds).
     pub fn for_cell(ctx: &GpuContext, cell: &dyn CellModel) -> Exactness {
-        match cell.gpu_tolerance() {
+        match cell.entry().tolerance.gpu {
             Some(tol) => Exactness::Tolerance(tol),
             None if ctx.adapter.is_software() => Exactness::Bitwise,
             None => Exactness::Tolerance(1e-5),
@@ -53,7 +54,8 @@ pub fn compare_compartment(name: &str, gpu: &[f32], cpu: &[f32], mode: Exactness
     compare_values(name, gpu, cpu, mode, |_, tol| tol)
 }
 
-/// [`compare_compartment`] with the cell's per-value tolerance ([`CellModel::value_tolerance`]).
+/// [`compare_compartment`] with the cell's per-value tolerance
+/// ([`crate::cells::describe::Tolerance::for_value`]).
 pub fn compare_compartment_of(
     cell: &dyn CellModel,
     name: &str,
@@ -62,7 +64,7 @@ pub fn compare_compartment_of(
     mode: Exactness,
 ) -> Option<String> {
     compare_values(name, gpu, cpu, mode, |reference, tol| {
-        cell.value_tolerance(name, reference, tol)
+        cell.entry().tolerance.for_value(name, reference, tol)
     })
 }
 

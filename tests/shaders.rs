@@ -16,12 +16,13 @@ fn every_cell_variant_validates() {
 fn every_variant_sets_only_declared_overrides() {
     for entry in CELLS {
         for cell in (entry.variants)() {
+            let composed = shaders::compose(cell.as_ref());
             for (name, _) in cell.gpu_overrides() {
                 assert!(
-                    entry.shader.1.contains(&format!("override {name}:")),
+                    composed.source.contains(&format!("override {name}:")),
                     "{} sets override {name} that {} does not declare",
                     cell.variant_name(),
-                    entry.shader.0
+                    composed.pieces
                 );
             }
         }

@@ -1,26 +1,9 @@
 // AdExCell step. Twin of src/cells/adex.rs `step_cpu`; keep the two in step.
-// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
-
-override INTEGRATOR: u32 = 0u;
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; overrides, `P`, the
+// compartment bindings, CellState, cell_load and cell_store from the cell's description.
 
 // src/cells/adex.rs EXP_ARG_MAX: the overflow guard of the exponential term.
 const ADEX_EXP_ARG_MAX: f32 = 80.0;
-
-struct AdExParams {
-    resist_m: f32,
-    inv_tau_m: f32,
-    inv_tau_w: f32,
-    sharpness: f32,
-    v_t: f32,
-    thr: f32,
-    v_rest: f32,
-    v_reset: f32,
-    a: f32,
-    b: f32,
-}
-
-@group(0) @binding(2) var<uniform> P: AdExParams;
-// Compartment bindings, CellState, cell_load and cell_store: shaders/lib/state_vw.wgsl.
 
 // src/cells/adex.rs `AdExCell::dvdt`.
 fn adex_dvdt(v_now: f32, w_old: f32, j: f32) -> f32 {

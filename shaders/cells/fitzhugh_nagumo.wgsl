@@ -1,23 +1,6 @@
 // FitzhughNagumoCell step. Twin of src/cells/fitzhugh_nagumo.rs `step_cpu`; keep the two in step.
-// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
-
-override INTEGRATOR: u32 = 0u;
-override SPIKE_RESET: bool = false;
-
-struct FitzhughNagumoParams {
-    resist_m: f32,
-    inv_tau_m: f32,
-    inv_tau_w: f32,
-    alpha: f32,
-    beta: f32,
-    gamma: f32,
-    v0: f32,
-    w0: f32,
-    v_thr: f32,
-}
-
-@group(0) @binding(2) var<uniform> P: FitzhughNagumoParams;
-// Compartment bindings, CellState, cell_load and cell_store: shaders/lib/state_vw.wgsl.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; overrides, `P`, the
+// compartment bindings, CellState, cell_load and cell_store from the cell's description.
 
 fn fn_dvdt(x: f32, w_old: f32, j_r: f32) -> f32 {
     return (x - x * x * x / P.gamma - w_old + j_r) * P.inv_tau_m;

@@ -1,33 +1,6 @@
 // HodgkinHuxleyCell step. Twin of src/cells/hodgkin_huxley.rs `step_cpu`; keep the two in step.
-// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
-
-override INTEGRATOR: u32 = 0u;
-override SPIKE_RESET: bool = false;
-
-struct HodgkinHuxleyParams {
-    resist_m: f32,
-    inv_tau_v: f32,
-    v_na: f32,
-    v_k: f32,
-    v_l: f32,
-    g_na: f32,
-    g_k: f32,
-    g_l: f32,
-    thr: f32,
-    v_reset: f32,
-    n_reset: f32,
-    m_reset: f32,
-    h_reset: f32,
-}
-
-@group(0) @binding(2) var<uniform> P: HodgkinHuxleyParams;
-@group(0) @binding(4) var<storage, read_write> j: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> n: array<f32>;
-@group(0) @binding(7) var<storage, read_write> m: array<f32>;
-@group(0) @binding(8) var<storage, read_write> h: array<f32>;
-@group(0) @binding(9) var<storage, read_write> s: array<f32>;
-@group(0) @binding(10) var<storage, read_write> tols: array<f32>;
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; overrides, `P`, the
+// compartment bindings, CellState, cell_load and cell_store from the cell's description.
 
 // src/cells/hodgkin_huxley.rs `ratio`: the analytic limit where the denominator is 0.
 fn hh_ratio(scale: f32, x: f32) -> f32 {
@@ -36,28 +9,6 @@ fn hh_ratio(scale: f32, x: f32) -> f32 {
         return scale * 10.0;
     }
     return scale * x / denominator;
-}
-
-struct CellState {
-    v: f32,
-    n: f32,
-    m: f32,
-    h: f32,
-    s: f32,
-    tols: f32,
-}
-
-fn cell_load(i: u32) -> CellState {
-    return CellState(v[i], n[i], m[i], h[i], s[i], tols[i]);
-}
-
-fn cell_store(i: u32, st: CellState) {
-    v[i] = st.v;
-    n[i] = st.n;
-    m[i] = st.m;
-    h[i] = st.h;
-    s[i] = st.s;
-    tols[i] = st.tols;
 }
 
 // src/cells/hodgkin_huxley.rs `HodgkinHuxleyCell::dvdt`, the gates frozen in `g`.

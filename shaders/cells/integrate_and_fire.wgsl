@@ -1,42 +1,6 @@
 // IFCell step. Twin of src/cells/integrate_and_fire.rs `step_cpu`; keep the two in step.
-// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
-
-override INTEGRATOR: u32 = 0u;
-override LOWER_CLAMP_VOLTAGE: bool = true;
-
-struct IfParams {
-    resist_m: f32,
-    inv_tau_m: f32,
-    thr: f32,
-    v_rest: f32,
-    v_reset: f32,
-    refract_time: f32,
-}
-
-@group(0) @binding(2) var<uniform> P: IfParams;
-@group(0) @binding(4) var<storage, read_write> j: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> rfr: array<f32>;
-@group(0) @binding(7) var<storage, read_write> s: array<f32>;
-@group(0) @binding(8) var<storage, read_write> tols: array<f32>;
-
-struct CellState {
-    v: f32,
-    rfr: f32,
-    s: f32,
-    tols: f32,
-}
-
-fn cell_load(i: u32) -> CellState {
-    return CellState(v[i], rfr[i], s[i], tols[i]);
-}
-
-fn cell_store(i: u32, st: CellState) {
-    v[i] = st.v;
-    rfr[i] = st.rfr;
-    s[i] = st.s;
-    tols[i] = st.tols;
-}
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; overrides, `P`, the
+// compartment bindings, CellState, cell_load and cell_store from the cell's description.
 
 fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 {
     let dt = step_in.dt;

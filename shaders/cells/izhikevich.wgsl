@@ -1,20 +1,6 @@
 // IzhikevichCell step. Twin of src/cells/izhikevich.rs `step_cpu`; keep the two in step.
-// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
-
-override INTEGRATOR: u32 = 0u;
-
-struct IzhikevichParams {
-    resist_m: f32,
-    inv_tau_m: f32,
-    inv_tau_w: f32,
-    v_thr: f32,
-    v_reset: f32,
-    w_reset: f32,
-    b: f32,
-}
-
-@group(0) @binding(2) var<uniform> P: IzhikevichParams;
-// Compartment bindings, CellState, cell_load and cell_store: shaders/lib/state_vw.wgsl.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; overrides, `P`, the
+// compartment bindings, CellState, cell_load and cell_store from the cell's description.
 
 fn izh_dvdt(x: f32, w_old: f32, j_r: f32) -> f32 {
     return (x * x * 0.04 + x * 5.0 + 140.0 - w_old + j_r) * P.inv_tau_m;

@@ -1,41 +1,6 @@
 // LIFCell step. Twin of src/cells/lif.rs `step_cpu`; keep the two in step, line for line.
-// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; the row passes are here.
-
-override INTEGRATOR: u32 = 0u;
-override SELECT_BY_DRAW: bool = false;
-override MAX_ONE_SPIKE: bool = false;
-override ADAPT_THRESHOLD: bool = true;
-override CLAMP_V_MIN: bool = false;
-// QuadLIFCell: quadratic leak, no surrogate and no v_thr update (src/cells/quad_lif.rs).
-override QUADRATIC: bool = false;
-
-struct LifParams {
-    resist_m: f32,
-    thr: f32,
-    v_rest: f32,
-    v_reset: f32,
-    conduct_leak: f32,
-    inv_tau_m: f32,
-    theta_plus: f32,
-    refract_time: f32,
-    v_min: f32,
-    arctan_slope: f32,
-    v_c: f32,
-    a0: f32,
-}
-
-@group(0) @binding(2) var<uniform> P: LifParams;
-@group(0) @binding(4) var<storage, read_write> j: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> rfr: array<f32>;
-@group(0) @binding(7) var<storage, read_write> thr_theta: array<f32>;
-@group(0) @binding(8) var<storage, read_write> surrogate: array<f32>;
-@group(0) @binding(9) var<storage, read_write> v_thr: array<f32>;
-@group(0) @binding(10) var<storage, read_write> s: array<f32>;
-@group(0) @binding(11) var<storage, read_write> s_raw: array<f32>;
-@group(0) @binding(12) var<storage, read_write> tols: array<f32>;
-// max_one_spike: the winning unit of each row (argmax of the pre-step voltage).
-@group(0) @binding(13) var<storage, read_write> row_winner: array<u32>;
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; the row passes are here;
+// overrides, `P`, the bindings, CellState, cell_load and cell_store from the cell's description.
 
 // src/cells/lif.rs `element_loop`'s `dvdt`.
 fn lif_dvdt(v_now: f32, drive: f32) -> f32 {
@@ -43,32 +8,6 @@ fn lif_dvdt(v_now: f32, drive: f32) -> f32 {
         return ((P.v_rest - v_now) * (v_now - P.v_c) * P.a0 + drive) * P.inv_tau_m;
     }
     return ((P.v_rest - v_now) * P.conduct_leak + drive) * P.inv_tau_m;
-}
-
-struct CellState {
-    v: f32,
-    rfr: f32,
-    thr_theta: f32,
-    surrogate: f32,
-    v_thr: f32,
-    s: f32,
-    s_raw: f32,
-    tols: f32,
-}
-
-fn cell_load(i: u32) -> CellState {
-    return CellState(v[i], rfr[i], thr_theta[i], surrogate[i], v_thr[i], s[i], s_raw[i], tols[i]);
-}
-
-fn cell_store(i: u32, st: CellState) {
-    v[i] = st.v;
-    rfr[i] = st.rfr;
-    thr_theta[i] = st.thr_theta;
-    surrogate[i] = st.surrogate;
-    v_thr[i] = st.v_thr;
-    s[i] = st.s;
-    s_raw[i] = st.s_raw;
-    tols[i] = st.tols;
 }
 
 // Returns the raw spike (what the fused kernel records for the variants it runs).

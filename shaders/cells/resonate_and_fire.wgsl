@@ -1,22 +1,6 @@
 // RAFCell step. Twin of src/cells/resonate_and_fire.rs `step_cpu`; keep the two in step.
-// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl.
-
-override INTEGRATOR: u32 = 0u;
-override POST_SPIKE_RESET: bool = true;
-
-struct RafParams {
-    resist_v: f32,
-    inv_tau_v: f32,
-    inv_tau_w: f32,
-    thr: f32,
-    omega: f32,
-    b: f32,
-    v_reset: f32,
-    w_reset: f32,
-}
-
-@group(0) @binding(2) var<uniform> P: RafParams;
-// Compartment bindings, CellState, cell_load and cell_store: shaders/lib/state_vw.wgsl.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; overrides, `P`, the
+// compartment bindings, CellState, cell_load and cell_store from the cell's description.
 
 fn raf_dwdt(w_now: f32, v_old: f32, j_r: f32) -> f32 {
     return (w_now * P.b - v_old * P.omega + j_r) * P.inv_tau_w;

@@ -1,31 +1,8 @@
 // SLIFCell step. Twin of src/cells/slif.rs `step_cpu`; keep the two in step.
-// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; the row passes are here.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; the row passes are here;
+// overrides, `P`, the bindings, CellState, cell_load and cell_store from the cell's description.
 // Scratch layout: [0, B·N) spike lists per row, [B·N, B·N + B) list lengths,
 // [B·N + B, 2·B·N + B) raw spikes (f32 bits) for rho_b.
-
-override INHIBITION: bool = false;
-override STICKY_SPIKES: bool = false;
-override RHO_B: bool = false;
-
-struct SlifParams {
-    resist_m: f32,
-    inv_tau_m: f32,
-    resist_inh: f32,
-    thr_gain: f32,
-    thr_leak: f32,
-    rho_b: f32,
-    refract_time: f32,
-}
-
-@group(0) @binding(2) var<uniform> P: SlifParams;
-@group(0) @binding(4) var<storage, read_write> j: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> s: array<f32>;
-@group(0) @binding(7) var<storage, read_write> thr: array<f32>;
-@group(0) @binding(8) var<storage, read_write> rfr: array<f32>;
-@group(0) @binding(9) var<storage, read_write> tols: array<f32>;
-@group(0) @binding(10) var<storage, read_write> surrogate: array<f32>;
-@group(0) @binding(11) var<storage, read_write> scratch: array<u32>;
 
 // src/cells/slif.rs W_LO and W_HI − W_LO (0.025, f32(1 − 0.025)).
 const SLIF_W_LO: f32 = 0.025;
@@ -90,30 +67,6 @@ fn row_pre(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
     }
 }
 
-struct CellState {
-    j_e: f32,
-    v: f32,
-    s: f32,
-    thr: f32,
-    rfr: f32,
-    tols: f32,
-    surrogate: f32,
-}
-
-fn cell_load(i: u32) -> CellState {
-    return CellState(j[i], v[i], s[i], thr[i], rfr[i], tols[i], surrogate[i]);
-}
-
-fn cell_store(i: u32, st: CellState) {
-    j[i] = st.j_e;
-    v[i] = st.v;
-    s[i] = st.s;
-    thr[i] = st.thr;
-    rfr[i] = st.rfr;
-    tols[i] = st.tols;
-    surrogate[i] = st.surrogate;
-}
-
 fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 {
     let row = i / dims.n_units;
     let n = i % dims.n_units;
@@ -146,7 +99,7 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     }
     (*st).s = out;
     (*st).tols = tols_of((*st).tols, out, t);
-    (*st).j_e = j_e;
+    (*st).j = j_e;
     return out;
 }
 

@@ -1,18 +1,5 @@
 // WTASCell step: one workgroup per batch row. Twin of src/cells/wtas.rs `step_cpu`.
-
-struct WtasParams {
-    resist_m: f32,
-    thr_gain: f32,
-    refract_time: f32,
-}
-
-@group(0) @binding(2) var<uniform> P: WtasParams;
-@group(0) @binding(4) var<storage, read_write> j: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> s: array<f32>;
-@group(0) @binding(7) var<storage, read_write> thr: array<f32>;
-@group(0) @binding(8) var<storage, read_write> rfr: array<f32>;
-@group(0) @binding(9) var<storage, read_write> tols: array<f32>;
+// `P` and the compartment bindings come from the cell's description.
 
 // The lowest finite f32 (Rust's `f32::MIN`), where a lane's maximum starts: not -inf, which fast
 // math may fold away (docs/PORTABILITY.md). max(LOWEST_F32, x) = x for every x but -inf, so rows

@@ -11,23 +11,10 @@
 //! `rfr' = (rfr + dt)·(1 − s)`; `v2 = v1·(1 − s) + s·v_reset`; `tols' = (1 − s)·tols + s·t`;
 //! `v' = max(v2, v_rest)` if `lower_clamp_voltage`, else **`v' = v1`** (see the quirks).
 //!
-//! # Parameters (ngclearn names and defaults)
-//! | name | default | unit | meaning |
-//! |---|---|---|---|
-//! | `tau_m` | required | ms | membrane time constant (> 0) |
-//! | `resist_m` | 1 | — | membrane resistance |
-//! | `thr` | −52 | mV | threshold |
-//! | `v_rest` | −65 | mV | initial voltage and lower clamp |
-//! | `v_reset` | −60 | mV | voltage after a spike |
-//! | `refract_time` | 0 | ms | refractory period (≥ 0) |
-//! | `integration_type` | `euler` | — | `euler` or `midpoint`/`rk2` |
-//! | `surrogate_type` | `straight_through` | — | accepted and ignored, as in ngclearn |
-//! | `lower_clamp_voltage` | true | — | clamp v at v_rest from below |
-//! | `thr_jitter` | — | — | deprecated in ngclearn: accepted and dropped |
-//!
-//! # Compartments
-//! `j` (input, 0), `v` (v_rest), `rfr` (refract_time), `s` (0), `tols` (0). `reset()` restores
-//! all of them.
+//! # Parameters and compartments
+//! [`IfParams`] lists the parameters (ngclearn names, defaults, units, rules), [`LAYOUT`] the
+//! compartments with their initial values; `thr_jitter` (deprecated in ngclearn) is accepted and
+//! dropped.
 //!
 //! # Quirks of the reference, reproduced
 //! * **`lower_clamp_voltage = false` stores the pre-reset voltage `v1`**: the voltage is never
@@ -38,171 +25,64 @@
 //! * ngclearn fixes the batch to 1; spikegpu allows any batch.
 //! * The refractory counter is a float32 running sum of `dt`, as in LIF.
 
-use serde_json::{Map, Value};
-
-use super::params::{ParamReader, require_finite, require_non_negative, require_positive};
-use super::{
-    CellEntry, CellModel, Compartment, Role, StateView, StepInfo, cell_accessors, f32_words, override_flag,
-    require_integrator, reset_to, spike_of, tols_of,
-};
-use crate::error::Result;
+use super::describe::{Tolerance, cell_params, describe_cell};
+use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
 use crate::integrators::{self, Integrator};
 use crate::surrogate::SurrogateType;
 
-/// Registry entry of the IF cell.
-pub static ENTRY: CellEntry = CellEntry {
-    key: "integrate_and_fire",
-    class_name: "IFCell",
-    shader: (
-        "shaders/cells/integrate_and_fire.wgsl",
-        include_str!("../../shaders/cells/integrate_and_fire.wgsl"),
-    ),
-    elementwise: true,
-    pieces: &[],
-    from_params: |map| Ok(Box::new(IfCell::from_params(map)?)),
-    variants: IfCell::all_variants,
-};
-
-static COMPARTMENTS: [Compartment; 5] = [
-    Compartment {
-        name: "j",
-        role: Role::Input,
-        doc: "input current (multiplied by resist_m)",
-    },
-    Compartment {
-        name: "v",
-        role: Role::State,
-        doc: "membrane voltage (mV)",
-    },
-    Compartment {
-        name: "rfr",
-        role: Role::State,
-        doc: "time since last spike, float32 running sum of dt (ms)",
-    },
-    Compartment {
-        name: "s",
-        role: Role::Output,
-        doc: "spikes (0/1)",
-    },
-    Compartment {
-        name: "tols",
-        role: Role::Output,
-        doc: "time of last spike (ms)",
-    },
-];
-
-const SUPPORTED: &[Integrator] = &[Integrator::Euler, Integrator::Midpoint];
-
-/// `IFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
-#[derive(Debug, Clone, PartialEq)]
-pub struct IfParams {
-    /// Membrane time constant (ms), required.
-    pub tau_m: f32,
-    /// Membrane resistance.
-    pub resist_m: f32,
-    /// Threshold (mV).
-    pub thr: f32,
-    /// Initial voltage and lower clamp (mV).
-    pub v_rest: f32,
-    /// Voltage after a spike (mV).
-    pub v_reset: f32,
-    /// Refractory period (ms).
-    pub refract_time: f32,
-    /// Euler or midpoint (identical here).
-    pub integration_type: Integrator,
-    /// Accepted and ignored.
-    pub surrogate_type: SurrogateType,
-    /// Clamp v at v_rest from below; false reproduces the reference's no-reset quirk.
-    pub lower_clamp_voltage: bool,
+cell_params! {
+    /// `IFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
+    pub struct IfParams, with_tau_m(tau_m) {
+        tau_m: f32 [required] "ms" positive, "Membrane time constant.";
+        resist_m: f32 [1.0] "—" finite, "Membrane resistance.";
+        thr: f32 [-52.0] "mV" finite, "Threshold.";
+        v_rest: f32 [-65.0] "mV" finite, "Initial voltage and lower clamp.";
+        v_reset: f32 [-60.0] "mV" finite, "Voltage after a spike.";
+        refract_time: f32 [0.0] "ms" non_negative("must be ≥ 0"), "Refractory period.";
+        integration_type: Integrator [Integrator::Euler] "—" any, "`euler` or `midpoint`/`rk2` (identical here).";
+        surrogate_type: SurrogateType [SurrogateType::StraightThrough] "—" any, "Accepted and ignored, as in ngclearn.";
+        lower_clamp_voltage: bool [true] "—" any,
+            "Clamp v at v_rest from below; false reproduces the reference's no-reset quirk.";
+    }
+    drops [thr_jitter];
 }
 
-impl IfParams {
-    /// ngclearn's defaults for the given `tau_m`.
-    pub fn with_tau_m(tau_m: f32) -> IfParams {
-        IfParams {
-            tau_m,
-            resist_m: 1.0,
-            thr: -52.0,
-            v_rest: -65.0,
-            v_reset: -60.0,
-            refract_time: 0.0,
-            integration_type: Integrator::Euler,
-            surrogate_type: SurrogateType::StraightThrough,
-            lower_clamp_voltage: true,
+
+describe_cell! {
+    /// A validated IF cell model.
+    IfCell(c) = "IFCell"(IfParams) {
+        key: "integrate_and_fire", kernel: "integrate_and_fire", elementwise: true,
+        derived(p) { inv_tau_m: f32 = 1.0 / p.tau_m }
+        integrators: [Euler, Midpoint],
+        variants(integration_type): [true, false].map(|lower_clamp_voltage| IfParams {
+            integration_type,
+            lower_clamp_voltage,
+            refract_time: 0.3,
+            ..IfParams::with_tau_m(10.0)
+        }),
+        tags { no_clamp: !c.p.lower_clamp_voltage }
+        tolerance: Tolerance::STRICT,
+        compartments: {
+            j: Input = 0.0, range (-5.0, 60.0), "input current (multiplied by resist_m)";
+            v: State = c.p.v_rest, range (c.p.v_rest, c.p.thr + 2.0), "membrane voltage (mV)";
+            rfr: State = c.p.refract_time, range (0.0, c.p.refract_time * 2.0 + 0.1),
+                "time since last spike, float32 running sum of dt (ms)";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes (0/1)";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last spike (ms)";
         }
-    }
-}
-
-/// A validated IF cell model.
-#[derive(Debug, Clone)]
-pub struct IfCell {
-    p: IfParams,
-    inv_tau_m: f32,
-}
-
-impl IfCell {
-    /// Validates the parameters.
-    pub fn new(p: IfParams) -> Result<IfCell> {
-        require_positive("tau_m", p.tau_m)?;
-        for (name, value) in [
-            ("resist_m", p.resist_m),
-            ("thr", p.thr),
-            ("v_rest", p.v_rest),
-            ("v_reset", p.v_reset),
-        ] {
-            require_finite(name, value)?;
+        uniform IfParams {
+            resist_m: c.p.resist_m,
+            inv_tau_m: c.inv_tau_m,
+            thr: c.p.thr,
+            v_rest: c.p.v_rest,
+            v_reset: c.p.v_reset,
+            refract_time: c.p.refract_time,
         }
-        require_non_negative("refract_time", p.refract_time, "must be ≥ 0")?;
-        require_integrator("IFCell", p.integration_type, SUPPORTED)?;
-        Ok(IfCell {
-            inv_tau_m: 1.0 / p.tau_m,
-            p,
-        })
-    }
-
-    /// Builds the cell from ngclearn keyword arguments; unknown keys are an error.
-    pub fn from_params(map: &Map<String, Value>) -> Result<IfCell> {
-        let mut r = ParamReader::new(map);
-        let d = IfParams::with_tau_m(r.f32_required("tau_m")?);
-        let p = IfParams {
-            resist_m: r.f32_or("resist_m", d.resist_m)?,
-            thr: r.f32_or("thr", d.thr)?,
-            v_rest: r.f32_or("v_rest", d.v_rest)?,
-            v_reset: r.f32_or("v_reset", d.v_reset)?,
-            refract_time: r.f32_or("refract_time", d.refract_time)?,
-            integration_type: Integrator::parse(r.str_or("integration_type", "euler")?)?,
-            surrogate_type: SurrogateType::parse(r.str_or("surrogate_type", "straight_through")?)?,
-            lower_clamp_voltage: r.bool_or("lower_clamp_voltage", d.lower_clamp_voltage)?,
-            ..d
-        };
-        // Deprecated in ngclearn: accepted, warned about there, and dropped.
-        r.f32_opt("thr_jitter")?;
-        r.finish()?;
-        IfCell::new(p)
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &IfParams {
-        &self.p
-    }
-
-    /// Every integrator × `lower_clamp_voltage` variant, with a refractory period.
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let mut out: Vec<Box<dyn CellModel>> = Vec::new();
-        for integration_type in SUPPORTED.iter().copied() {
-            for lower_clamp_voltage in [true, false] {
-                let p = IfParams {
-                    integration_type,
-                    lower_clamp_voltage,
-                    refract_time: 0.3,
-                    ..IfParams::with_tau_m(10.0)
-                };
-                out.push(Box::new(
-                    IfCell::new(p).expect("the variant table holds valid parameters"),
-                ));
-            }
+        overrides {
+            INTEGRATOR: u32 = c.p.integration_type.code(),
+            LOWER_CLAMP_VOLTAGE: bool = c.p.lower_clamp_voltage,
         }
-        out
+        scratch: none
     }
 }
 
@@ -231,46 +111,11 @@ impl IfCell {
 impl CellModel for IfCell {
     cell_accessors!();
 
-    fn initial_values(&self) -> Vec<f32> {
-        vec![0.0, self.p.v_rest, self.p.refract_time, 0.0, 0.0]
-    }
-
     // Twin: shaders/cells/integrate_and_fire.wgsl `step`.
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let [j, v, rfr, s, tols] = &mut state.values[..] else {
             unreachable!("IfCell states are built with its 5 compartments")
         };
         self.step_slices(step, j, v, rfr, s, tols);
-    }
-
-    fn variant_name(&self) -> String {
-        let mut name = format!("integrate_and_fire/{}", self.p.integration_type);
-        if !self.p.lower_clamp_voltage {
-            name.push_str("+no_clamp");
-        }
-        name
-    }
-
-    fn gpu_overrides(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("INTEGRATOR", f64::from(self.p.integration_type.code())),
-            ("LOWER_CLAMP_VOLTAGE", override_flag(self.p.lower_clamp_voltage)),
-        ]
-    }
-
-    fn gpu_params(&self) -> Vec<u32> {
-        let p = &self.p;
-        f32_words(&[p.resist_m, self.inv_tau_m, p.thr, p.v_rest, p.v_reset, p.refract_time])
-    }
-
-    fn random_ranges(&self) -> Vec<(f32, f32)> {
-        let p = &self.p;
-        vec![
-            (-5.0, 60.0),
-            (p.v_rest, p.thr + 2.0),
-            (0.0, p.refract_time * 2.0 + 0.1),
-            (0.0, 0.0),
-            (0.0, 10.0),
-        ]
     }
 }

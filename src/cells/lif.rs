@@ -24,29 +24,11 @@
 //!    `v_thr' = thr + thr_theta'`.
 //! 9. `tols' = (1 − s)·tols + s·t` (the selected `s`); `v' = max(v2, v_min)` if `v_min` is set.
 //!
-//! # Parameters (ngclearn names and defaults)
-//! | name | default | unit | meaning |
-//! |---|---|---|---|
-//! | `tau_m` | required | ms | membrane time constant (> 0) |
-//! | `resist_m` | 1 | — | membrane resistance, scales `j` (> 0) |
-//! | `thr` | −52 | mV | base threshold |
-//! | `v_rest` | −65 | mV | resting potential |
-//! | `v_reset` | −60 | mV | voltage after a spike |
-//! | `conduct_leak` | 1 | — | leak conductance factor |
-//! | `tau_theta` | 1e7 | ms | threshold adaptation decay; 0 disables adaptation |
-//! | `theta_plus` | 0.05 | mV | threshold increment per spike |
-//! | `refract_time` | 5 | ms | refractory period (≥ 0) |
-//! | `one_spike` | false | — | keep one random spike per row per step |
-//! | `max_one_spike` | false | — | keep only the spike of the row's highest pre-step voltage |
-//! | `integration_type` | `euler` | — | `euler` or `midpoint`/`rk2` |
-//! | `surrogate_type` | `straight_through` | — | accepted and ignored, as in ngclearn |
-//! | `v_min` | none | mV | lower voltage clamp |
-//! | `key` | — | — | the population's seed ([`crate::rng::Key::from_seed`]) |
-//!
-//! # Compartments
-//! `j` (input, 0), `v` (v_rest), `rfr` (refract_time), `thr_theta` (0), `surrogate` (1),
-//! `v_thr` (thr), `s` (0), `s_raw` (0), `tols` (0), and the population's key chain.
-//! `reset()` restores all of them except `thr_theta` and the key.
+//! # Parameters and compartments
+//! [`LifParams`] lists the parameters (ngclearn names, defaults, units, rules; the population's
+//! seed is ngclearn's `key`, see [`crate::rng::Key::from_seed`]), [`LAYOUT`] the compartments
+//! with their initial values (and the population's key chain). `reset()` restores all of them
+//! except `thr_theta` and the key.
 //!
 //! # Quirks of the reference, reproduced
 //! * `surrogate_type` is ignored: the surrogate is always the arctan derivative with α = 0.2,
@@ -75,26 +57,107 @@
 //! # Ok::<(), spikegpu::Error>(())
 //! ```
 
-use serde_json::{Map, Value};
-
-use super::params::{ParamReader, require_finite, require_non_negative, require_positive};
-use super::{CellEntry, CellModel, Compartment, GpuPasses, Role, StateView, StepInfo};
-use crate::error::{Error, Result};
+use super::describe::{Tolerance, cell_params, describe_cell};
+use super::{CellModel, GpuPasses, StateView, StepInfo, cell_accessors};
 use crate::integrators::{self, Integrator};
 use crate::surrogate::{self, SurrogateType};
 
-/// Registry entry of the LIF cell.
-pub static ENTRY: CellEntry = CellEntry {
-    key: "lif",
-    class_name: "LIFCell",
-    shader: ("shaders/cells/lif.wgsl", include_str!("../../shaders/cells/lif.wgsl")),
-    elementwise: true,
-    pieces: &[],
-    from_params: |map| Ok(Box::new(LifCell::from_params(map)?)),
-    variants: LifCell::all_variants,
-};
+cell_params! {
+    /// `LIFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
+    pub struct LifParams, with_tau_m(tau_m) {
+        tau_m: f32 [required] "ms" positive, "Membrane time constant.";
+        resist_m: f32 [1.0] "—" positive, "Membrane resistance, scales `j`.";
+        thr: f32 [-52.0] "mV" finite, "Base threshold.";
+        v_rest: f32 [-65.0] "mV" finite, "Resting potential.";
+        v_reset: f32 [-60.0] "mV" finite, "Voltage after a spike.";
+        conduct_leak: f32 [1.0] "—" finite, "Leak conductance factor.";
+        tau_theta: f32 [1e7] "ms" non_negative("must be ≥ 0 (0 disables the adaptive threshold)"),
+            "Threshold adaptation decay; 0 disables adaptation.";
+        theta_plus: f32 [0.05] "mV" finite, "Threshold increment per spike.";
+        refract_time: f32 [5.0] "ms" non_negative("must be ≥ 0"), "Refractory period.";
+        one_spike: bool [false] "—" any, "Keep one random spike per row per step.";
+        max_one_spike: bool [false] "—" any, "Keep only the spike of the row's highest pre-step voltage.";
+        integration_type: Integrator [Integrator::Euler] "—" any, "`euler` or `midpoint`/`rk2`.";
+        surrogate_type: SurrogateType [SurrogateType::StraightThrough] "—" any, "Accepted and ignored, as in ngclearn.";
+        v_min: Option<f32> [None] "mV" finite, "Lower voltage clamp.";
+    }
+}
 
-/// Index of each compartment in [`super::CellState::values`] (and binding order on the GPU).
+
+describe_cell! {
+    /// A validated LIF cell model. Build it with [`LifCell::new`] or from ngclearn keyword
+    /// arguments with [`LifCell::from_params`].
+    LifCell(c) = "LIFCell"(LifParams) {
+        key: "lif", kernel: "lif", elementwise: true,
+        derived(p) {
+            inv_tau_m: f32 = 1.0 / p.tau_m,
+            /// `Some` for ngclearn's `QuadLIFCell` (a LIFCell subclass): see [`super::quad_lif`].
+            quadratic: Option<Quadratic> = None,
+        }
+        integrators: [Euler, Midpoint],
+        variants(integration_type): [(false, false), (true, false), (false, true), (true, true)].into_iter().flat_map(move |(one_spike, max_one_spike)| {
+            // A short adaptation time so the decay constant is not exactly 1, or none.
+            [50.0, 0.0].into_iter().flat_map(move |tau_theta| {
+                [None, Some(-70.0)].map(|v_min| LifParams {
+                    integration_type,
+                    one_spike,
+                    max_one_spike,
+                    tau_theta,
+                    v_min,
+                    ..LifParams::with_tau_m(10.0)
+                })
+            })
+        }),
+        tags { one_spike: c.p.one_spike, max_one_spike: c.p.max_one_spike, no_adapt: c.p.tau_theta == 0.0, v_min: c.p.v_min.is_some() }
+        tolerance: Tolerance::STRICT,
+        compartments: {
+            j: Input = 0.0, range (0.0, 40.0), "input current (model units; multiplied by resist_m)";
+            // QuadLIF diverges towards −∞ from below v_rest (its documented quirk), which
+            // amplifies rounding without bound: start its checks at or above v_rest.
+            v: State = c.p.v_rest,
+                range (if c.quadratic.is_some() { c.p.v_rest } else { c.p.v_rest - 5.0 }, c.p.thr + 3.0),
+                    "membrane voltage (mV)";
+            rfr: State = c.p.refract_time, range (0.0, c.p.refract_time * 1.5 + 0.1),
+                "time since last spike, float32 running sum of dt (ms)";
+            thr_theta: State = 0.0, reset None, range (0.0, 2.0), "adaptive threshold increment (mV); survives reset";
+            surrogate: State = 1.0, reset c.unless_quadratic(1.0), range (0.0, 1.0),
+                "arctan surrogate derivative (dimensionless); QuadLIF's reset leaves it alone";
+            v_thr: State = c.p.thr, reset c.unless_quadratic(c.p.thr), range (c.p.thr, c.p.thr + 2.0),
+                "thr + thr_theta after the last step (mV, informational); QuadLIF's reset leaves it alone";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes after one_spike/max_one_spike selection (0/1)";
+            s_raw: Output = 0.0, range (0.0, 0.0), "spikes before selection (0/1)";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last (selected) spike (ms)";
+        }
+        uniform LifParams {
+            resist_m: c.p.resist_m,
+            thr: c.p.thr,
+            v_rest: c.p.v_rest,
+            v_reset: c.p.v_reset,
+            conduct_leak: c.p.conduct_leak,
+            inv_tau_m: c.inv_tau_m,
+            theta_plus: c.p.theta_plus,
+            refract_time: c.p.refract_time,
+            v_min: c.p.v_min.unwrap_or(0.0),
+            arctan_slope: surrogate::ARCTAN_SLOPE_ALPHA_0_2,
+            v_c: c.quadratic.map_or(0.0, |q| q.v_c),
+            a0: c.quadratic.map_or(0.0, |q| q.a0),
+        }
+        overrides {
+            INTEGRATOR: u32 = c.p.integration_type.code(),
+            SELECT_BY_DRAW: bool = c.selects_by_draw(),
+            MAX_ONE_SPIKE: bool = c.p.max_one_spike,
+            ADAPT_THRESHOLD: bool = c.p.tau_theta > 0.0,
+            CLAMP_V_MIN: bool = c.p.v_min.is_some(),
+            // QuadLIFCell: quadratic leak, no surrogate and no v_thr update (src/cells/quad_lif.rs).
+            QUADRATIC: bool = c.quadratic.is_some(),
+        }
+        // max_one_spike: the winning unit of each row (argmax of the pre-step voltage).
+        scratch: row_winner
+    }
+}
+
+/// Index of each compartment in [`super::CellState::values`] (and binding order on the GPU),
+/// as in [`LAYOUT`].
 pub mod idx {
     /// Input current.
     pub const J: usize = 0;
@@ -116,120 +179,6 @@ pub mod idx {
     pub const TOLS: usize = 8;
 }
 
-static COMPARTMENTS: [Compartment; 9] = [
-    Compartment {
-        name: "j",
-        role: Role::Input,
-        doc: "input current (model units; multiplied by resist_m)",
-    },
-    Compartment {
-        name: "v",
-        role: Role::State,
-        doc: "membrane voltage (mV)",
-    },
-    Compartment {
-        name: "rfr",
-        role: Role::State,
-        doc: "time since last spike, float32 running sum of dt (ms)",
-    },
-    Compartment {
-        name: "thr_theta",
-        role: Role::State,
-        doc: "adaptive threshold increment (mV); survives reset",
-    },
-    Compartment {
-        name: "surrogate",
-        role: Role::State,
-        doc: "arctan surrogate derivative (dimensionless)",
-    },
-    Compartment {
-        name: "v_thr",
-        role: Role::State,
-        doc: "thr + thr_theta after the last step (mV, informational)",
-    },
-    Compartment {
-        name: "s",
-        role: Role::Output,
-        doc: "spikes after one_spike/max_one_spike selection (0/1)",
-    },
-    Compartment {
-        name: "s_raw",
-        role: Role::Output,
-        doc: "spikes before selection (0/1)",
-    },
-    Compartment {
-        name: "tols",
-        role: Role::Output,
-        doc: "time of last (selected) spike (ms)",
-    },
-];
-
-/// `LIFCell`'s constructor parameters, with ngclearn's names. See the [module docs](self) for
-/// the table of defaults and units.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LifParams {
-    /// Membrane time constant (ms), required.
-    pub tau_m: f32,
-    /// Membrane resistance (default 1).
-    pub resist_m: f32,
-    /// Base threshold (mV, default −52).
-    pub thr: f32,
-    /// Resting potential (mV, default −65).
-    pub v_rest: f32,
-    /// Reset potential (mV, default −60).
-    pub v_reset: f32,
-    /// Leak conductance factor (default 1).
-    pub conduct_leak: f32,
-    /// Threshold adaptation time constant (ms, default 1e7; 0 disables).
-    pub tau_theta: f32,
-    /// Threshold increment per spike (mV, default 0.05).
-    pub theta_plus: f32,
-    /// Refractory period (ms, default 5).
-    pub refract_time: f32,
-    /// Keep one random spike per row (default false).
-    pub one_spike: bool,
-    /// Keep only the spike of the highest pre-step voltage per row (default false).
-    pub max_one_spike: bool,
-    /// `euler` (default) or `midpoint`.
-    pub integration_type: Integrator,
-    /// Accepted and ignored, as in ngclearn (default straight_through).
-    pub surrogate_type: SurrogateType,
-    /// Lower voltage clamp (mV, default none).
-    pub v_min: Option<f32>,
-}
-
-impl LifParams {
-    /// ngclearn's defaults for the given `tau_m`.
-    pub fn with_tau_m(tau_m: f32) -> LifParams {
-        LifParams {
-            tau_m,
-            resist_m: 1.0,
-            thr: -52.0,
-            v_rest: -65.0,
-            v_reset: -60.0,
-            conduct_leak: 1.0,
-            tau_theta: 1e7,
-            theta_plus: 0.05,
-            refract_time: 5.0,
-            one_spike: false,
-            max_one_spike: false,
-            integration_type: Integrator::Euler,
-            surrogate_type: SurrogateType::StraightThrough,
-            v_min: None,
-        }
-    }
-}
-
-/// A validated LIF cell model. Build it with [`LifCell::new`] or from ngclearn keyword
-/// arguments with [`LifCell::from_params`].
-#[derive(Debug, Clone)]
-pub struct LifCell {
-    p: LifParams,
-    inv_tau_m: f32,
-    /// `Some` for ngclearn's `QuadLIFCell` (a LIFCell subclass): see [`super::quad_lif`].
-    quadratic: Option<Quadratic>,
-}
-
 /// The quadratic leak of `QuadLIFCell`: `(v_rest − v)·(v − v_c)·a0` in place of LIF's
 /// `(v_rest − v)·conduct_leak`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -241,111 +190,17 @@ pub(crate) struct Quadratic {
 }
 
 impl LifCell {
-    /// Validates the parameters.
-    pub fn new(p: LifParams) -> Result<LifCell> {
-        require_positive("tau_m", p.tau_m)?;
-        require_positive("resist_m", p.resist_m)?;
-        for (name, value) in [
-            ("thr", p.thr),
-            ("v_rest", p.v_rest),
-            ("v_reset", p.v_reset),
-            ("conduct_leak", p.conduct_leak),
-            ("theta_plus", p.theta_plus),
-        ] {
-            require_finite(name, value)?;
-        }
-        require_non_negative(
-            "tau_theta",
-            p.tau_theta,
-            "must be ≥ 0 (0 disables the adaptive threshold)",
-        )?;
-        require_non_negative("refract_time", p.refract_time, "must be ≥ 0")?;
-        if let Some(v_min) = p.v_min {
-            require_finite("v_min", v_min)?;
-        }
-        if !matches!(p.integration_type, Integrator::Euler | Integrator::Midpoint) {
-            return Err(Error::UnsupportedIntegrator {
-                cell: "LIFCell",
-                requested: p.integration_type.name().to_string(),
-                supported: "euler, midpoint (rk2)".into(),
-            });
-        }
-        Ok(LifCell {
-            inv_tau_m: 1.0 / p.tau_m,
-            p,
-            quadratic: None,
-        })
-    }
-
-    /// The quadratic (QuadLIF) form of a validated LIF-family cell.
-    pub(crate) fn with_quadratic(mut self, quadratic: Quadratic) -> Result<LifCell> {
-        require_finite("v_scale", quadratic.v_c)?;
-        require_finite("critical_v", quadratic.a0)?;
+    /// The quadratic (QuadLIF) form of a validated LIF-family cell (its parameters are
+    /// checked by [`super::QuadLifParams::check`]).
+    pub(crate) fn with_quadratic(mut self, quadratic: Quadratic) -> LifCell {
         self.quadratic = Some(quadratic);
-        Ok(self)
+        self
     }
 
-    /// Builds the cell from ngclearn keyword arguments (`{"tau_m": 10, "one_spike": true}`).
-    /// Unknown keys are an error.
-    pub fn from_params(map: &Map<String, Value>) -> Result<LifCell> {
-        let mut r = ParamReader::new(map);
-        let tau_m = r.f32_required("tau_m")?;
-        let d = LifParams::with_tau_m(tau_m);
-        let p = LifParams {
-            tau_m,
-            resist_m: r.f32_or("resist_m", d.resist_m)?,
-            thr: r.f32_or("thr", d.thr)?,
-            v_rest: r.f32_or("v_rest", d.v_rest)?,
-            v_reset: r.f32_or("v_reset", d.v_reset)?,
-            conduct_leak: r.f32_or("conduct_leak", d.conduct_leak)?,
-            tau_theta: r.f32_or("tau_theta", d.tau_theta)?,
-            theta_plus: r.f32_or("theta_plus", d.theta_plus)?,
-            refract_time: r.f32_or("refract_time", d.refract_time)?,
-            one_spike: r.bool_or("one_spike", d.one_spike)?,
-            max_one_spike: r.bool_or("max_one_spike", d.max_one_spike)?,
-            integration_type: Integrator::parse(r.str_or("integration_type", "euler")?)?,
-            surrogate_type: SurrogateType::parse(r.str_or("surrogate_type", "straight_through")?)?,
-            v_min: r.f32_opt("v_min")?,
-        };
-        r.finish()?;
-        LifCell::new(p)
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &LifParams {
-        &self.p
-    }
-
-    /// Every integrator × option combination (with non-default values for the numeric options
-    /// that switch code paths), for shader validation and the GPU self-check.
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let mut out: Vec<Box<dyn CellModel>> = Vec::new();
-        for integrator in [Integrator::Euler, Integrator::Midpoint] {
-            for (one_spike, max_one_spike) in [(false, false), (true, false), (false, true), (true, true)] {
-                for tau_theta in [1e7, 0.0] {
-                    for v_min in [None, Some(-70.0)] {
-                        let p = LifParams {
-                            integration_type: integrator,
-                            one_spike,
-                            max_one_spike,
-                            tau_theta,
-                            v_min,
-                            // A short adaptation time so the decay constant is not exactly 1.
-                            ..LifParams::with_tau_m(10.0)
-                        };
-                        let p = if tau_theta > 0.0 {
-                            LifParams { tau_theta: 50.0, ..p }
-                        } else {
-                            p
-                        };
-                        out.push(Box::new(
-                            LifCell::new(p).expect("the variant table holds valid parameters"),
-                        ));
-                    }
-                }
-            }
-        }
-        out
+    /// `Some(value)` for LIF, `None` (keep) for QuadLIF, whose reset leaves its (never
+    /// updated) surrogate and `v_thr` alone.
+    fn unless_quadratic(&self, value: f32) -> Option<f32> {
+        if self.quadratic.is_some() { None } else { Some(value) }
     }
 
     fn selects_by_draw(&self) -> bool {
@@ -459,41 +314,13 @@ fn argmax_first(values: impl Iterator<Item = f32>) -> usize {
 }
 
 impl CellModel for LifCell {
-    fn boxed(&self) -> Box<dyn CellModel> {
-        Box::new(self.clone())
-    }
-
-    fn entry(&self) -> &'static CellEntry {
-        if self.quadratic.is_some() {
+    cell_accessors!(
+        entry(self) = if self.quadratic.is_some() {
             &super::quad_lif::ENTRY
         } else {
             &ENTRY
         }
-    }
-
-    fn compartments(&self) -> &'static [Compartment] {
-        &COMPARTMENTS
-    }
-
-    fn integrator(&self) -> Integrator {
-        self.p.integration_type
-    }
-
-    fn initial_values(&self) -> Vec<f32> {
-        let p = &self.p;
-        vec![0.0, p.v_rest, p.refract_time, 0.0, 1.0, p.thr, 0.0, 0.0, 0.0]
-    }
-
-    fn reset_values(&self) -> Vec<Option<f32>> {
-        let mut values: Vec<Option<f32>> = self.initial_values().into_iter().map(Some).collect();
-        values[idx::THR_THETA] = None;
-        if self.quadratic.is_some() {
-            // QuadLIF's reset leaves its (never updated) surrogate and v_thr alone too.
-            values[idx::SURROGATE] = None;
-            values[idx::V_THR] = None;
-        }
-        values
-    }
+    );
 
     fn draws_every_step(&self) -> bool {
         self.selects_by_draw()
@@ -580,57 +407,6 @@ impl CellModel for LifCell {
         }
     }
 
-    fn variant_name(&self) -> String {
-        let p = &self.p;
-        let mut name = format!("{}/{}", self.entry().key, p.integration_type);
-        if p.one_spike {
-            name.push_str("+one_spike");
-        }
-        if p.max_one_spike {
-            name.push_str("+max_one_spike");
-        }
-        if p.tau_theta == 0.0 {
-            name.push_str("+no_adapt");
-        }
-        if p.v_min.is_some() {
-            name.push_str("+v_min");
-        }
-        name
-    }
-
-    fn gpu_overrides(&self) -> Vec<(&'static str, f64)> {
-        let flag = |b: bool| if b { 1.0 } else { 0.0 };
-        vec![
-            ("INTEGRATOR", f64::from(self.p.integration_type.code())),
-            ("SELECT_BY_DRAW", flag(self.selects_by_draw())),
-            ("MAX_ONE_SPIKE", flag(self.p.max_one_spike)),
-            ("ADAPT_THRESHOLD", flag(self.p.tau_theta > 0.0)),
-            ("CLAMP_V_MIN", flag(self.p.v_min.is_some())),
-            ("QUADRATIC", flag(self.quadratic.is_some())),
-        ]
-    }
-
-    fn gpu_params(&self) -> Vec<u32> {
-        let p = &self.p;
-        [
-            p.resist_m,
-            p.thr,
-            p.v_rest,
-            p.v_reset,
-            p.conduct_leak,
-            self.inv_tau_m,
-            p.theta_plus,
-            p.refract_time,
-            p.v_min.unwrap_or(0.0),
-            surrogate::ARCTAN_SLOPE_ALPHA_0_2,
-            self.quadratic.map_or(0.0, |q| q.v_c),
-            self.quadratic.map_or(0.0, |q| q.a0),
-        ]
-        .iter()
-        .map(|x| x.to_bits())
-        .collect()
-    }
-
     fn gpu_step_constants(&self, dt: f32) -> [f32; 4] {
         [self.theta_decay(dt), self.surrogate_scale(dt), 0.0, 0.0]
     }
@@ -641,26 +417,5 @@ impl CellModel for LifCell {
             row_post: self.selects_by_draw(),
             step_per_row: false,
         }
-    }
-
-    fn random_ranges(&self) -> Vec<(f32, f32)> {
-        let p = &self.p;
-        vec![
-            (0.0, 40.0), // j
-            // QuadLIF diverges towards −∞ from below v_rest (its documented quirk), which
-            // amplifies rounding without bound: start its checks at or above v_rest.
-            if self.quadratic.is_some() {
-                (p.v_rest, p.thr + 3.0)
-            } else {
-                (p.v_rest - 5.0, p.thr + 3.0)
-            }, // v
-            (0.0, p.refract_time * 1.5 + 0.1), // rfr
-            (0.0, 2.0),                        // thr_theta
-            (0.0, 1.0),                        // surrogate
-            (p.thr, p.thr + 2.0),              // v_thr
-            (0.0, 0.0),                        // s
-            (0.0, 0.0),                        // s_raw
-            (0.0, 10.0),                       // tols
-        ]
     }
 }

@@ -2,20 +2,58 @@
 //!
 //! Each cell lives in one file (`src/cells/<key>.rs`) with its WGSL twin
 //! (`shaders/cells/<key>.wgsl`). [`CELLS`] is the only place a cell is registered: tests, the
-//! CLI and the pipeline set-up iterate it. [`NGCLEARN_CLASSES`] maps ngclearn's class names to
-//! spikegpu keys for all ten cells, implemented or not.
+//! CLI and the pipeline set-up iterate it, and [`ngclearn_classes`] maps ngclearn's class names
+//! to spikegpu keys from it.
+//!
+//! # Adding a cell: two files and one line
+//! 1. **`src/cells/<key>.rs`**: module docs with the equations and the quirks of the reference
+//!    (the conformance traces' `SEMANTICS.md` says what ngclearn does);
+//!    [`describe::cell_params!`] with one line per ngclearn keyword (type, default, unit, rule,
+//!    doc); [`describe::describe_cell!`] with the class name and key, the derived constants,
+//!    the integrators and the variant table, the tolerance that the traces' README recommends,
+//!    the compartments (role, initial and reset value, self-check range), the uniform fields,
+//!    the `override` switches and the scratch buffer; and `impl CellModel` with
+//!    `cell_accessors!()` and `step_cpu`, the step in ngclearn's operation order. Cells whose
+//!    step couples a row also give `gpu_passes`; cells that draw at construction,
+//!    `drawn_initial`.
+//! 2. **`shaders/cells/<key>.wgsl`**: `fn cell_advance(st: ptr<function, CellState>, i: u32,
+//!    j_in: f32, t: f32) -> f32` (returns the spike), the twin of `step_cpu` line for line,
+//!    reading parameters as `P.<uniform field>` and state as `(*st).<compartment>`; and the row
+//!    passes (`row_pre`, `row_post`) if any. The overrides, `P`, the compartment bindings,
+//!    `CellState`, `cell_load` and `cell_store` are generated from the description
+//!    ([`describe::Layout::prelude`]), and the `step`/`fused` entry points are shared.
+//! 3. **One line**: the key in the `registry!` list below.
+//!
+//! Then `cargo test`: `tests/shaders.rs` validates every variant with naga,
+//! `tests/cell_descriptions.rs` checks the kernel's bindings and `CellState` against the
+//! description, the parameter table against `from_params`, and prints the row the README and
+//! crate-docs cell tables need; the conformance tests run the cell's traces.
 
-pub mod adex;
-pub mod fitzhugh_nagumo;
-pub mod hodgkin_huxley;
-pub mod integrate_and_fire;
-pub mod izhikevich;
-pub mod lif;
+pub mod describe;
 pub mod params;
-pub mod quad_lif;
-pub mod resonate_and_fire;
-pub mod slif;
-pub mod wtas;
+
+/// The registry: one line per implemented cell (its module, whose `ENTRY` is registered).
+macro_rules! registry {
+    ($($key:ident),+ $(,)?) => {
+        $(pub mod $key;)+
+
+        /// The implemented cells, in the order of the cell tables.
+        pub static CELLS: &[&CellEntry] = &[$(&$key::ENTRY),+];
+    };
+}
+
+registry! {
+    integrate_and_fire,
+    lif,
+    quad_lif,
+    adex,
+    fitzhugh_nagumo,
+    hodgkin_huxley,
+    izhikevich,
+    resonate_and_fire,
+    slif,
+    wtas,
+}
 
 use serde_json::{Map, Value};
 
@@ -41,7 +79,10 @@ pub enum Role {
     Input,
     /// Carried from step to step.
     State,
-    /// Written by each step (spikes, time of last spike).
+    /// The spikes of the step (`s`): what rasters record and projections read. Exactly one
+    /// compartment of a cell has this role.
+    Spike,
+    /// Written by each step (raw spikes, time of last spike).
     Output,
 }
 
@@ -50,7 +91,7 @@ pub enum Role {
 pub struct Compartment {
     /// ngclearn's name (`v`, `s`, `rfr`, ...).
     pub name: &'static str,
-    /// Input, state or output.
+    /// Input, state, spike or output.
     pub role: Role,
     /// What it holds, with its unit.
     pub doc: &'static str,
@@ -131,9 +172,23 @@ pub struct GpuPasses {
     pub step_per_row: bool,
 }
 
+/// What checks need of a cell besides the cell itself: where to draw random states from and a
+/// step size at which it is stable. (How closely it must match is its description's
+/// [`describe::Tolerance`], on [`CellEntry::tolerance`].) Generated from the description.
+pub trait CellChecks {
+    /// A plausible random state and input range per compartment, for the GPU-vs-CPU self-check
+    /// and benchmarks (`(lo, hi)` per compartment; spikes are outputs and their ranges are
+    /// ignored).
+    fn random_ranges(&self) -> Vec<(f32, f32)>;
+
+    /// A step size (ms) at which explicit integration of this cell is stable, for checks.
+    fn check_dt(&self) -> f64;
+}
+
 /// A spiking cell model with validated parameters: everything the backends need to build a
-/// population of it and advance it.
-pub trait CellModel: std::fmt::Debug + Send + Sync {
+/// population of it and advance it (its description, its CPU step, its GPU passes); what
+/// checks need is [`CellChecks`].
+pub trait CellModel: CellChecks + std::fmt::Debug + Send + Sync {
     /// A boxed copy of this cell model.
     fn boxed(&self) -> Box<dyn CellModel>;
 
@@ -141,7 +196,9 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     fn entry(&self) -> &'static CellEntry;
 
     /// The compartments, in the order of [`CellState::values`] and of the GPU bindings.
-    fn compartments(&self) -> &'static [Compartment];
+    fn compartments(&self) -> &'static [Compartment] {
+        self.entry().layout.compartments
+    }
 
     /// The integrator the cell was built with.
     fn integrator(&self) -> Integrator;
@@ -175,28 +232,7 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     /// Whether the step overwrites its input compartment (SLIF stores the effective current in
     /// `j`); a run then leaves that value in `j` instead of the last input.
     fn overwrites_input(&self) -> bool {
-        false
-    }
-
-    /// How far the GPU may differ from the CPU reference (`rel_err`, see
-    /// [`crate::conformance::rel_err`]) on any adapter. `None`: the kernel is `+ - * /` in the
-    /// same order as the CPU, so a software adapter reproduces it bit for bit. Cells whose step
-    /// calls `exp`, or whose arithmetic drivers may contract into fused multiply-adds with a
-    /// visible effect, give a tolerance.
-    fn gpu_tolerance(&self) -> Option<f32> {
-        None
-    }
-
-    /// The tolerance for one value of compartment `name` whose reference value is `reference`,
-    /// given the cell's general tolerance `base`. Cells whose dynamics amplify rounding in a
-    /// known place say so here (Izhikevich's spike upstroke).
-    fn value_tolerance(&self, _name: &str, _reference: f32, base: f32) -> f32 {
-        base
-    }
-
-    /// A step size (ms) at which explicit integration of this cell is stable, for checks.
-    fn check_dt(&self) -> f64 {
-        0.1
+        self.entry().layout.overwrites_input
     }
 
     /// Advances the CPU state by one step. Inputs are already in the `Input` compartments. For
@@ -214,11 +250,12 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     /// A short name of this variant for reports: key, integrator and options.
     fn variant_name(&self) -> String;
 
-    /// WGSL `override` constants for this variant (integrator and boolean options).
+    /// WGSL `override` constants for this variant (integrator and boolean options), in the
+    /// order of [`describe::Layout::overrides`].
     fn gpu_overrides(&self) -> Vec<(&'static str, f64)>;
 
-    /// The contents of the cell's parameter uniform (`@binding(2)`), as 32-bit words; the
-    /// backend pads it to 16 bytes.
+    /// The contents of the cell's parameter uniform (`@binding(2)`), as 32-bit words in the
+    /// order of [`describe::Layout::uniform`]; the backend pads it to 16 bytes.
     fn gpu_params(&self) -> Vec<u32>;
 
     /// Step-size dependent constants for `step_in.c` (e.g. `exp(-dt/tau)`), computed on the
@@ -237,31 +274,46 @@ pub trait CellModel: std::fmt::Debug + Send + Sync {
     fn gpu_passes(&self) -> GpuPasses {
         GpuPasses::default()
     }
-
-    /// A plausible random state and input range per compartment, for the GPU-vs-CPU self-check
-    /// (`(lo, hi)` per compartment; spikes are outputs and their ranges are ignored).
-    fn random_ranges(&self) -> Vec<(f32, f32)>;
 }
 
-/// The accessors every cell implements the same way: a cell file names its registry entry
-/// `ENTRY`, its compartment table `COMPARTMENTS`, and keeps its parameters in `self.p` with an
-/// `integration_type` field.
+/// The [`CellModel`] methods that come from the cell's description ([`describe::describe_cell!`]):
+/// `cell_accessors!(entry(self) = expr)` names the entry where one cell type serves two
+/// registry entries (LIF and QuadLIF).
 macro_rules! cell_accessors {
     () => {
-        fn boxed(&self) -> Box<dyn CellModel> {
+        $crate::cells::cell_accessors!(entry(self) = &ENTRY);
+    };
+    (entry($self:ident) = $entry:expr) => {
+        fn boxed(&self) -> Box<dyn $crate::cells::CellModel> {
             Box::new(self.clone())
         }
 
-        fn entry(&self) -> &'static CellEntry {
-            &ENTRY
+        fn entry(&$self) -> &'static $crate::cells::CellEntry {
+            $entry
         }
 
-        fn compartments(&self) -> &'static [Compartment] {
-            &COMPARTMENTS
+        fn integrator(&self) -> $crate::integrators::Integrator {
+            self.described_integrator()
         }
 
-        fn integrator(&self) -> Integrator {
-            self.p.integration_type
+        fn initial_values(&self) -> Vec<f32> {
+            self.described_initial()
+        }
+
+        fn reset_values(&self) -> Vec<Option<f32>> {
+            self.described_reset()
+        }
+
+        fn gpu_overrides(&self) -> Vec<(&'static str, f64)> {
+            self.described_overrides()
+        }
+
+        fn gpu_params(&self) -> Vec<u32> {
+            self.described_uniform()
+        }
+
+        fn variant_name(&self) -> String {
+            self.described_variant_name()
         }
     };
 }
@@ -280,45 +332,26 @@ pub struct CellEntry {
     /// The cell's WGSL kernel: its file name (`shaders/cells/<key>.wgsl`; QuadLIF names LIF's,
     /// which it runs) and its source.
     pub shader: (&'static str, &'static str),
-    /// Whether the kernel defines `CellState`/`cell_load`/`cell_advance`/`cell_store` and gets
-    /// its `step` and `fused` entry points from `shaders/lib/elementwise.wgsl` (all cells but
-    /// WTAS, whose step is one row reduction).
+    /// Whether the kernel defines `cell_advance` and gets `CellState`/`cell_load`/`cell_store`
+    /// from its prelude and its `step` and `fused` entry points from
+    /// `shaders/lib/elementwise.wgsl` (all cells but WTAS, whose step is one row reduction).
     pub elementwise: bool,
-    /// Shared WGSL pieces composed before the kernel (e.g. `shaders/lib/state_vw.wgsl`).
-    pub pieces: &'static [(&'static str, &'static str)],
+    /// Compartments, uniform, overrides, scratch and integrators; the WGSL prelude comes from it.
+    pub layout: &'static describe::Layout,
+    /// The parameters: ngclearn names, defaults, units, rules and docs.
+    pub params: &'static [describe::ParamDoc],
+    /// How far its continuous states may differ from the traces and from the CPU.
+    pub tolerance: describe::Tolerance,
     /// Builds the cell from ngclearn keyword arguments (a JSON object).
     pub from_params: CellBuilder,
     /// Every integrator × option variant, for shader validation and the self-check.
     pub variants: fn() -> Vec<Box<dyn CellModel>>,
 }
 
-/// The implemented cells. Adding a cell: its `.rs`, its `.wgsl`, and one line here.
-pub static CELLS: &[&CellEntry] = &[
-    &integrate_and_fire::ENTRY,
-    &lif::ENTRY,
-    &quad_lif::ENTRY,
-    &adex::ENTRY,
-    &fitzhugh_nagumo::ENTRY,
-    &hodgkin_huxley::ENTRY,
-    &izhikevich::ENTRY,
-    &resonate_and_fire::ENTRY,
-    &slif::ENTRY,
-    &wtas::ENTRY,
-];
-
-/// ngclearn 3.2.3's ten spiking cells: class name → spikegpu key.
-pub const NGCLEARN_CLASSES: &[(&str, &str)] = &[
-    ("IFCell", "integrate_and_fire"),
-    ("LIFCell", "lif"),
-    ("QuadLIFCell", "quad_lif"),
-    ("SLIFCell", "slif"),
-    ("WTASCell", "wtas"),
-    ("AdExCell", "adex"),
-    ("FitzhughNagumoCell", "fitzhugh_nagumo"),
-    ("HodgkinHuxleyCell", "hodgkin_huxley"),
-    ("IzhikevichCell", "izhikevich"),
-    ("RAFCell", "resonate_and_fire"),
-];
+/// ngclearn 3.2.3's spiking cells as `(class name, spikegpu key)`, from [`CELLS`].
+pub fn ngclearn_classes() -> impl Iterator<Item = (&'static str, &'static str)> {
+    CELLS.iter().map(|e| (e.class_name, e.key))
+}
 
 /// Finds an implemented cell by ngclearn class name or spikegpu key.
 pub fn find(name: &str) -> Option<&'static CellEntry> {
@@ -335,28 +368,28 @@ pub fn lookup(name: &str) -> Result<&'static CellEntry> {
 
 /// Index of the cell's input compartment (`j`), or a typed error listing its compartments.
 pub fn input_index(cell: &dyn CellModel) -> Result<usize> {
-    let comps = cell.compartments();
-    comps
-        .iter()
-        .position(|c| c.role == Role::Input)
-        .ok_or_else(|| Error::UnknownCompartment {
-            cell: cell.entry().class_name,
-            name: "j".into(),
-            available: comps.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
-        })
+    find_compartment(cell, "j", |c| c.role == Role::Input)
+}
+
+/// Index of the cell's spike compartment (role [`Role::Spike`], `s`), or a typed error listing
+/// its compartments.
+pub fn spike_index(cell: &dyn CellModel) -> Result<usize> {
+    find_compartment(cell, "s", |c| c.role == Role::Spike)
 }
 
 /// Index of a compartment by name, or a typed error listing the cell's compartments.
 pub fn compartment_index(cell: &dyn CellModel, name: &str) -> Result<usize> {
+    find_compartment(cell, name, |c| c.name == name)
+}
+
+/// The first compartment that `is_it`, or an error that names `what` and the cell's compartments.
+fn find_compartment(cell: &dyn CellModel, what: &str, is_it: impl Fn(&Compartment) -> bool) -> Result<usize> {
     let comps = cell.compartments();
-    comps
-        .iter()
-        .position(|c| c.name == name)
-        .ok_or_else(|| Error::UnknownCompartment {
-            cell: cell.entry().class_name,
-            name: name.to_string(),
-            available: comps.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
-        })
+    comps.iter().position(is_it).ok_or_else(|| Error::UnknownCompartment {
+        cell: cell.entry().class_name,
+        name: what.to_string(),
+        available: comps.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+    })
 }
 
 /// `[x > thr]` as float32 1/0: every spike test of the reference is a strict `>`.
@@ -378,26 +411,4 @@ pub fn reset_to(x: f32, s: f32, to: f32) -> f32 {
     x * (1.0 - s) + s * to
 }
 
-/// A boolean as a WGSL `override` value.
-pub fn override_flag(on: bool) -> f64 {
-    if on { 1.0 } else { 0.0 }
-}
-
-/// Float parameters as the 32-bit words of a uniform struct.
-pub fn f32_words(values: &[f32]) -> Vec<u32> {
-    values.iter().map(|x| x.to_bits()).collect()
-}
-
-/// The `integration_type` of a cell that implements only `supported`; anything else is
-/// [`Error::UnsupportedIntegrator`].
-pub fn require_integrator(cell: &'static str, integrator: Integrator, supported: &[Integrator]) -> Result<Integrator> {
-    if supported.contains(&integrator) {
-        Ok(integrator)
-    } else {
-        Err(Error::UnsupportedIntegrator {
-            cell,
-            requested: integrator.name().to_string(),
-            supported: supported.iter().map(|i| i.name()).collect::<Vec<_>>().join(", "),
-        })
-    }
-}
+pub use describe::require_integrator;

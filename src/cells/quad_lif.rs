@@ -13,30 +13,12 @@
 //! No surrogate is computed and `v_thr` is never updated (they stay at 1 and `thr`);
 //! `thr_theta` adapts as in LIF.
 //!
-//! # Parameters (ngclearn names and defaults)
-//! | name | default | unit | meaning |
-//! |---|---|---|---|
-//! | `tau_m` | required | ms | membrane time constant (> 0) |
-//! | `resist_m` | 1 | — | membrane resistance (> 0) |
-//! | `thr` | −52 | mV | base threshold |
-//! | `v_rest` | −65 | mV | resting potential (an *unstable* fixed point, see the quirks) |
-//! | `v_reset` | −60 | mV | voltage after a spike |
-//! | `v_scale` | −41.6 | mV | used as the critical voltage v_c (names swapped in ngclearn) |
-//! | `critical_v` | 1 | — | used as the scale a0 (names swapped in ngclearn) |
-//! | `tau_theta` | 1e7 | ms | threshold adaptation decay; 0 disables it |
-//! | `theta_plus` | 0.05 | mV | threshold increment per spike |
-//! | `refract_time` | 5 | ms | refractory period |
-//! | `one_spike` | false | — | keep one random spike per row per step |
-//! | `max_one_spike` | false | — | keep only the spike of the highest pre-step voltage per row |
-//! | `integration_type` | `euler` | — | `euler` or `midpoint`/`rk2` |
-//! | `surrogate_type` | `straight_through` | — | accepted and ignored |
-//! | `v_min` | none | mV | lower voltage clamp |
-//! | `thr_jitter` | — | — | deprecated in ngclearn: accepted and dropped |
-//! | `critical_V` | — | — | deprecated spelling of `critical_v` |
-//!
-//! # Compartments
-//! As LIF: `j`, `v`, `rfr`, `thr_theta`, `surrogate`, `v_thr`, `s`, `s_raw`, `tols`.
-//! `reset()` restores `j`, `v`, `s`, `s_raw`, `rfr` and `tols`; it leaves `thr_theta`,
+//! # Parameters and compartments
+//! [`QuadLifParams`] lists the parameters (ngclearn names, defaults, units, rules);
+//! `thr_jitter` (deprecated in ngclearn) is accepted and dropped, and `critical_V` is accepted
+//! as the deprecated spelling of `critical_v`. The compartments are LIF's
+//! ([`super::lif::LAYOUT`]): `j`, `v`, `rfr`, `thr_theta`, `surrogate`, `v_thr`, `s`, `s_raw`,
+//! `tols`. `reset()` restores `j`, `v`, `s`, `s_raw`, `rfr` and `tols`; it leaves `thr_theta`,
 //! `surrogate` and `v_thr` alone.
 //!
 //! # Quirks of the reference, reproduced
@@ -59,6 +41,7 @@
 
 use serde_json::{Map, Value};
 
+use super::describe::{Tolerance, cell_params, variants_of};
 use super::lif::Quadratic;
 use super::params::ParamReader;
 use super::{CellEntry, CellModel, LifCell, LifParams};
@@ -66,79 +49,47 @@ use crate::error::Result;
 use crate::integrators::Integrator;
 use crate::surrogate::SurrogateType;
 
-/// Registry entry of the QuadLIF cell (its kernel is LIF's, with `QUADRATIC`).
+/// Registry entry of the QuadLIF cell: LIF's layout and kernel, with `QUADRATIC`.
 pub static ENTRY: CellEntry = CellEntry {
     key: "quad_lif",
     class_name: "QuadLIFCell",
-    shader: ("shaders/cells/lif.wgsl", include_str!("../../shaders/cells/lif.wgsl")),
+    shader: super::lif::ENTRY.shader,
     elementwise: true,
-    pieces: &[],
+    layout: &super::lif::LAYOUT,
+    params: QuadLifParams::TABLE,
+    tolerance: Tolerance::STRICT,
     from_params: |map| Ok(Box::new(quad_lif_from_params(map)?)),
     variants: all_variants,
 };
 
-/// `QuadLIFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuadLifParams {
-    /// Membrane time constant (ms), required.
-    pub tau_m: f32,
-    /// Membrane resistance.
-    pub resist_m: f32,
-    /// Base threshold (mV).
-    pub thr: f32,
-    /// Resting potential (mV).
-    pub v_rest: f32,
-    /// Reset potential (mV).
-    pub v_reset: f32,
-    /// The critical voltage v_c (mV), under ngclearn's swapped name.
-    pub v_scale: f32,
-    /// The scale a0, under ngclearn's swapped name.
-    pub critical_v: f32,
-    /// Threshold adaptation time constant (ms; 0 disables).
-    pub tau_theta: f32,
-    /// Threshold increment per spike (mV).
-    pub theta_plus: f32,
-    /// Refractory period (ms).
-    pub refract_time: f32,
-    /// Keep one random spike per row.
-    pub one_spike: bool,
-    /// Keep only the spike of the highest pre-step voltage per row.
-    pub max_one_spike: bool,
-    /// Euler or midpoint.
-    pub integration_type: Integrator,
-    /// Accepted and ignored.
-    pub surrogate_type: SurrogateType,
-    /// Lower voltage clamp (mV).
-    pub v_min: Option<f32>,
+cell_params! {
+    /// `QuadLIFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
+    pub struct QuadLifParams, with_tau_m(tau_m) {
+        tau_m: f32 [required] "ms" positive, "Membrane time constant.";
+        resist_m: f32 [1.0] "—" positive, "Membrane resistance.";
+        thr: f32 [-52.0] "mV" finite, "Base threshold.";
+        v_rest: f32 [-65.0] "mV" finite, "Resting potential (an *unstable* fixed point, see the quirks).";
+        v_reset: f32 [-60.0] "mV" finite, "Voltage after a spike.";
+        v_scale: f32 [-41.6] "mV" finite, "Used as the critical voltage v_c (names swapped in ngclearn).";
+        critical_v: f32 [1.0] "—" finite, "Used as the scale a0 (names swapped in ngclearn).";
+        tau_theta: f32 [1e7] "ms" non_negative("must be ≥ 0 (0 disables the adaptive threshold)"),
+            "Threshold adaptation decay; 0 disables it.";
+        theta_plus: f32 [0.05] "mV" finite, "Threshold increment per spike.";
+        refract_time: f32 [5.0] "ms" non_negative("must be ≥ 0"), "Refractory period.";
+        one_spike: bool [false] "—" any, "Keep one random spike per row per step.";
+        max_one_spike: bool [false] "—" any, "Keep only the spike of the highest pre-step voltage per row.";
+        integration_type: Integrator [Integrator::Euler] "—" any, "`euler` or `midpoint`/`rk2`.";
+        surrogate_type: SurrogateType [SurrogateType::StraightThrough] "—" any, "Accepted and ignored.";
+        v_min: Option<f32> [None] "mV" finite, "Lower voltage clamp.";
+    }
+    drops [thr_jitter];
 }
 
-impl QuadLifParams {
-    /// ngclearn's defaults for the given `tau_m`.
-    pub fn with_tau_m(tau_m: f32) -> QuadLifParams {
-        let lif = LifParams::with_tau_m(tau_m);
-        QuadLifParams {
-            tau_m,
-            resist_m: lif.resist_m,
-            thr: lif.thr,
-            v_rest: lif.v_rest,
-            v_reset: lif.v_reset,
-            v_scale: -41.6,
-            critical_v: 1.0,
-            tau_theta: lif.tau_theta,
-            theta_plus: lif.theta_plus,
-            refract_time: lif.refract_time,
-            one_spike: false,
-            max_one_spike: false,
-            integration_type: Integrator::Euler,
-            surrogate_type: SurrogateType::StraightThrough,
-            v_min: None,
-        }
-    }
-}
 
 impl LifCell {
     /// A validated QuadLIF cell: the LIF family in its quadratic form.
     pub fn quadratic(p: QuadLifParams) -> Result<LifCell> {
+        p.check()?;
         let lif = LifParams {
             tau_m: p.tau_m,
             resist_m: p.resist_m,
@@ -156,64 +107,42 @@ impl LifCell {
             surrogate_type: p.surrogate_type,
             v_min: p.v_min,
         };
-        LifCell::new(lif)?.with_quadratic(Quadratic {
+        Ok(LifCell::new(lif)?.with_quadratic(Quadratic {
             v_c: p.v_scale,
             a0: p.critical_v,
-        })
+        }))
     }
 }
 
 /// Builds a QuadLIF cell from ngclearn keyword arguments; unknown keys are an error.
 pub fn quad_lif_from_params(map: &Map<String, Value>) -> Result<LifCell> {
     let mut r = ParamReader::new(map);
-    let d = QuadLifParams::with_tau_m(r.f32_required("tau_m")?);
-    let critical_v = match r.f32_opt("critical_V")? {
-        Some(deprecated) => deprecated,
-        None => r.f32_or("critical_v", d.critical_v)?,
-    };
-    let p = QuadLifParams {
-        resist_m: r.f32_or("resist_m", d.resist_m)?,
-        thr: r.f32_or("thr", d.thr)?,
-        v_rest: r.f32_or("v_rest", d.v_rest)?,
-        v_reset: r.f32_or("v_reset", d.v_reset)?,
-        v_scale: r.f32_or("v_scale", d.v_scale)?,
-        critical_v,
-        tau_theta: r.f32_or("tau_theta", d.tau_theta)?,
-        theta_plus: r.f32_or("theta_plus", d.theta_plus)?,
-        refract_time: r.f32_or("refract_time", d.refract_time)?,
-        one_spike: r.bool_or("one_spike", d.one_spike)?,
-        max_one_spike: r.bool_or("max_one_spike", d.max_one_spike)?,
-        integration_type: Integrator::parse(r.str_or("integration_type", "euler")?)?,
-        surrogate_type: SurrogateType::parse(r.str_or("surrogate_type", "straight_through")?)?,
-        v_min: r.f32_opt("v_min")?,
-        ..d
-    };
-    r.f32_opt("thr_jitter")?;
+    // The deprecated spelling wins, as in ngclearn.
+    let deprecated = r.f32_opt("critical_V")?;
+    let mut p = QuadLifParams::read(&mut r)?;
+    if let Some(critical_v) = deprecated {
+        p.critical_v = critical_v;
+    }
     r.finish()?;
     LifCell::quadratic(p)
 }
 
 /// Every integrator × selection mode × adaptation × `v_min` variant.
 pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-    let mut out: Vec<Box<dyn CellModel>> = Vec::new();
-    for integration_type in [Integrator::Euler, Integrator::Midpoint] {
-        for (one_spike, max_one_spike) in [(false, false), (true, false), (false, true)] {
-            for tau_theta in [50.0, 0.0] {
-                for v_min in [None, Some(-70.0)] {
-                    let p = QuadLifParams {
-                        integration_type,
-                        one_spike,
-                        max_one_spike,
-                        tau_theta,
-                        v_min,
-                        ..QuadLifParams::with_tau_m(10.0)
-                    };
-                    out.push(Box::new(
-                        LifCell::quadratic(p).expect("the variant table holds valid parameters"),
-                    ));
-                }
-            }
-        }
-    }
-    out
+    let selections = [(false, false), (true, false), (false, true)];
+    let sets = super::lif::LAYOUT.integrators.iter().flat_map(|&integration_type| {
+        selections.into_iter().flat_map(move |(one_spike, max_one_spike)| {
+            [50.0, 0.0].into_iter().flat_map(move |tau_theta| {
+                [None, Some(-70.0)].map(|v_min| QuadLifParams {
+                    integration_type,
+                    one_spike,
+                    max_one_spike,
+                    tau_theta,
+                    v_min,
+                    ..QuadLifParams::with_tau_m(10.0)
+                })
+            })
+        })
+    });
+    variants_of(sets, LifCell::quadratic)
 }

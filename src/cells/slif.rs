@@ -16,24 +16,11 @@
 //! ```
 //! `s_old` is the previous *output* (sticky spikes included).
 //!
-//! # Parameters (ngclearn names and defaults)
-//! | name | default | unit | meaning |
-//! |---|---|---|---|
-//! | `tau_m` | required | ms | membrane time constant (> 0) |
-//! | `resist_m` | required | — | membrane resistance |
-//! | `thr` | required | — | base threshold |
-//! | `resist_inh` | 0 | — | lateral inhibition strength (≥ 0; 0 disables) |
-//! | `thr_persist` | false | — | keep thresholds across `reset()` |
-//! | `thr_gain` | 0 | — | threshold increment per spike (when rho_b = 0) |
-//! | `thr_leak` | 0 | — | threshold decay towards 0 per step (when rho_b = 0) |
-//! | `rho_b` | 0 | — | row-homeostatic threshold rate (≥ 0; > 0 replaces gain/leak) |
-//! | `refract_time` | 0 | ms | refractory period (≥ 0) |
-//! | `sticky_spikes` | false | — | output 1 throughout the refractory period |
-//! | `thr_jitter` | 0.05 | — | half-width of the initial threshold jitter (≥ 0) |
-//! | `batch_size` | 1 | — | accepted; the batch is given to [`crate::Population`] |
+//! # Parameters
+//! [`SlifParams`] lists the parameters (ngclearn names, defaults, units, rules).
 //!
 //! # Compartments
-//! `j` (input; holds `jE` after a step), `v` (0), `s` (0), `thr` (drawn), `rfr`
+//! [`LAYOUT`] lists them: `j` (input; holds `jE` after a step), `v` (0), `s` (0), `thr` (drawn), `rfr`
 //! (refract_time), `tols` (0), `surrogate` (1). `reset()` sets j = s = tols = v = 0,
 //! rfr = refract_time, surrogate = 1, and thr back to its drawn value unless `thr_persist`.
 //!
@@ -68,69 +55,90 @@
 //!   construction, each row holding the same draw.
 //! * There is only Euler (no `integration_type` argument).
 
-use serde_json::{Map, Value};
-
-use super::params::{ParamReader, require_finite, require_non_negative, require_positive};
-use super::{
-    CellEntry, CellModel, Compartment, GpuPasses, Role, StateView, StepInfo, f32_words, override_flag, spike_of,
-    tols_of,
-};
-use crate::error::Result;
-use crate::integrators::Integrator;
+use super::describe::{Tolerance, cell_params, describe_cell};
+use super::{CellModel, GpuPasses, StateView, StepInfo, cell_accessors, spike_of, tols_of};
 use crate::reductions::workgroup_sum;
 use crate::rng::Key;
 
-/// Registry entry of the SLIF cell.
-pub static ENTRY: CellEntry = CellEntry {
-    key: "slif",
-    class_name: "SLIFCell",
-    shader: ("shaders/cells/slif.wgsl", include_str!("../../shaders/cells/slif.wgsl")),
-    elementwise: true,
-    pieces: &[],
-    from_params: |map| Ok(Box::new(SlifCell::from_params(map)?)),
-    variants: SlifCell::all_variants,
-};
+cell_params! {
+    /// `SLIFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
+    pub struct SlifParams, new(tau_m, resist_m, thr) {
+        tau_m: f32 [required] "ms" positive, "Membrane time constant.";
+        resist_m: f32 [required] "—" finite, "Membrane resistance.";
+        thr: f32 [required] "—" finite, "Base threshold.";
+        resist_inh: f32 [0.0] "—" non_negative("must be ≥ 0 (0 disables lateral inhibition)"),
+            "Lateral inhibition strength (0 disables).";
+        thr_persist: bool [false] "—" any, "Keep thresholds across `reset()`.";
+        thr_gain: f32 [0.0] "—" finite, "Threshold increment per spike (when rho_b = 0).";
+        thr_leak: f32 [0.0] "—" finite, "Threshold decay towards 0 per step (when rho_b = 0).";
+        rho_b: f32 [0.0] "—" non_negative("must be ≥ 0 (0 uses thr_gain and thr_leak)"),
+            "Row-homeostatic threshold rate (> 0 replaces gain and leak).";
+        refract_time: f32 [0.0] "ms" non_negative("must be ≥ 0"), "Refractory period.";
+        sticky_spikes: bool [false] "—" any, "Output 1 throughout the refractory period.";
+        thr_jitter: f32 [0.05] "—" non_negative("must be ≥ 0 (the half-width of a uniform draw)"),
+            "Half-width of the initial threshold jitter.";
+    }
+    accepts [batch_size];
+}
 
-/// Index of `thr` in the compartment table.
+
+describe_cell! {
+    /// A validated SLIF cell model.
+    SlifCell(c) = "SLIFCell"(SlifParams) {
+        key: "slif", kernel: "slif", elementwise: true,
+        // The step stores the effective current jE in `j`.
+        overwrites_input: true,
+        derived(p) { inv_tau_m: f32 = 1.0 / p.tau_m }
+        // SLIF only has Euler.
+        integrators: [Euler] from crate::integrators::Integrator::Euler,
+        variants(integration_type): [0.0, 0.02].into_iter().flat_map(|resist_inh| {
+            [false, true].into_iter().flat_map(move |sticky_spikes| {
+                [0.0, 1e-5].map(|rho_b| SlifParams {
+                    resist_inh,
+                    sticky_spikes,
+                    rho_b,
+                    thr_gain: 0.01,
+                    thr_leak: 0.001,
+                    refract_time: 2.0,
+                    ..SlifParams::new(10.0, 1.0, 0.5)
+                })
+            })
+        }),
+        tags { inhibition: c.p.resist_inh > 0.0, sticky: c.p.sticky_spikes, rho_b: c.p.rho_b > 0.0 }
+        // sech's `exp` differs by a few ulp between WGSL and Rust, and the GPU's inhibition
+        // weights by up to 1 ulp (see the module docs).
+        tolerance: Tolerance { gpu: Some(1e-4), ..Tolerance::STRICT },
+        check_dt: 1.0,
+        compartments: {
+            j: Input = 0.0, range (0.0, 1.5), "input current; holds the effective current jE after a step";
+            v: State = 0.0, range (0.0, 0.6), "membrane voltage (dimensionless)";
+            s: Spike = 0.0, range (0.0, 0.0), "spikes (0/1), sticky while refractory if sticky_spikes";
+            thr: State = c.p.thr, reset None, range (0.3, 0.7),
+                "per-unit thresholds (drawn); `reset()` restores the draw unless thr_persist";
+            rfr: State = c.p.refract_time, range (0.0, 4.0), "refractory timer (ms), dt right after a spike";
+            tols: Output = 0.0, range (0.0, 10.0), "time of last spike (ms)";
+            surrogate: State = 1.0, range (0.0, 1.0), "secant surrogate derivative sech(0.08·jE)·[jE > 0]";
+        }
+        uniform SlifParams {
+            resist_m: c.p.resist_m,
+            inv_tau_m: c.inv_tau_m,
+            resist_inh: c.p.resist_inh,
+            thr_gain: c.p.thr_gain,
+            thr_leak: c.p.thr_leak,
+            rho_b: c.p.rho_b,
+            refract_time: c.p.refract_time,
+        }
+        overrides {
+            INHIBITION: bool = c.p.resist_inh > 0.0,
+            STICKY_SPIKES: bool = c.p.sticky_spikes,
+            RHO_B: bool = c.p.rho_b > 0.0,
+        }
+        scratch: scratch
+    }
+}
+
+/// Index of `thr` in [`LAYOUT`].
 const THR: usize = 3;
-
-static COMPARTMENTS: [Compartment; 7] = [
-    Compartment {
-        name: "j",
-        role: Role::Input,
-        doc: "input current; holds the effective current jE after a step",
-    },
-    Compartment {
-        name: "v",
-        role: Role::State,
-        doc: "membrane voltage (dimensionless)",
-    },
-    Compartment {
-        name: "s",
-        role: Role::Output,
-        doc: "spikes (0/1), sticky while refractory if sticky_spikes",
-    },
-    Compartment {
-        name: "thr",
-        role: Role::State,
-        doc: "per-unit thresholds",
-    },
-    Compartment {
-        name: "rfr",
-        role: Role::State,
-        doc: "refractory timer (ms), dt right after a spike",
-    },
-    Compartment {
-        name: "tols",
-        role: Role::Output,
-        doc: "time of last spike (ms)",
-    },
-    Compartment {
-        name: "surrogate",
-        role: Role::State,
-        doc: "secant surrogate derivative sech(0.08·jE)·[jE > 0]",
-    },
-];
 
 /// Lower bound of the inhibition weights' uniform draw.
 const W_LO: f32 = 0.025;
@@ -165,164 +173,8 @@ fn sech(x: f32) -> f32 {
     }
 }
 
-/// `SLIFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SlifParams {
-    /// Membrane time constant (ms), required.
-    pub tau_m: f32,
-    /// Membrane resistance, required.
-    pub resist_m: f32,
-    /// Base threshold, required.
-    pub thr: f32,
-    /// Lateral inhibition strength.
-    pub resist_inh: f32,
-    /// Keep thresholds across reset.
-    pub thr_persist: bool,
-    /// Threshold increment per spike.
-    pub thr_gain: f32,
-    /// Threshold decay towards 0.
-    pub thr_leak: f32,
-    /// Row-homeostatic threshold rate.
-    pub rho_b: f32,
-    /// Refractory period (ms).
-    pub refract_time: f32,
-    /// Output 1 while refractory.
-    pub sticky_spikes: bool,
-    /// Half-width of the initial threshold jitter.
-    pub thr_jitter: f32,
-}
-
-impl SlifParams {
-    /// ngclearn's defaults for the three required parameters.
-    pub fn new(tau_m: f32, resist_m: f32, thr: f32) -> SlifParams {
-        SlifParams {
-            tau_m,
-            resist_m,
-            thr,
-            resist_inh: 0.0,
-            thr_persist: false,
-            thr_gain: 0.0,
-            thr_leak: 0.0,
-            rho_b: 0.0,
-            refract_time: 0.0,
-            sticky_spikes: false,
-            thr_jitter: 0.05,
-        }
-    }
-}
-
-/// A validated SLIF cell model.
-#[derive(Debug, Clone)]
-pub struct SlifCell {
-    p: SlifParams,
-    inv_tau_m: f32,
-}
-
-impl SlifCell {
-    /// Validates the parameters.
-    pub fn new(p: SlifParams) -> Result<SlifCell> {
-        require_positive("tau_m", p.tau_m)?;
-        for (name, value) in [
-            ("resist_m", p.resist_m),
-            ("thr", p.thr),
-            ("thr_gain", p.thr_gain),
-            ("thr_leak", p.thr_leak),
-        ] {
-            require_finite(name, value)?;
-        }
-        require_non_negative(
-            "resist_inh",
-            p.resist_inh,
-            "must be ≥ 0 (0 disables lateral inhibition)",
-        )?;
-        require_non_negative("rho_b", p.rho_b, "must be ≥ 0 (0 uses thr_gain and thr_leak)")?;
-        require_non_negative("refract_time", p.refract_time, "must be ≥ 0")?;
-        require_non_negative(
-            "thr_jitter",
-            p.thr_jitter,
-            "must be ≥ 0 (the half-width of a uniform draw)",
-        )?;
-        Ok(SlifCell {
-            inv_tau_m: 1.0 / p.tau_m,
-            p,
-        })
-    }
-
-    /// Builds the cell from ngclearn keyword arguments; unknown keys are an error.
-    pub fn from_params(map: &Map<String, Value>) -> Result<SlifCell> {
-        let mut r = ParamReader::new(map);
-        let d = SlifParams::new(
-            r.f32_required("tau_m")?,
-            r.f32_required("resist_m")?,
-            r.f32_required("thr")?,
-        );
-        let p = SlifParams {
-            resist_inh: r.f32_or("resist_inh", d.resist_inh)?,
-            thr_persist: r.bool_or("thr_persist", d.thr_persist)?,
-            thr_gain: r.f32_or("thr_gain", d.thr_gain)?,
-            thr_leak: r.f32_or("thr_leak", d.thr_leak)?,
-            rho_b: r.f32_or("rho_b", d.rho_b)?,
-            refract_time: r.f32_or("refract_time", d.refract_time)?,
-            sticky_spikes: r.bool_or("sticky_spikes", d.sticky_spikes)?,
-            thr_jitter: r.f32_or("thr_jitter", d.thr_jitter)?,
-            ..d
-        };
-        r.accept_positive_int("batch_size")?;
-        r.finish()?;
-        SlifCell::new(p)
-    }
-
-    /// The validated parameters.
-    pub fn params(&self) -> &SlifParams {
-        &self.p
-    }
-
-    /// Inhibition on/off × sticky spikes × rho_b or gain/leak thresholds.
-    pub fn all_variants() -> Vec<Box<dyn CellModel>> {
-        let mut out: Vec<Box<dyn CellModel>> = Vec::new();
-        for resist_inh in [0.0, 0.02] {
-            for sticky_spikes in [false, true] {
-                for rho_b in [0.0, 1e-5] {
-                    let p = SlifParams {
-                        resist_inh,
-                        sticky_spikes,
-                        rho_b,
-                        thr_gain: 0.01,
-                        thr_leak: 0.001,
-                        refract_time: 2.0,
-                        ..SlifParams::new(10.0, 1.0, 0.5)
-                    };
-                    out.push(Box::new(
-                        SlifCell::new(p).expect("the variant table holds valid parameters"),
-                    ));
-                }
-            }
-        }
-        out
-    }
-}
-
 impl CellModel for SlifCell {
-    fn boxed(&self) -> Box<dyn CellModel> {
-        Box::new(self.clone())
-    }
-
-    fn entry(&self) -> &'static CellEntry {
-        &ENTRY
-    }
-
-    fn compartments(&self) -> &'static [Compartment] {
-        &COMPARTMENTS
-    }
-
-    /// SLIF only has Euler.
-    fn integrator(&self) -> Integrator {
-        Integrator::Euler
-    }
-
-    fn initial_values(&self) -> Vec<f32> {
-        vec![0.0, 0.0, 0.0, self.p.thr, self.p.refract_time, 0.0, 1.0]
-    }
+    cell_accessors!();
 
     fn drawn_initial(&self, key: Key, n_units: usize) -> Vec<(usize, Vec<f32>)> {
         let (k1, _) = key.split();
@@ -331,28 +183,8 @@ impl CellModel for SlifCell {
         vec![(THR, jitter.iter().map(|d| self.p.thr + d).collect())]
     }
 
-    fn reset_values(&self) -> Vec<Option<f32>> {
-        let mut values: Vec<Option<f32>> = self.initial_values().into_iter().map(Some).collect();
-        values[THR] = None;
-        values
-    }
-
     fn reset_restores_drawn(&self) -> bool {
         !self.p.thr_persist
-    }
-
-    fn overwrites_input(&self) -> bool {
-        true
-    }
-
-    // sech's `exp` differs by a few ulp between WGSL and Rust, and the GPU's inhibition weights
-    // by up to 1 ulp (see the module docs).
-    fn gpu_tolerance(&self) -> Option<f32> {
-        Some(1e-4)
-    }
-
-    fn check_dt(&self) -> f64 {
-        1.0
     }
 
     fn gpu_scratch_words(&self, batch: usize, n_units: usize) -> usize {
@@ -416,59 +248,11 @@ impl CellModel for SlifCell {
         }
     }
 
-    fn variant_name(&self) -> String {
-        let p = &self.p;
-        let mut name = "slif".to_string();
-        if p.resist_inh > 0.0 {
-            name.push_str("+inhibition");
-        }
-        if p.sticky_spikes {
-            name.push_str("+sticky");
-        }
-        if p.rho_b > 0.0 {
-            name.push_str("+rho_b");
-        }
-        name
-    }
-
-    fn gpu_overrides(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("INHIBITION", override_flag(self.p.resist_inh > 0.0)),
-            ("STICKY_SPIKES", override_flag(self.p.sticky_spikes)),
-            ("RHO_B", override_flag(self.p.rho_b > 0.0)),
-        ]
-    }
-
-    fn gpu_params(&self) -> Vec<u32> {
-        let p = &self.p;
-        f32_words(&[
-            p.resist_m,
-            self.inv_tau_m,
-            p.resist_inh,
-            p.thr_gain,
-            p.thr_leak,
-            p.rho_b,
-            p.refract_time,
-        ])
-    }
-
     fn gpu_passes(&self) -> GpuPasses {
         GpuPasses {
             row_pre: self.p.resist_inh > 0.0,
             row_post: self.p.rho_b > 0.0,
             step_per_row: false,
         }
-    }
-
-    fn random_ranges(&self) -> Vec<(f32, f32)> {
-        vec![
-            (0.0, 1.5),
-            (0.0, 0.6),
-            (0.0, 0.0),
-            (0.3, 0.7),
-            (0.0, 4.0),
-            (0.0, 10.0),
-            (0.0, 1.0),
-        ]
     }
 }

@@ -33,19 +33,23 @@ pub struct ComposedShader {
     pub pieces: String,
 }
 
-/// Joins the library pieces and the cell's kernel.
+/// Joins the library pieces, the prelude generated from the cell's description
+/// ([`crate::cells::describe::Layout::prelude`]), the cell's kernel and, for element-wise cells,
+/// the shared entry points.
 pub fn compose(cell: &dyn CellModel) -> ComposedShader {
+    let entry = cell.entry();
+    let prelude_name = format!("(prelude of {})", entry.key);
+    let prelude = entry
+        .layout
+        .prelude(&format!("src/cells/{}.rs", entry.key), entry.elementwise);
     let mut parts: Vec<(&str, &str)> = LIBRARY.to_vec();
-    parts.extend_from_slice(cell.entry().pieces);
-    parts.push(cell.entry().shader);
-    if cell.entry().elementwise {
+    parts.push((&prelude_name, &prelude));
+    parts.push(entry.shader);
+    if entry.elementwise {
         parts.push(ELEMENTWISE);
     }
     compose_pieces(&parts)
 }
-
-/// Bindings and state of the cells with compartments `j v w s tols`.
-pub const STATE_VW: (&str, &str) = lib_piece!("state_vw");
 
 /// The `step`/`fused` entry points of element-wise cells.
 pub const ELEMENTWISE: (&str, &str) = lib_piece!("elementwise");

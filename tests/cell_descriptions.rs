@@ -1,0 +1,285 @@
+//! The cell descriptions are the one source of truth: the README and crate-doc cell tables match
+//! the registry, every composed kernel's bindings, uniform, `CellState` and overrides match the
+//! Rust description (naga reflection, no device), and every parameter table's defaults and rules
+//! are what `from_params` does.
+
+use naga::{AddressSpace, ScalarKind, TypeInner};
+use serde_json::{Map, Value, json};
+use spikegpu::Error;
+use spikegpu::cells::describe::{FIRST_COMPARTMENT_BINDING, PARAMS_BINDING, Rule};
+use spikegpu::cells::{CELLS, CellEntry, CellModel};
+use spikegpu::gpu::shaders;
+
+/// The rows of the first Markdown table after `heading` in `text` (lines starting with `| \``),
+/// with `prefix` stripped from each line first.
+fn table_rows(text: &str, heading: &str, prefix: &str) -> Vec<String> {
+    let after = text.split_once(heading).map_or("", |(_, rest)| rest);
+    after
+        .lines()
+        .map(|l| l.strip_prefix(prefix).unwrap_or(l).trim_start())
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter(|l| l.starts_with("| `"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Asserts that each row starts with the registry's row for that cell, in registry order; on
+/// failure prints the table the registry gives.
+fn assert_table(what: &str, rows: &[String], expected: impl Fn(&CellEntry) -> String) {
+    let want: Vec<String> = CELLS.iter().map(|e| expected(e)).collect();
+    let ok = rows.len() == want.len() && rows.iter().zip(&want).all(|(row, w)| row.starts_with(w.as_str()));
+    assert!(
+        ok,
+        "{what}'s cell table differs from the registry; its rows must start with:\n{}\nfound:\n{}",
+        want.join("\n"),
+        rows.join("\n")
+    );
+}
+
+#[test]
+fn readme_cell_table_matches_the_registry() {
+    let rows = table_rows(include_str!("../README.md"), "\n## Cells\n", "");
+    assert_table("README.md", &rows, |e| {
+        format!(
+            "| `{}` | `{}` | [src/cells/{2}.rs](src/cells/{2}.rs) | {3} |",
+            e.class_name,
+            e.key,
+            e.key,
+            e.layout.integrator_names()
+        )
+    });
+}
+
+#[test]
+fn crate_docs_cell_table_matches_the_registry() {
+    let rows = table_rows(include_str!("../src/lib.rs"), "//! ## Cells\n", "//!");
+    assert_table("src/lib.rs", &rows, |e| {
+        format!(
+            "| `{}` | `{}` | {} | [`cells::{}`] |",
+            e.class_name,
+            e.key,
+            e.layout.integrator_names(),
+            e.key
+        )
+    });
+}
+
+/// `(name, group, binding, address space)` of every bound global of a module.
+fn bound_globals(module: &naga::Module) -> Vec<(String, u32, u32, AddressSpace)> {
+    module
+        .global_variables
+        .iter()
+        .filter_map(|(_, g)| {
+            let b = g.binding.as_ref()?;
+            Some((g.name.clone().unwrap_or_default(), b.group, b.binding, g.space))
+        })
+        .collect()
+}
+
+fn global<'m>(module: &'m naga::Module, name: &str) -> &'m naga::GlobalVariable {
+    module
+        .global_variables
+        .iter()
+        .map(|(_, g)| g)
+        .find(|g| g.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no global `{name}`"))
+}
+
+fn is_f32(module: &naga::Module, ty: naga::Handle<naga::Type>) -> bool {
+    matches!(module.types[ty].inner, TypeInner::Scalar(s) if s.kind == ScalarKind::Float && s.width == 4)
+}
+
+/// Member names of a struct type, asserting every member is an f32.
+fn f32_members(module: &naga::Module, ty: naga::Handle<naga::Type>, what: &str) -> Vec<String> {
+    let TypeInner::Struct { members, .. } = &module.types[ty].inner else {
+        panic!("{what} is not a struct")
+    };
+    for m in members {
+        assert!(is_f32(module, m.ty), "{what}.{:?} is not f32", m.name);
+    }
+    members.iter().map(|m| m.name.clone().unwrap_or_default()).collect()
+}
+
+#[test]
+fn every_kernel_binds_and_lays_out_what_its_description_says() {
+    for entry in CELLS {
+        let layout = entry.layout;
+        for cell in (entry.variants)() {
+            let variant = cell.variant_name();
+            let composed = shaders::compose(cell.as_ref());
+            let module = naga::front::wgsl::parse_str(&composed.source).unwrap_or_else(|e| panic!("{variant}: {e}"));
+            naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
+                .validate(&module)
+                .unwrap_or_else(|e| panic!("{variant}: {e}"));
+
+            // Compartments at 4, 5, … in the description's order, then the scratch buffer: the
+            // host's bind group layout (src/gpu/population.rs) provides exactly these.
+            let globals = bound_globals(&module);
+            for (k, comp) in layout.compartments.iter().enumerate() {
+                let binding = FIRST_COMPARTMENT_BINDING + k as u32;
+                let found: Vec<_> = globals.iter().filter(|g| g.1 == 0 && g.2 == binding).collect();
+                assert_eq!(found.len(), 1, "{variant}: binding {binding}");
+                assert_eq!(
+                    found[0].0, comp.name,
+                    "{variant}: binding {binding} holds the wrong compartment"
+                );
+                assert!(
+                    matches!(found[0].3, AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE)),
+                    "{variant}: `{}` must be a read_write storage buffer",
+                    comp.name
+                );
+                let ty = global(&module, comp.name).ty;
+                assert!(
+                    matches!(module.types[ty].inner, TypeInner::Array { base, .. } if is_f32(&module, base)),
+                    "{variant}: `{}` must be array<f32>",
+                    comp.name
+                );
+            }
+            let last = layout.scratch_binding();
+            for (name, group, binding, _) in &globals {
+                assert!(
+                    *group == 1 || (*group == 0 && *binding <= last),
+                    "{variant}: `{name}` at group {group} binding {binding} is not in the host's layout"
+                );
+            }
+            if let Some(scratch) = layout.scratch {
+                assert!(
+                    globals.iter().any(|g| g.0 == scratch && g.1 == 0 && g.2 == last),
+                    "{variant}: scratch `{scratch}` must be at binding {last}"
+                );
+            }
+
+            // The uniform: the description's fields, all f32, as many as the host writes.
+            let params = global(&module, "P");
+            assert_eq!(params.space, AddressSpace::Uniform, "{variant}: P");
+            assert_eq!(
+                params.binding.as_ref().map(|b| (b.group, b.binding)),
+                Some((0, PARAMS_BINDING)),
+                "{variant}: P's binding"
+            );
+            let fields = f32_members(&module, params.ty, "P");
+            assert_eq!(fields, layout.uniform, "{variant}: uniform fields");
+            assert_eq!(
+                cell.gpu_params().len(),
+                fields.len(),
+                "{variant}: uniform words the host writes"
+            );
+
+            // CellState: every compartment the element step carries, in binding order.
+            if entry.elementwise {
+                let (state_ty, _) = module
+                    .types
+                    .iter()
+                    .find(|(_, t)| t.name.as_deref() == Some("CellState"))
+                    .unwrap_or_else(|| panic!("{variant}: no CellState"));
+                let want: Vec<&str> = layout.state_compartments().map(|c| c.name).collect();
+                assert_eq!(
+                    f32_members(&module, state_ty, "CellState"),
+                    want,
+                    "{variant}: CellState"
+                );
+            }
+
+            // Overrides: declared with the description's types; the host sets exactly those.
+            let declared: Vec<(String, &str)> = module
+                .overrides
+                .iter()
+                .map(|(_, o)| {
+                    let ty = match module.types[o.ty].inner {
+                        TypeInner::Scalar(s) if s.kind == ScalarKind::Bool => "bool",
+                        TypeInner::Scalar(s) if s.kind == ScalarKind::Uint => "u32",
+                        ref other => panic!("{variant}: override {:?} of type {other:?}", o.name),
+                    };
+                    (o.name.clone().unwrap_or_default(), ty)
+                })
+                .collect();
+            let described: Vec<(String, &str)> = layout.overrides.iter().map(|(n, t)| (n.to_string(), *t)).collect();
+            assert_eq!(declared, described, "{variant}: overrides");
+            let set: Vec<&str> = cell.gpu_overrides().iter().map(|(n, _)| *n).collect();
+            let names: Vec<&str> = layout.overrides.iter().map(|(n, _)| *n).collect();
+            assert_eq!(set, names, "{variant}: overrides the host sets");
+        }
+    }
+}
+
+/// The keyword arguments a cell needs: its required parameters, at a valid value.
+fn required(entry: &CellEntry) -> Map<String, Value> {
+    entry
+        .params
+        .iter()
+        .filter(|p| p.default == "required")
+        .map(|p| (p.name.to_string(), json!(10.0)))
+        .collect()
+}
+
+fn build(entry: &CellEntry, extra: &[(&str, Value)]) -> spikegpu::Result<Box<dyn CellModel>> {
+    let mut map = required(entry);
+    for (k, v) in extra {
+        map.insert(k.to_string(), v.clone());
+    }
+    (entry.from_params)(&map)
+}
+
+#[test]
+fn parameter_tables_state_the_defaults_and_rules_from_params_applies() {
+    for entry in CELLS {
+        let class = entry.class_name;
+        let base = build(entry, &[]).unwrap_or_else(|e| panic!("{class} with its required parameters: {e}"));
+        for p in entry.params {
+            // A numeric default, given explicitly, builds the same cell as leaving it out.
+            if let Ok(default) = p.default.replace(' ', "").parse::<f64>() {
+                let given = build(entry, &[(p.name, json!(default))]).unwrap_or_else(|e| panic!("{class}: {e}"));
+                assert_eq!(given.gpu_params(), base.gpu_params(), "{class}.{} default", p.name);
+                assert_eq!(
+                    given.initial_values(),
+                    base.initial_values(),
+                    "{class}.{} default",
+                    p.name
+                );
+            }
+            if p.default == "required" {
+                let mut map = required(entry);
+                map.remove(p.name);
+                assert!(
+                    matches!((entry.from_params)(&map), Err(Error::InvalidParameter { name, .. }) if name == p.name),
+                    "{class}: missing {}",
+                    p.name
+                );
+            }
+            let bad: &[f64] = match p.rule {
+                Rule::Positive | Rule::PositiveAtMost(..) => &[0.0, -2.0],
+                Rule::NonNegative(_) => &[-0.5],
+                Rule::NonZero(_) => &[0.0],
+                Rule::Finite | Rule::Any => &[],
+            };
+            for &value in bad {
+                match build(entry, &[(p.name, json!(value))]) {
+                    Err(Error::InvalidParameter { name, .. }) => assert_eq!(name, p.name, "{class}"),
+                    other => panic!("{class}.{} = {value}: {other:?}", p.name),
+                }
+            }
+            if let Rule::PositiveAtMost(max, _) = p.rule {
+                assert!(
+                    build(entry, &[(p.name, json!(f64::from(max) * 2.0))]).is_err(),
+                    "{class}.{}",
+                    p.name
+                );
+            }
+        }
+        let typo = build(entry, &[("no_such_param", json!(1.0))]).expect_err("unknown key");
+        assert!(typo.to_string().contains("did you mean"), "{class}: {typo}");
+    }
+}
+
+#[test]
+fn exactly_one_spike_and_one_input_compartment_per_cell() {
+    use spikegpu::cells::Role;
+    for entry in CELLS {
+        let comps = entry.layout.compartments;
+        let count = |role| comps.iter().filter(|c| c.role == role).count();
+        assert_eq!(count(Role::Spike), 1, "{}", entry.class_name);
+        assert_eq!(count(Role::Input), 1, "{}", entry.class_name);
+        assert_eq!(comps.iter().find(|c| c.role == Role::Spike).map(|c| c.name), Some("s"));
+    }
+}
