@@ -13,6 +13,9 @@
 //! kernel); fused, one `fused` dispatch covers every step up to the next trace sample.
 
 mod run;
+mod steps;
+
+pub use steps::StepSlots;
 
 use std::sync::Arc;
 

@@ -23,14 +23,13 @@ use super::encoders::EncoderKind;
 use super::graph::{Call, Graph, Kind, Port, StepOp, WireOp};
 use super::projection::{Connectivity, Projection, ProjectionDynamics, names as pnames};
 use super::synapses::{Dynamics, names};
-use crate::backend::{ExecMode, RunRequest};
 use crate::cells::StepInfo;
 use crate::error::{Error, Result};
 use crate::gpu::buffers::{WORKGROUP_SIZE, grid, read_f32};
+use crate::gpu::population::StepSlots;
 use crate::gpu::shaders::compose_pieces;
 use crate::gpu::{GpuBackend, GpuContext};
 use crate::rng::Key;
-use crate::run::{DriveSpec, Record};
 
 /// `Call` of `shaders/network/call.wgsl`.
 #[repr(C)]
@@ -169,7 +168,49 @@ enum Plan {
     Nothing,
     Cell {
         backend: Box<GpuBackend>,
+        /// One uniform slot per advance of a chunk, allocated once.
+        slots: StepSlots,
     },
+}
+
+/// One command stream: dispatches share one open compute pass until a copy needs the encoder
+/// (a pass per component costs a barrier and, on software adapters, real time).
+struct Stream {
+    encoder: wgpu::CommandEncoder,
+    pass: Option<wgpu::ComputePass<'static>>,
+}
+
+impl Stream {
+    fn new(device: &wgpu::Device) -> Stream {
+        Stream {
+            encoder: device.create_command_encoder(&Default::default()),
+            pass: None,
+        }
+    }
+
+    /// The open pass (opened if none is).
+    fn pass(&mut self) -> &mut wgpu::ComputePass<'static> {
+        let encoder = &mut self.encoder;
+        self.pass.get_or_insert_with(|| {
+            encoder
+                .begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("network.step"),
+                    timestamp_writes: None,
+                })
+                .forget_lifetime()
+        })
+    }
+
+    /// The encoder, for copies: the open pass ends first.
+    fn encoder(&mut self) -> &mut wgpu::CommandEncoder {
+        self.pass = None;
+        &mut self.encoder
+    }
+
+    fn finish(mut self) -> wgpu::CommandBuffer {
+        self.pass = None;
+        self.encoder.finish()
+    }
 }
 
 /// A wire that must be computed before a call: `(target view, source views)`.
@@ -382,9 +423,11 @@ impl GpuNetwork {
                         v,
                         max_dim,
                     )?,
-                    Kind::Cell { .. } => Plan::Cell {
-                        backend: backend.expect("cells got their backend in step 1"),
-                    },
+                    Kind::Cell { .. } => {
+                        let backend = backend.expect("cells got their backend in step 1");
+                        let slots = backend.step_slots(CALL_SLOTS);
+                        Plan::Cell { backend, slots }
+                    }
                     Kind::Encoder { kind, .. } => {
                         let n = v[0].len as u32;
                         let g = grid(n.div_ceil(WORKGROUP_SIZE), max_dim);
@@ -577,17 +620,10 @@ impl GpuNetwork {
         Ok(all[view.offset..].to_vec())
     }
 
-    fn one_pass<'e>(encoder: &'e mut wgpu::CommandEncoder) -> wgpu::ComputePass<'e> {
-        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("network.step"),
-            timestamp_writes: None,
-        })
-    }
-
     /// Computes a wired compartment into its own buffer from its sources now.
-    fn encode_materialise(&self, encoder: &mut wgpu::CommandEncoder, m: &Materialise) {
+    fn encode_materialise(&self, stream: &mut Stream, m: &Materialise) {
         match m.op {
-            WireOp::Copy => encoder.copy_buffer_to_buffer(
+            WireOp::Copy => stream.encoder().copy_buffer_to_buffer(
                 &self.arena[m.sources[0].buffer],
                 (m.sources[0].offset * 4) as u64,
                 &self.arena[m.target.buffer],
@@ -595,7 +631,7 @@ impl GpuNetwork {
                 (m.target.len * 4) as u64,
             ),
             WireOp::Sum => {
-                let mut pass = Self::one_pass(encoder);
+                let pass = stream.pass();
                 for (k, bind) in m.binds.iter().enumerate() {
                     pass.set_pipeline(&self.kernels[WIRE].pipelines[usize::from(k > 0)]);
                     pass.set_bind_group(0, bind, &[]);
@@ -606,20 +642,14 @@ impl GpuNetwork {
     }
 
     /// Records component `c`'s advance (its wires first) with call slot `slot`.
-    fn encode_advance(
-        &mut self,
-        encoder: &mut wgpu::CommandEncoder,
-        c: usize,
-        slot: u64,
-        info: &StepInfo,
-    ) -> Result<()> {
+    fn encode_advance(&self, stream: &mut Stream, c: usize, slot: u64, cell_slot: usize) {
         for m in &self.before[c] {
-            self.encode_materialise(encoder, m);
+            self.encode_materialise(stream, m);
         }
         let offset = [(slot * self.stride) as u32];
-        match &mut self.plans[c] {
+        match &self.plans[c] {
             Plan::Encoder { bind, grid } => {
-                let mut pass = Self::one_pass(encoder);
+                let pass = stream.pass();
                 pass.set_pipeline(&self.kernels[ENCODER].pipelines[0]);
                 pass.set_bind_group(0, &*bind, &offset);
                 pass.dispatch_workgroups(grid.0, grid.1, 1);
@@ -629,7 +659,7 @@ impl GpuNetwork {
                 pre_grid,
                 post_grid,
             } => {
-                let mut pass = Self::one_pass(encoder);
+                let pass = stream.pass();
                 pass.set_bind_group(0, &*bind, &offset);
                 pass.set_pipeline(&self.kernels[DENSE].pipelines[0]);
                 pass.dispatch_workgroups(pre_grid.0, pre_grid.1, 1);
@@ -641,7 +671,7 @@ impl GpuNetwork {
                 pre_grid,
                 post_grid,
             } => {
-                let mut pass = Self::one_pass(encoder);
+                let pass = stream.pass();
                 pass.set_bind_group(0, &*bind, &offset);
                 if let Some(g) = pre_grid {
                     pass.set_pipeline(&self.kernels[PROJECTION].pipelines[0]);
@@ -652,30 +682,13 @@ impl GpuNetwork {
             }
             Plan::Nothing => {}
             Plan::Exponential { bind, grid } => {
-                let mut pass = Self::one_pass(encoder);
+                let pass = stream.pass();
                 pass.set_pipeline(&self.kernels[EXPONENTIAL].pipelines[0]);
                 pass.set_bind_group(0, &*bind, &offset);
                 pass.dispatch_workgroups(grid.0, grid.1, 1);
             }
-            Plan::Cell { backend } => {
-                let Kind::Cell { model, .. } = &self.graph.components[c].kind else {
-                    unreachable!("a cell plan belongs to a cell component")
-                };
-                let record = Record::none();
-                backend.encode_into(
-                    model.as_ref(),
-                    RunRequest {
-                        steps: std::slice::from_ref(info),
-                        first_step: 0,
-                        drive: DriveSpec::Current,
-                        record: &record,
-                        mode: ExecMode::PerStep,
-                    },
-                    encoder,
-                )?;
-            }
+            Plan::Cell { backend, slots } => backend.encode_step(stream.pass(), slots, cell_slot),
         }
-        Ok(())
     }
 }
 
@@ -1142,7 +1155,9 @@ impl NetEngine for GpuNetwork {
                 .collect();
             let mut slots: Vec<CallUniform> = Vec::with_capacity(len * advances_per_step);
             let mut heads_at_step: Vec<Vec<usize>> = Vec::with_capacity(len);
-            let mut encoder = device.create_command_encoder(&Default::default());
+            let mut stream = Stream::new(&device);
+            // Per cell component: the step of each of its advances in this chunk.
+            let mut cell_steps: Vec<Vec<StepInfo>> = self.graph.components.iter().map(|_| Vec::new()).collect();
             for k in start..end {
                 let t = times[k];
                 for i in 0..self.graph.step.len() {
@@ -1154,7 +1169,7 @@ impl NetEngine for GpuNetwork {
                                 None => port,
                             };
                             let view = self.view(target);
-                            encoder.copy_buffer_to_buffer(
+                            stream.encoder().copy_buffer_to_buffer(
                                 &input_buffers[input],
                                 ((k - start) * n * 4) as u64,
                                 &self.arena[view.buffer],
@@ -1183,14 +1198,17 @@ impl NetEngine for GpuNetwork {
                                     _ => 0.0,
                                 },
                             });
-                            let info = StepInfo {
-                                t,
-                                dt,
-                                half_dt: dt * 0.5,
-                                subkey: sub,
-                                init_key: self.graph.components[c].key,
-                            };
-                            self.encode_advance(&mut encoder, c, slot, &info)?;
+                            let cell_slot = cell_steps[c].len();
+                            if matches!(self.plans[c], Plan::Cell { .. }) {
+                                cell_steps[c].push(StepInfo {
+                                    t,
+                                    dt,
+                                    half_dt: dt * 0.5,
+                                    subkey: sub,
+                                    init_key: self.graph.components[c].key,
+                                });
+                            }
+                            self.encode_advance(&mut stream, c, slot, cell_slot);
                             self.advances[c] += 1;
                         }
                         StepOp::Call(Call::Reset(_)) => unreachable!("rejected above"),
@@ -1204,9 +1222,9 @@ impl NetEngine for GpuNetwork {
                     // computed again.
                     let view = self.view(port);
                     if let Some(m) = self.before[port.component].iter().find(|m| m.target == view) {
-                        self.encode_materialise(&mut encoder, m);
+                        self.encode_materialise(&mut stream, m);
                     }
-                    encoder.copy_buffer_to_buffer(
+                    stream.encoder().copy_buffer_to_buffer(
                         &self.arena[view.buffer],
                         (view.offset * 4) as u64,
                         &rec_buffer,
@@ -1218,7 +1236,7 @@ impl NetEngine for GpuNetwork {
                 }
                 heads_at_step.push(heads);
                 if !packs.is_empty() {
-                    let mut pass = Self::one_pass(&mut encoder);
+                    let pass = stream.pass();
                     pass.set_pipeline(&self.kernels[PACK].pipelines[0]);
                     for (_, bind, g) in &packs {
                         pass.set_bind_group(0, bind, &[((k - start) as u64 * self.stride) as u32]);
@@ -1237,6 +1255,14 @@ impl NetEngine for GpuNetwork {
             if !bytes.is_empty() {
                 self.ctx.queue.write_buffer(&self.calls, 0, &bytes);
             }
+            for (c, steps) in cell_steps.iter().enumerate() {
+                if let (Plan::Cell { backend, slots }, Kind::Cell { model, .. }) =
+                    (&self.plans[c], &self.graph.components[c].kind)
+                    && !steps.is_empty()
+                {
+                    backend.write_step_slots(slots, model.as_ref(), steps);
+                }
+            }
             let raster_staging: Vec<wgpu::Buffer> = packs
                 .iter()
                 .zip(&raster_words)
@@ -1247,7 +1273,9 @@ impl NetEngine for GpuNetwork {
                         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                         mapped_at_creation: false,
                     });
-                    encoder.copy_buffer_to_buffer(raster, 0, &staging, 0, (len * words * 4) as u64);
+                    stream
+                        .encoder()
+                        .copy_buffer_to_buffer(raster, 0, &staging, 0, (len * words * 4) as u64);
                     staging
                 })
                 .collect();
@@ -1256,7 +1284,7 @@ impl NetEngine for GpuNetwork {
             let running = std::time::Instant::now();
             let (values, raster_values) =
                 ctx.checked("running the network", || -> Result<(Vec<f32>, Vec<Vec<f32>>)> {
-                    ctx.queue.submit([encoder.finish()]);
+                    ctx.queue.submit([stream.finish()]);
                     let values = map_all(&ctx, &rec_buffer, len * step_words)?;
                     let rasters = raster_staging
                         .iter()

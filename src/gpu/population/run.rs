@@ -427,7 +427,7 @@ fn dispatch_plan(fused: bool, chunk: &Chunk) -> Vec<(usize, usize)> {
 
 /// Uniform slots for dynamic offsets: each item at a multiple of `stride` bytes (at least one
 /// slot, so the buffer is never empty).
-fn padded_slots<T: Pod>(items: &[T], stride: u64) -> Vec<u8> {
+pub(super) fn padded_slots<T: Pod>(items: &[T], stride: u64) -> Vec<u8> {
     let stride = stride as usize;
     let mut bytes = vec![0u8; items.len().max(1) * stride];
     for (k, item) in items.iter().enumerate() {
@@ -438,7 +438,7 @@ fn padded_slots<T: Pod>(items: &[T], stride: u64) -> Vec<u8> {
 }
 
 /// One dispatch's uniform slot.
-fn uniform_for(cell: &dyn CellModel, step: &StepInfo, drive: &DriveSpec<'_>) -> StepUniform {
+pub(super) fn uniform_for(cell: &dyn CellModel, step: &StepInfo, drive: &DriveSpec<'_>) -> StepUniform {
     let drive_values = match *drive {
         DriveSpec::Current | DriveSpec::Buffer { .. } => [0.0; 4],
         DriveSpec::Constant(value) => [value, 0.0, 0.0, 0.0],
