@@ -220,3 +220,40 @@ fn a_run_whose_state_diverges_says_so() {
     assert!(warnings.iter().any(|l| l.contains("`w`")), "{errors}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn validate_routes_network_traces_to_the_network_engines() {
+    let Some(conf) = common::conformance_dir() else {
+        return;
+    };
+    let gpu_required = std::env::var("SPIKEGPU_REQUIRE_GPU").is_ok_and(|v| v == "1");
+    let backend = if gpu_required { "all" } else { "cpu" };
+    let dir = conf.join("network");
+    let out = spikegpu(
+        &["validate", "--traces", dir.to_str().expect("utf-8 path"), "--backend", backend],
+        &[],
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    let per_backend = if gpu_required { 2 } else { 1 };
+    for case in [
+        "PoissonCell_default_const",
+        "PoissonCell_b3_dt0.5_varying",
+        "BernoulliCell_b2",
+        "DenseSynapse_spikes_b1",
+        "DenseSynapse_real_b3_bias_resist_gate",
+        "DenseSynapse_pconn_mask_default_init",
+        "DenseSynapse_delay4_b2",
+        "StaticSynapse_dc_hollow_eye",
+        "ExponentialSynapse_conductance",
+        "ExponentialSynapse_plastic_current_b2",
+    ] {
+        let passes = text
+            .lines()
+            .filter(|l| l.starts_with("PASS") && l.split_whitespace().nth(1) == Some(case))
+            .count();
+        assert_eq!(passes, per_backend, "{case}:\n{text}");
+    }
+    let last = text.lines().last().unwrap_or_default();
+    assert!(last.contains(" 0 failed"), "{last}");
+}
