@@ -70,7 +70,7 @@ fn simulate<E: NetEngine>(
     let spikes = run.spike_count(cuba.exc) + run.spike_count(cuba.inh);
     let synapses_per_spike = 80.0 * o.params.p / 0.02;
     println!(
-        "loop: {wall:.2} s for {:.1} s of biological time (real-time factor {:.2}), {:.1} µs per step, {:.2e} synaptic events/s",
+        "loop: {wall:.3} s for {:.1} s of biological time (real-time factor {:.2}), {:.1} µs per step, {:.2e} synaptic events/s",
         o.seconds,
         wall / o.seconds,
         wall / steps as f64 * 1e6,

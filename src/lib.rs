@@ -36,6 +36,13 @@
 //! | `SLIFCell` | `slif` | euler | [`cells::slif`] |
 //! | `WTASCell` | `wtas` | (no ODE) | [`cells::wtas`] |
 //!
+//! ## Networks
+//! [`network`] couples populations, ngclearn's input encoders and projections (dense, one-to-one,
+//! sparse, procedural; instantaneous or exponential-current synapses; axonal delays) into one
+//! network on the CPU ([`network::CpuNetwork`]) or the GPU ([`network::GpuNetwork`]), built with
+//! [`network::NetworkBuilder`]; ngclearn's own synapse components replay its multi-component
+//! golden traces through the same engines ([`network::trace`]).
+//!
 //! ## Embedding in an application's GPU pipeline
 //! An application that already owns a wgpu device can run populations on it and couple them to
 //! its own kernels on the GPU, with no copy through the CPU:
