@@ -694,7 +694,6 @@ macro_rules! describe_cell {
                 vec![$($crate::cells::describe::describe_cell!(@reset $init $(, $reset)?)),+]
             }
 
-
             /// The parameter uniform's words, in the layout's order.
             #[allow(unused_variables)] // cells whose values do not depend on the parameters
             fn described_uniform(&self) -> Vec<u32> {

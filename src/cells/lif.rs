@@ -83,7 +83,6 @@ cell_params! {
     }
 }
 
-
 describe_cell! {
     /// A validated LIF cell model. Build it with [`LifCell::new`] or from ngclearn keyword
     /// arguments with [`LifCell::from_params`].

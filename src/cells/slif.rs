@@ -81,7 +81,6 @@ cell_params! {
     accepts [batch_size];
 }
 
-
 describe_cell! {
     /// A validated SLIF cell model.
     SlifCell(c) = "SLIFCell"(SlifParams) {
