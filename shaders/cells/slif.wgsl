@@ -32,10 +32,7 @@ fn slif_sech(x: f32) -> f32 {
 fn row_pre(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
     let row = row_index(wid);
     let lid = lid3.x;
-    var n_here = dims.n_units;
-    if (row >= dims.batch) {
-        n_here = 0u;
-    }
+    let n_here = row_units(row);
     let base = row * dims.n_units;
     let chunks = (n_here + WG - 1u) / WG;
     var offset = 0u;
@@ -108,10 +105,7 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
 fn row_post(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
     let row = row_index(wid);
     let lid = lid3.x;
-    var n_here = dims.n_units;
-    if (row >= dims.batch) {
-        n_here = 0u;
-    }
+    let n_here = row_units(row);
     let base = row * dims.n_units;
     var lane = 0.0;
     for (var n = lid; n < n_here; n += WG) {

@@ -81,6 +81,12 @@ fn row_index(wid: vec3<u32>) -> u32 {
     return wid.y * dims.rows_x + wid.x;
 }
 
+// Units a row pass walks in `row`: N, or 0 for the grid's rows past the batch (which still take
+// part in the workgroup's barriers, with empty loops).
+fn row_units(row: u32) -> u32 {
+    return select(dims.n_units, 0u, row >= dims.batch);
+}
+
 // Deterministic argmax with jnp.argmax's tie rule (first index wins), as a tree over one
 // workgroup. The order of comparisons is fixed, so every run gives the same result.
 var<workgroup> red_val: array<f32, 256>;

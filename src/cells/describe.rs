@@ -1,6 +1,6 @@
 //! The declarative description of a cell: what it is, stated once.
 //!
-//! A cell file declares, with the [`cell_params!`] and [`describe_cell!`] macros, its parameters
+//! A cell file declares, with the `cell_params!` and `describe_cell!` macros, its parameters
 //! (ngclearn name, default, unit, validation rule, doc line), its compartments (role, initial
 //! and reset value, self-check range), its uniform layout, its `override` switches, its
 //! integrators and its conformance tolerance. From that one declaration come the params struct
@@ -12,7 +12,7 @@
 //!
 //! Nothing here is specific to neurons: a network component (an encoder, a synapse, a trace)
 //! has parameters, compartments with roles, a CPU step and a WGSL twin, and uses the same
-//! [`cell_params!`], [`Layout`] and [`Layout::prelude`].
+//! `cell_params!`, [`Layout`] and [`Layout::prelude`].
 
 use std::fmt::Write as _;
 
@@ -550,7 +550,7 @@ pub(crate) use cell_params;
 /// back). It generates `ENTRY` (the registry entry), `LAYOUT`, and on the cell `from_params`
 /// (reads the params with their `read()`, rejects unknown keys, builds the cell with its `new`),
 /// `described_initial`, `described_reset`, `described_ranges`, `described_uniform`,
-/// `described_overrides` and `described_integrator`, which [`cell_accessors!`] forwards.
+/// `described_overrides` and `described_integrator`, which `cell_accessors!` forwards.
 macro_rules! describe_cell {
     (
         $(#[doc = $celldoc:literal])*
@@ -693,7 +693,6 @@ macro_rules! describe_cell {
                 let $c = self;
                 vec![$($crate::cells::describe::describe_cell!(@reset $init $(, $reset)?)),+]
             }
-
 
             /// The parameter uniform's words, in the layout's order.
             #[allow(unused_variables)] // cells whose values do not depend on the parameters

@@ -47,7 +47,6 @@ cell_params! {
     drops [thr_jitter];
 }
 
-
 describe_cell! {
     /// A validated IF cell model.
     IfCell(c) = "IFCell"(IfParams) {

@@ -45,7 +45,7 @@
 //! * The refractory counter is a float32 running sum of `dt`: with dt = 0.1 and refract_time = 5
 //!   the input is blocked for 51 steps, not 50.
 //! * ngclearn silently runs Euler for `rk4`, `heun` and `ralston`; spikegpu returns
-//!   [`Error::UnsupportedIntegrator`] instead.
+//!   [`Error::UnsupportedIntegrator`](crate::Error::UnsupportedIntegrator) instead.
 //! * ngclearn fixes the batch to 1; spikegpu allows any batch B ≥ 1 with the same per-row
 //!   semantics.
 //! * A negative `tau_theta` disables adaptation in ngclearn; spikegpu rejects it (use 0).
@@ -82,7 +82,6 @@ cell_params! {
         v_min: Option<f32> [None] "mV" finite, "Lower voltage clamp.";
     }
 }
-
 
 describe_cell! {
     /// A validated LIF cell model. Build it with [`LifCell::new`] or from ngclearn keyword

@@ -8,8 +8,8 @@
 //! # Adding a cell: two files and one line
 //! 1. **`src/cells/<key>.rs`**: module docs with the equations and the quirks of the reference
 //!    (the conformance traces' `SEMANTICS.md` says what ngclearn does);
-//!    [`describe::cell_params!`] with one line per ngclearn keyword (type, default, unit, rule,
-//!    doc); [`describe::describe_cell!`] with the class name and key, the derived constants,
+//!    `cell_params!` (in `describe`) with one line per ngclearn keyword (type, default, unit, rule,
+//!    doc); `describe_cell!` with the class name and key, the derived constants,
 //!    the integrators and the variant table, the tolerance that the traces' README recommends,
 //!    the compartments (role, initial and reset value, self-check range), the uniform fields,
 //!    the `override` switches and the scratch buffer; and `impl CellModel` with
@@ -276,7 +276,7 @@ pub trait CellModel: CellChecks + std::fmt::Debug + Send + Sync {
     }
 }
 
-/// The [`CellModel`] methods that come from the cell's description ([`describe::describe_cell!`]):
+/// The [`CellModel`] methods that come from the cell's description (`describe_cell!`):
 /// `cell_accessors!(entry(self) = expr)` names the entry where one cell type serves two
 /// registry entries (LIF and QuadLIF).
 macro_rules! cell_accessors {

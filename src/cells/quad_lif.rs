@@ -85,7 +85,6 @@ cell_params! {
     drops [thr_jitter];
 }
 
-
 impl LifCell {
     /// A validated QuadLIF cell: the LIF family in its quadratic form.
     pub fn quadratic(p: QuadLifParams) -> Result<LifCell> {

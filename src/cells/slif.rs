@@ -81,7 +81,6 @@ cell_params! {
     accepts [batch_size];
 }
 
-
 describe_cell! {
     /// A validated SLIF cell model.
     SlifCell(c) = "SLIFCell"(SlifParams) {
@@ -117,7 +116,7 @@ describe_cell! {
                 "per-unit thresholds (drawn); `reset()` restores the draw unless thr_persist";
             rfr: State = c.p.refract_time, range (0.0, 4.0), "refractory timer (ms), dt right after a spike";
             tols: Output = 0.0, range (0.0, 10.0), "time of last spike (ms)";
-            surrogate: State = 1.0, range (0.0, 1.0), "secant surrogate derivative sech(0.08·jE)·[jE > 0]";
+            surrogate: State = 1.0, range (0.0, 1.0), "secant surrogate derivative `sech(0.08·jE)·[jE > 0]`";
         }
         uniform SlifParams {
             resist_m: c.p.resist_m,

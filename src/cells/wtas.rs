@@ -49,7 +49,6 @@ cell_params! {
     accepts [batch_size];
 }
 
-
 describe_cell! {
     /// A validated WTAS cell model.
     WtasCell(c) = "WTASCell"(WtasParams) {
