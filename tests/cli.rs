@@ -230,7 +230,13 @@ fn validate_routes_network_traces_to_the_network_engines() {
     let backend = if gpu_required { "all" } else { "cpu" };
     let dir = conf.join("network");
     let out = spikegpu(
-        &["validate", "--traces", dir.to_str().expect("utf-8 path"), "--backend", backend],
+        &[
+            "validate",
+            "--traces",
+            dir.to_str().expect("utf-8 path"),
+            "--backend",
+            backend,
+        ],
         &[],
     );
     let text = stdout(&out);
