@@ -153,7 +153,7 @@ fn one_to_one_equals_a_diagonal_dense_projection() {
         .expect("projection");
     let mut two = b.build_cpu().expect("net");
     for (net, i) in [(&mut one, input), (&mut two, input2)] {
-        net.set_input(i, &vec![0.3; N_OUT]).expect("input");
+        net.set_input(i, &[0.3; N_OUT]).expect("input");
     }
     let rec = NetRecord {
         spikes: vec![out],
@@ -179,7 +179,7 @@ fn a_delay_of_d_steps_arrives_d_plus_one_steps_later() {
         )
         .expect("projection");
         let mut net = b.build_cpu().expect("net");
-        net.set_input(input, &vec![0.3; 32]).expect("input");
+        net.set_input(input, &[0.3; 32]).expect("input");
         let rec = NetRecord {
             spikes: vec![input],
             traces: vec![(out, "j".into())],
@@ -190,7 +190,7 @@ fn a_delay_of_d_steps_arrives_d_plus_one_steps_later() {
         let j = &run.traces[0].2;
         for k in 0..60 {
             for e in 0..32 {
-                let expected = k >= delay + 1 && spikes.contains(&(k - delay - 1, e));
+                let expected = k > delay && spikes.contains(&(k - delay - 1, e));
                 assert_eq!(
                     j[k * 32 + e],
                     if expected { 1.0 } else { 0.0 },

@@ -651,7 +651,7 @@ impl GpuNetwork {
             Plan::Encoder { bind, grid } => {
                 let pass = stream.pass();
                 pass.set_pipeline(&self.kernels[ENCODER].pipelines[0]);
-                pass.set_bind_group(0, &*bind, &offset);
+                pass.set_bind_group(0, bind, &offset);
                 pass.dispatch_workgroups(grid.0, grid.1, 1);
             }
             Plan::Dense {
@@ -660,7 +660,7 @@ impl GpuNetwork {
                 post_grid,
             } => {
                 let pass = stream.pass();
-                pass.set_bind_group(0, &*bind, &offset);
+                pass.set_bind_group(0, bind, &offset);
                 pass.set_pipeline(&self.kernels[DENSE].pipelines[0]);
                 pass.dispatch_workgroups(pre_grid.0, pre_grid.1, 1);
                 pass.set_pipeline(&self.kernels[DENSE].pipelines[1]);
@@ -672,7 +672,7 @@ impl GpuNetwork {
                 post_grid,
             } => {
                 let pass = stream.pass();
-                pass.set_bind_group(0, &*bind, &offset);
+                pass.set_bind_group(0, bind, &offset);
                 if let Some(g) = pre_grid {
                     pass.set_pipeline(&self.kernels[PROJECTION].pipelines[0]);
                     pass.dispatch_workgroups(g.0, g.1, 1);
@@ -684,7 +684,7 @@ impl GpuNetwork {
             Plan::Exponential { bind, grid } => {
                 let pass = stream.pass();
                 pass.set_pipeline(&self.kernels[EXPONENTIAL].pipelines[0]);
-                pass.set_bind_group(0, &*bind, &offset);
+                pass.set_bind_group(0, bind, &offset);
                 pass.dispatch_workgroups(grid.0, grid.1, 1);
             }
             Plan::Cell { backend, slots } => backend.encode_step(stream.pass(), slots, cell_slot),
@@ -1158,8 +1158,7 @@ impl NetEngine for GpuNetwork {
             let mut stream = Stream::new(&device);
             // Per cell component: the step of each of its advances in this chunk.
             let mut cell_steps: Vec<Vec<StepInfo>> = self.graph.components.iter().map(|_| Vec::new()).collect();
-            for k in start..end {
-                let t = times[k];
+            for (k, &t) in times.iter().enumerate().take(end).skip(start) {
                 for i in 0..self.graph.step.len() {
                     match self.graph.step[i] {
                         StepOp::Set(port, input) => {
