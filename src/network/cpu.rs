@@ -444,6 +444,12 @@ impl CpuNetwork {
                         }
                     }
                     Kind::Drive { .. } => {}
+                    Kind::Trace(tr) => {
+                        let [inputs, trace, outputs] = &mut state[..] else {
+                            unreachable!("traces are built with 3 compartments")
+                        };
+                        tr.advance(inputs, trace, outputs, tr.decay_factor(dt));
+                    }
                     Kind::Projection(_) => unreachable!("projections advance in advance_projection"),
                     Kind::Cell { model, n_units } => {
                         let mut view = StateView {

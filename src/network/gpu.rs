@@ -78,6 +78,7 @@ const EXPONENTIAL: usize = 2;
 const PROJECTION: usize = 3;
 const WIRE: usize = 4;
 const PACK: usize = 5;
+const TRACE: usize = 6;
 
 /// Every network kernel, in the order the engine indexes them.
 pub const KERNELS: &[NetworkKernel] = &[
@@ -116,6 +117,12 @@ pub const KERNELS: &[NetworkKernel] = &[
         entries: &["pack_spikes"],
         uses_call: true,
         storage: &[true, false],
+    },
+    NetworkKernel {
+        pieces: &[INDEX, CALL, network_piece!("trace")],
+        entries: &["trace_advance"],
+        uses_call: true,
+        storage: &[true, false, false],
     },
 ];
 
@@ -163,6 +170,10 @@ enum Plan {
         bind: wgpu::BindGroup,
         pre_grid: Option<(u32, u32)>,
         post_grid: (u32, u32),
+    },
+    Trace {
+        bind: wgpu::BindGroup,
+        grid: (u32, u32),
     },
     /// Nothing to dispatch (a drive only holds the user's values).
     Nothing,
@@ -412,6 +423,33 @@ impl GpuNetwork {
                 let v = &views[ci];
                 let plan = match &c.kind {
                     Kind::Drive { .. } => Plan::Nothing,
+                    Kind::Trace(tr) => {
+                        let n = v[0].len as u32;
+                        let g = grid(n.div_ceil(WORKGROUP_SIZE), max_dim);
+                        let words = [
+                            n,
+                            g.0,
+                            tr.mode(),
+                            0,
+                            tr.a_delta.to_bits(),
+                            tr.p_scale.to_bits(),
+                            tr.gamma_tr.to_bits(),
+                            tr.n_nearest_spikes.to_bits(),
+                        ];
+                        let params = uniform_words(device, &c.name, &words);
+                        let bufs: Vec<usize> = v.iter().map(|x| x.buffer).collect();
+                        Plan::Trace {
+                            bind: make_bind(
+                                device,
+                                &kernels[TRACE].layout,
+                                &arena,
+                                Some((&calls, stride)),
+                                &params,
+                                &bufs,
+                            ),
+                            grid: g,
+                        }
+                    }
                     Kind::Projection(p) => projection_plan(
                         device,
                         &kernels[PROJECTION].layout,
@@ -679,6 +717,12 @@ impl GpuNetwork {
                 }
                 pass.set_pipeline(&self.kernels[PROJECTION].pipelines[1]);
                 pass.dispatch_workgroups(post_grid.0, post_grid.1, 1);
+            }
+            Plan::Trace { bind, grid } => {
+                let pass = stream.pass();
+                pass.set_pipeline(&self.kernels[TRACE].pipelines[0]);
+                pass.set_bind_group(0, bind, &offset);
+                pass.dispatch_workgroups(grid.0, grid.1, 1);
             }
             Plan::Nothing => {}
             Plan::Exponential { bind, grid } => {
@@ -1194,6 +1238,7 @@ impl NetEngine for GpuNetwork {
                                 head: self.head(c) as u32,
                                 decay: match &self.graph.components[c].kind {
                                     Kind::Projection(p) => p.decay(dt),
+                                    Kind::Trace(tr) => tr.decay_factor(dt),
                                     _ => 0.0,
                                 },
                             });
