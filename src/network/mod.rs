@@ -36,7 +36,8 @@ pub mod trace;
 pub mod traces;
 
 pub use builder::{
-    ConnectivitySpec, LayerId, NetRecord, NetRun, Network, NetworkBuilder, ProjectionId, ProjectionSpec, Weights,
+    ConnectivitySpec, LayerId, NetRecord, NetRun, Network, NetworkBuilder, ProjectionId, ProjectionSpec, TraceId,
+    Weights,
 };
 pub use cpu::{CpuNetwork, NetRecording, StepInputs};
 pub use gpu::GpuNetwork;
