@@ -325,7 +325,9 @@ fn a_gated_trace_snaps_to_p_scale_on_a_spike_and_decays_by_exp_minus_dt_over_tau
         decay: Decay::Exponential,
         n_nearest_spikes: 0.0,
     };
-    let run = |gpu: Option<&std::sync::Arc<spikegpu::GpuContext>>| -> Vec<(Vec<(usize, usize)>, Vec<Vec<f32>>)> {
+    // Per run: the (step, unit) spike events and the trace after every step.
+    type Observed = Vec<(Vec<(usize, usize)>, Vec<Vec<f32>>)>;
+    let run = |gpu: Option<&std::sync::Arc<spikegpu::GpuContext>>| -> Observed {
         let mut b = NetworkBuilder::new(1, 9);
         let input = b.bernoulli("input", 8).expect("input");
         let tr = b.trace("tr", input, trace).expect("trace");
