@@ -365,6 +365,8 @@ impl NetEngine for GpuNetwork {
             let (values, raster_values) =
                 ctx.checked("running the network", || -> Result<(Vec<f32>, Vec<Vec<f32>>)> {
                     ctx.queue.submit([stream.finish()]);
+                    // A run returns once its work is done, recorded or not.
+                    ctx.wait()?;
                     let values = map_all(&ctx, &rec_buffer, len * step_words)?;
                     let rasters = raster_staging
                         .iter()
