@@ -16,6 +16,7 @@ const NETWORK_CASES: &[&str] = &[
     "StaticSynapse_",
     "ExponentialSynapse_",
     "VarTrace_",
+    "TraceSTDPSynapse_",
 ];
 
 fn traces() -> Option<Vec<NetTrace>> {
@@ -57,7 +58,10 @@ fn cpu_passes_every_encoder_and_synapse_trace() {
             assert!(!matches!(outcome, Outcome::Fail(_)), "{}: {outcome:?}", trace.case);
         }
     }
-    assert_eq!(passed, 14, "the 10 encoder and synapse cases and the 4 VarTrace cases");
+    assert_eq!(
+        passed, 16,
+        "10 encoder and synapse cases, 4 VarTrace and 2 TraceSTDPSynapse cases"
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@
 //! | Bernoulli encoder | `BernoulliCell` | [`encoders`] |
 //! | dense synapse | `DenseSynapse`, `StaticSynapse` | [`synapses`] |
 //! | exponential synapse | `ExponentialSynapse` (current and conductance forms) | [`synapses`] |
+//! | trace-based STDP | `TraceSTDPSynapse` (`mu`, decay, targets, weight masks) | [`stdp`] |
 //! | variable trace | `VarTrace` (exponential, linear or step decay; additive, gated, nearest-spike) | [`traces`] |
 //! | the ten cells | `LIFCell`, … | [`crate::cells`] |
 //!
@@ -31,6 +32,7 @@ pub mod graph;
 pub mod init;
 pub mod models;
 pub mod projection;
+pub mod stdp;
 pub mod synapses;
 pub mod trace;
 pub mod traces;

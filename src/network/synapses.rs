@@ -60,6 +60,7 @@
 use serde_json::{Map, Value};
 
 use super::init::{Dist, Init, bernoulli, randint};
+use super::stdp::TraceStdp;
 use crate::cells::params::ParamReader;
 use crate::error::{Error, Result};
 use crate::rng::Key;
@@ -109,6 +110,8 @@ pub struct Synapse {
     pub biases: Vec<f32>,
     /// Whether `biases` is a (1, N_post) vector (a `bias_init` was given) rather than the scalar 0.
     pub bias_vector: bool,
+    /// `TraceSTDPSynapse`: the learning rule applied by `evolve()`.
+    pub stdp: Option<TraceStdp>,
 }
 
 /// Compartment names of a synapse, in the order [`Synapse::compartments`] gives them.
@@ -135,6 +138,16 @@ pub mod names {
     pub const I_SYN: &str = "i_syn";
     /// Conductance (B, N_post), ExponentialSynapse.
     pub const G_SYN: &str = "g_syn";
+    /// Presynaptic spikes (B, N_pre), TraceSTDPSynapse.
+    pub const PRE_SPIKE: &str = "preSpike";
+    /// Postsynaptic spikes (B, N_post), TraceSTDPSynapse.
+    pub const POST_SPIKE: &str = "postSpike";
+    /// Presynaptic trace (B, N_pre), TraceSTDPSynapse.
+    pub const PRE_TRACE: &str = "preTrace";
+    /// Postsynaptic trace (B, N_post), TraceSTDPSynapse.
+    pub const POST_TRACE: &str = "postTrace";
+    /// The last update (N_pre, N_post), TraceSTDPSynapse.
+    pub const D_WEIGHTS: &str = "dWeights";
 }
 
 fn part_error(part: &str, problem: impl Into<String>) -> Error {
@@ -153,6 +166,7 @@ impl Synapse {
             "DenseSynapse" => "DenseSynapse",
             "StaticSynapse" => "StaticSynapse",
             "ExponentialSynapse" => "ExponentialSynapse",
+            "TraceSTDPSynapse" => "TraceSTDPSynapse",
             other => return Err(part_error(name, format!("`{other}` is not a synapse class"))),
         };
         let mut r = ParamReader::new(map);
@@ -207,6 +221,55 @@ impl Synapse {
             None => None,
             Some(v) => Some(nested_matrix(name, "mask", v)?),
         };
+        let stdp = if class == "TraceSTDPSynapse" {
+            let weight_mask = match r.raw("weight_mask") {
+                None => vec![1.0; shape[0] * shape[1]],
+                Some(v) => {
+                    let rows = nested_matrix(name, "weight_mask", v)?;
+                    if rows.len() != shape[0] || rows.iter().any(|row| row.len() != shape[1]) {
+                        return Err(part_error(
+                            name,
+                            format!("`weight_mask` must be {}×{}", shape[0], shape[1]),
+                        ));
+                    }
+                    rows.concat()
+                }
+            };
+            let rule = TraceStdp {
+                a_plus: r.f32_required("A_plus")?,
+                a_minus: r.f32_required("A_minus")?,
+                eta: r.f32_or("eta", 1.0)?,
+                mu: r.f32_or("mu", 0.0)?,
+                pretrace_target: r.f32_or("pretrace_target", 0.0)?,
+                w_bound: r.f32_or("w_bound", 1.0)?,
+                tau_w: r.f32_or("tau_w", 0.0)?,
+                weight_mask,
+            };
+            let finite = [
+                rule.a_plus,
+                rule.a_minus,
+                rule.eta,
+                rule.mu,
+                rule.pretrace_target,
+                rule.w_bound,
+                rule.tau_w,
+            ];
+            if finite.iter().any(|x| !x.is_finite()) || rule.mu < 0.0 || rule.tau_w < 0.0 || rule.w_bound <= 0.0 {
+                return Err(part_error(
+                    name,
+                    "STDP constants must be finite, mu and tau_w >= 0, w_bound > 0",
+                ));
+            }
+            if p_conn != 1.0 {
+                return Err(part_error(
+                    name,
+                    "`p_conn` must be 1: ngclearn 3.2.3's TraceSTDPSynapse passes it into p_release_mean (a NameError for 0 < p_conn < 1); use weight_mask for sparse connectivity",
+                ));
+            }
+            Some(rule)
+        } else {
+            None
+        };
         r.finish().map_err(|e| part_error(name, e.to_string()))?;
         let spec = SynapseSpec {
             class,
@@ -222,7 +285,14 @@ impl Synapse {
             mask,
             is_nonplastic,
         };
-        spec.build(name, key)
+        let mut synapse = spec.build(name, key)?;
+        if let Some(rule) = &stdp {
+            for (w, m) in synapse.weights.iter_mut().zip(&rule.weight_mask) {
+                *w *= m;
+            }
+        }
+        synapse.stdp = stdp;
+        Ok(synapse)
     }
 
     /// The compartments `(name, shape)` for batch `b`, in state order.
@@ -243,6 +313,13 @@ impl Synapse {
                     out.push((names::DELAY_BUFFER, vec![self.max_delay_steps, b, pre]));
                 }
                 out.push((names::DELAYED_INPUTS, vec![b, pre]));
+                if self.stdp.is_some() {
+                    out.push((names::PRE_SPIKE, vec![b, pre]));
+                    out.push((names::POST_SPIKE, vec![b, post]));
+                    out.push((names::PRE_TRACE, vec![b, pre]));
+                    out.push((names::POST_TRACE, vec![b, post]));
+                    out.push((names::D_WEIGHTS, vec![pre, post]));
+                }
             }
             Dynamics::Exponential { .. } => {
                 out.push((names::DELAYED_INPUTS, vec![b, pre]));
@@ -410,6 +487,7 @@ impl SynapseSpec {
             mask_shape,
             bias_vector: self.bias_init.is_some(),
             biases,
+            stdp: None,
         })
     }
 }

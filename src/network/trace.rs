@@ -398,6 +398,9 @@ impl NetTrace {
             match method {
                 "advance_state" => Ok(Call::Advance(c)),
                 "reset" => Ok(Call::Reset(c)),
+                "evolve" if matches!(&graph.components[c].kind, Kind::Synapse(s) if s.stdp.is_some()) => {
+                    Ok(Call::Evolve(c))
+                }
                 other => Err(Error::Network {
                     part: name.to_string(),
                     problem: format!(
@@ -512,7 +515,7 @@ pub fn build_component(decl: &ComponentDecl) -> Result<Component> {
             Kind::Encoder { kind, n_units }
         }
         "VarTrace" => Kind::Trace(super::traces::VarTrace::from_params(&decl.name, p)?),
-        "DenseSynapse" | "StaticSynapse" | "ExponentialSynapse" => {
+        "DenseSynapse" | "StaticSynapse" | "ExponentialSynapse" | "TraceSTDPSynapse" => {
             Kind::Synapse(Synapse::from_params(&decl.name, &decl.class, p, decl.key)?)
         }
         class => match cells::find(class) {

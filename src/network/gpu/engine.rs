@@ -291,6 +291,7 @@ impl NetEngine for GpuNetwork {
                             self.encode_advance(&mut stream, c, slot, cell_slot);
                             self.advances[c] += 1;
                         }
+                        StepOp::Call(Call::Evolve(c)) => self.encode_evolve(&mut stream, c),
                         StepOp::Call(Call::Reset(_)) => unreachable!("rejected above"),
                     }
                 }

@@ -32,7 +32,7 @@ use crate::gpu::buffers::read_f32;
 use crate::gpu::population::StepSlots;
 use crate::gpu::{GpuBackend, GpuContext};
 use crate::rng::Key;
-use kernels::{DENSE, ENCODER, EXPONENTIAL, Kernel, PROJECTION, TRACE, WIRE};
+use kernels::{DENSE, ENCODER, EXPONENTIAL, Kernel, PROJECTION, STDP, TRACE, WIRE};
 use stream::Stream;
 
 /// A compartment's storage: `len` values at element `offset` of arena buffer `buffer`.
@@ -53,6 +53,8 @@ enum Plan {
         bind: wgpu::BindGroup,
         pre_grid: (u32, u32),
         post_grid: (u32, u32),
+        /// A TraceSTDPSynapse's evolve: its bind group and grid.
+        evolve: Option<(wgpu::BindGroup, (u32, u32))>,
     },
     Exponential {
         bind: wgpu::BindGroup,
@@ -193,6 +195,23 @@ impl GpuNetwork {
         }
     }
 
+    /// Records a plastic synapse's `evolve` (its wires first).
+    fn encode_evolve(&self, stream: &mut Stream, c: usize) {
+        for m in &self.before[c] {
+            self.encode_materialise(stream, m);
+        }
+        if let Plan::Dense {
+            evolve: Some((bind, grid)),
+            ..
+        } = &self.plans[c]
+        {
+            let pass = stream.pass();
+            pass.set_pipeline(&self.kernels[STDP].pipelines[0]);
+            pass.set_bind_group(0, bind, &[]);
+            pass.dispatch_workgroups(grid.0, grid.1, 1);
+        }
+    }
+
     /// Records component `c`'s advance (its wires first) with call slot `slot`.
     fn encode_advance(&self, stream: &mut Stream, c: usize, slot: u64, cell_slot: usize) {
         for m in &self.before[c] {
@@ -210,6 +229,7 @@ impl GpuNetwork {
                 bind,
                 pre_grid,
                 post_grid,
+                ..
             } => {
                 let pass = stream.pass();
                 pass.set_bind_group(0, bind, &offset);
