@@ -27,7 +27,7 @@
 //!   dt ≤ 0.25.
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
+use super::{CellModel, StateView, StepInfo, cell_accessors, reset_if, spike_of, tols_of};
 use crate::integrators::{self, Integrator};
 
 cell_params! {
@@ -108,13 +108,8 @@ impl CellModel for FitzhughNagumoCell {
                 (v_old + p.alpha - p.beta * x) * self.inv_tau_w
             });
             let spike = spike_of(v1, p.v_thr);
-            if p.spike_reset {
-                v[i] = reset_to(v1, spike, p.v0);
-                w[i] = reset_to(w1, spike, p.w0);
-            } else {
-                v[i] = v1;
-                w[i] = w1;
-            }
+            v[i] = reset_if(p.spike_reset, v1, spike, p.v0);
+            w[i] = reset_if(p.spike_reset, w1, spike, p.w0);
             s[i] = spike;
             tols[i] = tols_of(tols[i], spike, step.t);
         }

@@ -411,4 +411,11 @@ pub fn reset_to(x: f32, s: f32, to: f32) -> f32 {
     x * (1.0 - s) + s * to
 }
 
+/// [`reset_to`] where the cell's reset option `on` is set, `x` unchanged otherwise.
+/// WGSL: `reset_if`.
+#[inline(always)]
+pub fn reset_if(on: bool, x: f32, s: f32, to: f32) -> f32 {
+    if on { reset_to(x, s, to) } else { x }
+}
+
 pub use describe::require_integrator;

@@ -26,7 +26,7 @@
 //! * ngclearn silently runs Euler for `rk4`, `heun` and `ralston`; spikegpu refuses them.
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
+use super::{CellModel, StateView, StepInfo, cell_accessors, reset_if, spike_of, tols_of};
 use crate::integrators::{self, Integrator};
 
 cell_params! {
@@ -109,13 +109,8 @@ impl CellModel for RafCell {
                 (om * w1 + x * b) * self.inv_tau_v
             });
             let spike = spike_of(v1, p.thr);
-            if p.post_spike_reset {
-                w[i] = reset_to(w1, spike, p.w_reset);
-                v[i] = reset_to(v1, spike, p.v_reset);
-            } else {
-                w[i] = w1;
-                v[i] = v1;
-            }
+            w[i] = reset_if(p.post_spike_reset, w1, spike, p.w_reset);
+            v[i] = reset_if(p.post_spike_reset, v1, spike, p.v_reset);
             s[i] = spike;
             tols[i] = tols_of(tols[i], spike, step.t);
         }
