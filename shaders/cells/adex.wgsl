@@ -31,7 +31,5 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     let spike = spike_of(v1, P.thr);
     (*st).v = reset_to(v1, spike, P.v_reset);
     (*st).w = reset_to(w1, spike, w1 + P.b);
-    (*st).s = spike;
-    (*st).tols = tols_of((*st).tols, spike, t);
-    return spike;
+    return cell_fired(st, spike, t);
 }

@@ -23,7 +23,5 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     let spike = spike_of(v1, P.v_thr);
     (*st).v = reset_if(SPIKE_RESET, v1, spike, P.v0);
     (*st).w = reset_if(SPIKE_RESET, w1, spike, P.w0);
-    (*st).s = spike;
-    (*st).tols = tols_of((*st).tols, spike, t);
-    return spike;
+    return cell_fired(st, spike, t);
 }

@@ -47,7 +47,5 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     (*st).n = reset_if(SPIKE_RESET, n1, spike, P.n_reset);
     (*st).m = reset_if(SPIKE_RESET, m1, spike, P.m_reset);
     (*st).h = reset_if(SPIKE_RESET, h1, spike, P.h_reset);
-    (*st).s = spike;
-    (*st).tols = tols_of(g.tols, spike, t);
-    return spike;
+    return cell_fired(st, spike, t);
 }

@@ -17,12 +17,10 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     let spike = spike_of(v1, P.thr);
     (*st).rfr = ((*st).rfr + dt) * (1.0 - spike);
     let v2 = reset_to(v1, spike, P.v_reset);
-    (*st).s = spike;
-    (*st).tols = tols_of((*st).tols, spike, t);
     if (LOWER_CLAMP_VOLTAGE) {
         (*st).v = max(v2, P.v_rest);
     } else {
         (*st).v = v1;
     }
-    return spike;
+    return cell_fired(st, spike, t);
 }

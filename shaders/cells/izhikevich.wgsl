@@ -23,7 +23,5 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     let w1 = ode_step(IZH_W, w_old, vec4<f32>(v_old, 0.0, 0.0, 0.0));
     (*st).v = reset_to(v1, spike, P.v_reset);
     (*st).w = reset_to(w1, spike, w_old + P.w_reset);
-    (*st).s = spike;
-    (*st).tols = tols_of((*st).tols, spike, t);
-    return spike;
+    return cell_fired(st, spike, t);
 }

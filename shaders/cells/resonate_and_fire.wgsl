@@ -22,7 +22,5 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     let spike = spike_of(v1, P.thr);
     (*st).w = reset_if(POST_SPIKE_RESET, w1, spike, P.w_reset);
     (*st).v = reset_if(POST_SPIKE_RESET, v1, spike, P.v_reset);
-    (*st).s = spike;
-    (*st).tols = tols_of((*st).tols, spike, t);
-    return spike;
+    return cell_fired(st, spike, t);
 }

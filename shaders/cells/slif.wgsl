@@ -92,10 +92,8 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     if (STICKY_SPIKES) {
         out = spike * mask + (1.0 - mask);
     }
-    (*st).s = out;
-    (*st).tols = tols_of((*st).tols, out, t);
     (*st).j = j_e;
-    return out;
+    return cell_fired(st, out, t);
 }
 
 // rho_b: thr' = max(thr + (Σ_row raw s − 1)·rho_b, 0.025), the sum in src/reductions.rs's order.

@@ -41,7 +41,7 @@
 
 use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, StateView, StepInfo, cell_accessors, reset_if, spike_of, tols_of};
-use crate::integrators::{self, Integrator};
+use crate::integrators::Integrator;
 
 cell_params! {
     /// `HodgkinHuxleyCell`'s constructor parameters, with ngclearn's names; see the
@@ -184,12 +184,8 @@ impl CellModel for HodgkinHuxleyCell {
             let j_r = j[i] * p.resist_m;
             let (v_old, n_old, m_old, h_old) = (v[i], n[i], m[i], h[i]);
             let [an, bn, am, bm, ah, bh] = rates(v_old);
-            let v1 = integrators::integrate(method, v_old, step.dt, step.half_dt, |x| {
-                self.dvdt(x, j_r, n_old, m_old, h_old)
-            });
-            let gate = |x0: f32, a: f32, b: f32| {
-                integrators::integrate(method, x0, step.dt, step.half_dt, |x| a * (1.0 - x) - b * x)
-            };
+            let v1 = step.integrate(method, v_old, |x| self.dvdt(x, j_r, n_old, m_old, h_old));
+            let gate = |x0: f32, a: f32, b: f32| step.integrate(method, x0, |x| a * (1.0 - x) - b * x);
             let (n1, m1, h1) = (gate(n_old, an, bn), gate(m_old, am, bm), gate(h_old, ah, bh));
             let spike = spike_of(v1, p.thr);
             let [n_r, m_r, h_r] = self.gates_at_reset;

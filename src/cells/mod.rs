@@ -160,6 +160,38 @@ pub struct StepInfo {
     pub init_key: Key,
 }
 
+impl StepInfo {
+    /// One step of `x` under `f` by `method`: [`crate::integrators::integrate`] with this
+    /// step's `dt`. WGSL: `ode_step`.
+    #[inline(always)]
+    pub fn integrate(&self, method: Integrator, x: f32, f: impl Fn(f32) -> f32) -> f32 {
+        crate::integrators::integrate(method, x, self.dt, self.half_dt, f)
+    }
+}
+
+/// The step loop of a cell whose compartments are `[j, v, w, s, tols]`, a voltage `v` and a
+/// recovery variable `w` (AdEx, FitzHugh–Nagumo, Izhikevich, RAF): `advance(j, v, w)` gives
+/// one neuron's new `(v, w, s)`, and `tols` follows `s` at time `t`. `cell` names the cell in
+/// the message of the broken invariant.
+#[inline(always)]
+pub(crate) fn step_voltage_recovery(
+    state: &mut StateView<'_>,
+    t: f32,
+    cell: &'static str,
+    advance: impl Fn(f32, f32, f32) -> (f32, f32, f32),
+) {
+    let [j, v, w, s, tols] = &mut state.values[..] else {
+        unreachable!("{cell} states are built with its 5 compartments [j, v, w, s, tols]")
+    };
+    for i in 0..j.len() {
+        let (v1, w1, spike) = advance(j[i], v[i], w[i]);
+        v[i] = v1;
+        w[i] = w1;
+        s[i] = spike;
+        tols[i] = tols_of(tols[i], spike, t);
+    }
+}
+
 /// How a cell runs on the GPU: passes around the per-element step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct GpuPasses {
