@@ -19,9 +19,13 @@
 //! 2. **`shaders/cells/<key>.wgsl`**: `fn cell_advance(st: ptr<function, CellState>, i: u32,
 //!    j_in: f32, t: f32) -> f32` (returns the spike), the twin of `step_cpu` line for line,
 //!    reading parameters as `P.<uniform field>` and state as `(*st).<compartment>`; and the row
-//!    passes (`row_pre`, `row_post`) if any. The overrides, `P`, the compartment bindings,
+//!    passes (`row_pre`, `row_post`) if any. A cell with a choice of integrator (an `INTEGRATOR`
+//!    override) also defines `fn cell_dxdt(which: u32, x: f32, frozen: vec4<f32>) -> f32`, the
+//!    derivatives that the shared `ode_step` (`shaders/lib/ode.wgsl`, the twin of
+//!    [`StepInfo::integrate`]) integrates. The overrides, `P`, the compartment bindings,
 //!    `CellState`, `cell_load` and `cell_store` are generated from the description
-//!    ([`describe::Layout::prelude`]), and the `step`/`fused` entry points are shared.
+//!    ([`describe::Layout::prelude`]); the `step`/`fused` entry points and `cell_fired` (the `s`
+//!    and `tols` stores) are shared.
 //! 3. **One line**: the key in the `registry!` list below.
 //!
 //! Then `cargo test`: `tests/shaders.rs` validates every variant with naga,
