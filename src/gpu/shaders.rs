@@ -34,8 +34,9 @@ pub struct ComposedShader {
 }
 
 /// Joins the library pieces, the prelude generated from the cell's description
-/// ([`crate::cells::describe::Layout::prelude`]), the cell's kernel and, for element-wise cells,
-/// the shared entry points.
+/// ([`crate::cells::describe::Layout::prelude`]), the cell's kernel, for cells with a choice of
+/// integrator (an `INTEGRATOR` override) the ODE step [`ODE`] that calls the kernel's
+/// `cell_dxdt`, and, for element-wise cells, the shared entry points.
 pub fn compose(cell: &dyn CellModel) -> ComposedShader {
     let entry = cell.entry();
     let prelude_name = format!("(prelude of {})", entry.key);
@@ -45,11 +46,17 @@ pub fn compose(cell: &dyn CellModel) -> ComposedShader {
     let mut parts: Vec<(&str, &str)> = LIBRARY.to_vec();
     parts.push((&prelude_name, &prelude));
     parts.push(entry.shader);
+    if entry.layout.overrides.iter().any(|&(name, _)| name == "INTEGRATOR") {
+        parts.push(ODE);
+    }
     if entry.elementwise {
         parts.push(ELEMENTWISE);
     }
     compose_pieces(&parts)
 }
+
+/// `ode_step`, the per-variable integrator of the cells with a choice of integrator.
+pub const ODE: (&str, &str) = lib_piece!("ode");
 
 /// The `step`/`fused` entry points of element-wise cells.
 pub const ELEMENTWISE: (&str, &str) = lib_piece!("elementwise");
