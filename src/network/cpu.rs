@@ -27,7 +27,7 @@ pub struct CpuNetwork {
     advances: Vec<u64>,
 }
 
-/// What [`CpuNetwork::run`] and [`super::GpuNetwork::run`] return.
+/// What [`CpuNetwork::run`] and [`super::NetEngine::run_packed`] return.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NetRecording {
     /// Per recorded port (in request order): `steps` rows of the port's values, concatenated.

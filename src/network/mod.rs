@@ -31,6 +31,7 @@ pub mod gpu;
 pub mod graph;
 pub mod init;
 pub mod models;
+pub mod normalize;
 pub mod projection;
 pub mod stdp;
 pub mod synapses;
