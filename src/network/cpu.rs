@@ -361,12 +361,29 @@ impl CpuNetwork {
                 let Kind::Synapse(syn) = &component.kind else {
                     unreachable!("evolve is only scheduled for plastic synapses")
                 };
-                let Some(rule) = &syn.stdp else {
-                    unreachable!("evolve is only scheduled for plastic synapses")
-                };
                 let names = &self.names[c];
                 let idx = |name: &str| names.iter().position(|n| *n == name).unwrap_or(0);
                 let state = &mut self.state[c];
+                if let Some(rule) = &syn.event_stdp {
+                    let mut weights = std::mem::take(&mut state[idx(names::WEIGHTS)]);
+                    let mut d_weights = std::mem::take(&mut state[idx(names::D_WEIGHTS)]);
+                    rule.evolve(
+                        t,
+                        syn.n_pre,
+                        syn.n_post,
+                        state[idx(names::ETA)][0],
+                        &state[idx(names::PRE_TOLS)],
+                        &state[idx(names::POST_SPIKE)],
+                        &mut weights,
+                        &mut d_weights,
+                    );
+                    state[idx(names::WEIGHTS)] = weights;
+                    state[idx(names::D_WEIGHTS)] = d_weights;
+                    return Ok(());
+                }
+                let Some(rule) = &syn.stdp else {
+                    unreachable!("evolve is only scheduled for plastic synapses")
+                };
                 let mut weights = std::mem::take(&mut state[idx(names::WEIGHTS)]);
                 let mut d_weights = std::mem::take(&mut state[idx(names::D_WEIGHTS)]);
                 rule.evolve(

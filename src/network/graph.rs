@@ -214,7 +214,7 @@ impl Component {
             Kind::Encoder { .. } => vec![None, Some(0.0), Some(0.0)],
             // TraceSTDPSynapse zeroes its inputs, outputs, spikes and traces (these through the
             // wiring) and dWeights; it keeps weights, gate and delayed_inputs.
-            Kind::Synapse(s) if s.stdp.is_some() => comps
+            Kind::Synapse(s) if s.is_plastic() => comps
                 .iter()
                 .zip(wired)
                 .map(|((name, _), &w)| match *name {

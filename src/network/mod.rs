@@ -15,6 +15,7 @@
 //! | dense synapse | `DenseSynapse`, `StaticSynapse` | [`synapses`] |
 //! | exponential synapse | `ExponentialSynapse` (current and conductance forms) | [`synapses`] |
 //! | trace-based STDP | `TraceSTDPSynapse` (`mu`, decay, targets, weight masks) | [`stdp`] |
+//! | event-based STDP | `EventSTDPSynapse` (presynaptic window, batch 1) | [`stdp`] |
 //! | variable trace | `VarTrace` (exponential, linear or step decay; additive, gated, nearest-spike) | [`traces`] |
 //! | the ten cells | `LIFCell`, … | [`crate::cells`] |
 //!

@@ -122,3 +122,69 @@ impl TraceStdp {
         }
     }
 }
+
+/// ngclearn 3.2.3's `EventSTDPSynapse` rule (README §4.7), batch 1 only (as ngclearn):
+/// ```text
+/// m   = [pre_tols > 0]                               (a spike at t = 0, tols 0, is ignored)
+/// pre = [(t − presyn_win_len) < pre_tols]·m          presyn_win_len > 0
+///       [pre_tols == t]·m                            otherwise
+/// l   = f32(1 + lmbda)
+/// dW  = where(pre_i ≠ 0, (w_bound − W·l)·A_plus, (−W·l)·A_minus) · postSpike_j
+/// weights = clip(W + dW·eta, 0.01, w_bound);  dWeights = dW
+/// ```
+/// `eta` is a (1, 1) compartment. No weight decay (ngclearn has none here). WGSL twin:
+/// `shaders/network/event_stdp.wgsl`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventStdp {
+    /// Learning rate (the initial value of the `eta` compartment).
+    pub eta: f32,
+    /// `f32(1 + lmbda)`.
+    pub one_plus_lmbda: f32,
+    /// Potentiation scale.
+    pub a_plus: f32,
+    /// Depression scale.
+    pub a_minus: f32,
+    /// Presynaptic window (ms); 0: only a spike at exactly t counts.
+    pub presyn_win_len: f32,
+    /// Upper weight bound.
+    pub w_bound: f32,
+}
+
+impl EventStdp {
+    /// One `evolve(t)` of an (N_pre, N_post) synapse (batch 1). Twin: `event_evolve`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn evolve(
+        &self,
+        t: f32,
+        n_pre: usize,
+        n_post: usize,
+        eta: f32,
+        pre_tols: &[f32],
+        post_spike: &[f32],
+        weights: &mut [f32],
+        d_weights: &mut [f32],
+    ) {
+        for i in 0..n_pre {
+            let tols = pre_tols[i];
+            let m = if tols > 0.0 { 1.0f32 } else { 0.0 };
+            let hit = if self.presyn_win_len > 0.0 {
+                (t - self.presyn_win_len) < tols
+            } else {
+                tols == t
+            };
+            let pre = if hit { 1.0f32 } else { 0.0 } * m;
+            for j in 0..n_post {
+                let k = i * n_post + j;
+                let w = weights[k];
+                let shift = if pre != 0.0 {
+                    (self.w_bound - w * self.one_plus_lmbda) * self.a_plus
+                } else {
+                    (-w * self.one_plus_lmbda) * self.a_minus
+                };
+                let dw = shift * post_spike[j];
+                weights[k] = (w + dw * eta).max(0.01).min(self.w_bound);
+                d_weights[k] = dw;
+            }
+        }
+    }
+}

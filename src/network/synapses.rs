@@ -60,7 +60,7 @@
 use serde_json::{Map, Value};
 
 use super::init::{Dist, Init, bernoulli, randint};
-use super::stdp::TraceStdp;
+use super::stdp::{EventStdp, TraceStdp};
 use crate::cells::params::ParamReader;
 use crate::error::{Error, Result};
 use crate::rng::Key;
@@ -112,6 +112,8 @@ pub struct Synapse {
     pub bias_vector: bool,
     /// `TraceSTDPSynapse`: the learning rule applied by `evolve()`.
     pub stdp: Option<TraceStdp>,
+    /// `EventSTDPSynapse`: the learning rule applied by `evolve(t)`.
+    pub event_stdp: Option<EventStdp>,
 }
 
 /// Compartment names of a synapse, in the order [`Synapse::compartments`] gives them.
@@ -146,8 +148,12 @@ pub mod names {
     pub const PRE_TRACE: &str = "preTrace";
     /// Postsynaptic trace (B, N_post), TraceSTDPSynapse.
     pub const POST_TRACE: &str = "postTrace";
-    /// The last update (N_pre, N_post), TraceSTDPSynapse.
+    /// The last update (N_pre, N_post), TraceSTDPSynapse and EventSTDPSynapse.
     pub const D_WEIGHTS: &str = "dWeights";
+    /// The learning rate, a (1, 1) compartment, EventSTDPSynapse.
+    pub const ETA: &str = "eta";
+    /// Presynaptic times of last spike (B, N_pre), EventSTDPSynapse.
+    pub const PRE_TOLS: &str = "pre_tols";
 }
 
 fn part_error(part: &str, problem: impl Into<String>) -> Error {
@@ -167,6 +173,7 @@ impl Synapse {
             "StaticSynapse" => "StaticSynapse",
             "ExponentialSynapse" => "ExponentialSynapse",
             "TraceSTDPSynapse" => "TraceSTDPSynapse",
+            "EventSTDPSynapse" => "EventSTDPSynapse",
             other => return Err(part_error(name, format!("`{other}` is not a synapse class"))),
         };
         let mut r = ParamReader::new(map);
@@ -220,6 +227,47 @@ impl Synapse {
         let mask = match r.raw("mask") {
             None => None,
             Some(v) => Some(nested_matrix(name, "mask", v)?),
+        };
+        let event_stdp = if class == "EventSTDPSynapse" {
+            if map.get("batch_size").and_then(Value::as_u64).is_some_and(|b| b != 1) {
+                return Err(part_error(
+                    name,
+                    "EventSTDPSynapse works with batch 1 only (ngclearn 3.2.3 broadcasts preSpike wrongly for B > 1)",
+                ));
+            }
+            let lmbda = r.raw("lmbda").and_then(Value::as_f64).unwrap_or(0.01);
+            let rule = EventStdp {
+                eta: r.f32_required("eta")?,
+                // ngclearn computes 1 + lmbda in Python (double) and rounds once.
+                one_plus_lmbda: (1.0 + lmbda) as f32,
+                a_plus: r.f32_or("A_plus", 1.0)?,
+                a_minus: r.f32_or("A_minus", 1.0)?,
+                presyn_win_len: r.f32_or("presyn_win_len", 2.0)?,
+                w_bound: r.f32_or("w_bound", 1.0)?,
+            };
+            let values = [
+                rule.eta,
+                rule.one_plus_lmbda,
+                rule.a_plus,
+                rule.a_minus,
+                rule.presyn_win_len,
+                rule.w_bound,
+            ];
+            if values.iter().any(|x| !x.is_finite()) || rule.presyn_win_len < 0.0 || rule.w_bound <= 0.01 {
+                return Err(part_error(
+                    name,
+                    "EventSTDP constants must be finite, presyn_win_len >= 0, w_bound > 0.01",
+                ));
+            }
+            if p_conn != 1.0 {
+                return Err(part_error(
+                    name,
+                    "`p_conn` must be 1 (ngclearn 3.2.3 passes it into p_release_mean)",
+                ));
+            }
+            Some(rule)
+        } else {
+            None
         };
         let stdp = if class == "TraceSTDPSynapse" {
             let weight_mask = match r.raw("weight_mask") {
@@ -292,6 +340,7 @@ impl Synapse {
             }
         }
         synapse.stdp = stdp;
+        synapse.event_stdp = event_stdp;
         Ok(synapse)
     }
 
@@ -313,6 +362,12 @@ impl Synapse {
                     out.push((names::DELAY_BUFFER, vec![self.max_delay_steps, b, pre]));
                 }
                 out.push((names::DELAYED_INPUTS, vec![b, pre]));
+                if self.event_stdp.is_some() {
+                    out.push((names::ETA, vec![1, 1]));
+                    out.push((names::PRE_TOLS, vec![b, pre]));
+                    out.push((names::POST_SPIKE, vec![b, post]));
+                    out.push((names::D_WEIGHTS, vec![pre, post]));
+                }
                 if self.stdp.is_some() {
                     out.push((names::PRE_SPIKE, vec![b, pre]));
                     out.push((names::POST_SPIKE, vec![b, post]));
@@ -340,9 +395,15 @@ impl Synapse {
                 names::MASK => self.mask.clone(),
                 names::BIASES => self.biases.clone(),
                 names::GATE => vec![1.0; shape.iter().product()],
+                names::ETA => vec![self.event_stdp.map_or(0.0, |e| e.eta)],
                 _ => vec![0.0; shape.iter().product()],
             })
             .collect()
+    }
+
+    /// Whether `evolve()` changes the weights (a TraceSTDP or EventSTDP synapse).
+    pub fn is_plastic(&self) -> bool {
+        self.stdp.is_some() || self.event_stdp.is_some()
     }
 
     /// `W·mask` at `(i, j)`: the effective weight of the instantaneous product.
@@ -488,6 +549,7 @@ impl SynapseSpec {
             bias_vector: self.bias_init.is_some(),
             biases,
             stdp: None,
+            event_stdp: None,
         })
     }
 }

@@ -398,7 +398,7 @@ impl NetTrace {
             match method {
                 "advance_state" => Ok(Call::Advance(c)),
                 "reset" => Ok(Call::Reset(c)),
-                "evolve" if matches!(&graph.components[c].kind, Kind::Synapse(s) if s.stdp.is_some()) => {
+                "evolve" if matches!(&graph.components[c].kind, Kind::Synapse(s) if s.is_plastic()) => {
                     Ok(Call::Evolve(c))
                 }
                 other => Err(Error::Network {
@@ -512,7 +512,7 @@ pub fn build_component(decl: &ComponentDecl) -> Result<Component> {
             Kind::Encoder { kind, n_units }
         }
         "VarTrace" => Kind::Trace(super::traces::VarTrace::from_params(&decl.name, p)?),
-        "DenseSynapse" | "StaticSynapse" | "ExponentialSynapse" | "TraceSTDPSynapse" => {
+        "DenseSynapse" | "StaticSynapse" | "ExponentialSynapse" | "TraceSTDPSynapse" | "EventSTDPSynapse" => {
             Kind::Synapse(Synapse::from_params(&decl.name, &decl.class, p, decl.key)?)
         }
         class => match cells::find(class) {

@@ -267,9 +267,44 @@ impl GpuNetwork {
                                 ring,
                                 v[q(names::DELAYED_INPUTS)?].buffer,
                             ];
-                            let evolve = match &s.stdp {
-                                None => None,
-                                Some(rule) => {
+                            let evolve = match (&s.stdp, &s.event_stdp) {
+                                (None, Some(rule)) => {
+                                    let n = (s.n_pre * s.n_post) as u32;
+                                    let g = grid(n.div_ceil(WORKGROUP_SIZE), max_dim);
+                                    let words = [
+                                        s.n_pre as u32,
+                                        s.n_post as u32,
+                                        g.0,
+                                        0,
+                                        rule.one_plus_lmbda.to_bits(),
+                                        rule.a_plus.to_bits(),
+                                        rule.a_minus.to_bits(),
+                                        rule.presyn_win_len.to_bits(),
+                                        rule.w_bound.to_bits(),
+                                        0,
+                                        0,
+                                        0,
+                                    ];
+                                    let params = uniform_words(device, &format!("{}.event_stdp", c.name), &words);
+                                    let bufs = [
+                                        v[q(names::WEIGHTS)?].buffer,
+                                        v[q(names::D_WEIGHTS)?].buffer,
+                                        v[q(names::PRE_TOLS)?].buffer,
+                                        v[q(names::POST_SPIKE)?].buffer,
+                                        v[q(names::ETA)?].buffer,
+                                    ];
+                                    let bind = make_bind(
+                                        device,
+                                        &kernels[EVENT_STDP].layout,
+                                        &arena,
+                                        Some((&calls, stride)),
+                                        &params,
+                                        &bufs,
+                                    );
+                                    Some((EVENT_STDP, bind, g))
+                                }
+                                (None, None) => None,
+                                (Some(rule), _) => {
                                     let n = (s.n_pre * s.n_post) as u32;
                                     let g = grid(n.div_ceil(WORKGROUP_SIZE), max_dim);
                                     let wmask_off = bias.offset + bias.len + s.delay_indices.len();
@@ -298,7 +333,7 @@ impl GpuNetwork {
                                         mask.buffer,
                                     ];
                                     let bind = make_bind(device, &kernels[STDP].layout, &arena, None, &params, &bufs);
-                                    Some((bind, g))
+                                    Some((STDP, bind, g))
                                 }
                             };
                             Plan::Dense {

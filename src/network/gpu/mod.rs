@@ -32,7 +32,7 @@ use crate::gpu::buffers::read_f32;
 use crate::gpu::population::StepSlots;
 use crate::gpu::{GpuBackend, GpuContext};
 use crate::rng::Key;
-use kernels::{DENSE, ENCODER, EXPONENTIAL, Kernel, PROJECTION, STDP, TRACE, WIRE};
+use kernels::{DENSE, ENCODER, EXPONENTIAL, KERNELS as KERNEL_TABLE, Kernel, PROJECTION, TRACE, WIRE};
 use stream::Stream;
 
 /// A compartment's storage: `len` values at element `offset` of arena buffer `buffer`.
@@ -53,8 +53,8 @@ enum Plan {
         bind: wgpu::BindGroup,
         pre_grid: (u32, u32),
         post_grid: (u32, u32),
-        /// A TraceSTDPSynapse's evolve: its bind group and grid.
-        evolve: Option<(wgpu::BindGroup, (u32, u32))>,
+        /// A plastic synapse's evolve: its kernel, bind group and grid.
+        evolve: Option<(usize, wgpu::BindGroup, (u32, u32))>,
     },
     Exponential {
         bind: wgpu::BindGroup,
@@ -195,19 +195,24 @@ impl GpuNetwork {
         }
     }
 
-    /// Records a plastic synapse's `evolve` (its wires first).
-    fn encode_evolve(&self, stream: &mut Stream, c: usize) {
+    /// Records a plastic synapse's `evolve` (its wires first) with call slot `slot` (the time
+    /// EventSTDP reads).
+    fn encode_evolve(&self, stream: &mut Stream, c: usize, slot: u64) {
         for m in &self.before[c] {
             self.encode_materialise(stream, m);
         }
         if let Plan::Dense {
-            evolve: Some((bind, grid)),
+            evolve: Some((kernel, bind, grid)),
             ..
         } = &self.plans[c]
         {
             let pass = stream.pass();
-            pass.set_pipeline(&self.kernels[STDP].pipelines[0]);
-            pass.set_bind_group(0, bind, &[]);
+            pass.set_pipeline(&self.kernels[*kernel].pipelines[0]);
+            if KERNEL_TABLE[*kernel].uses_call {
+                pass.set_bind_group(0, bind, &[(slot * self.stride) as u32]);
+            } else {
+                pass.set_bind_group(0, bind, &[]);
+            }
             pass.dispatch_workgroups(grid.0, grid.1, 1);
         }
     }
