@@ -121,3 +121,42 @@ pub fn lines(
     }
     root.present().map_err(|e| plot_error(path, e))
 }
+
+/// A grid of grey-scale tiles (e.g. receptive fields): each of `tiles` is `width × height`
+/// values, drawn black (high) on white (low), scaled per tile.
+pub fn tiles(path: &Path, title: &str, tiles: &[Vec<f32>], width: usize, height: usize) -> Result<()> {
+    font(path)?;
+    let cols = (tiles.len() as f64).sqrt().ceil().max(1.0) as usize;
+    let rows = tiles.len().div_ceil(cols).max(1);
+    let cell = 12usize;
+    let gap = 4usize;
+    let w = (cols * (width * cell + gap) + gap) as u32;
+    let h = (rows * (height * cell + gap) + gap + 40) as u32;
+    let root = BitMapBackend::new(path, (w.max(300), h)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
+    root.draw(&Text::new(title.to_string(), (gap as i32, 8), (FONT, 18)))
+        .map_err(|e| plot_error(path, e))?;
+    for (t, values) in tiles.iter().enumerate() {
+        let (lo, hi) = values
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        let (tx, ty) = (
+            (t % cols) * (width * cell + gap) + gap,
+            (t / cols) * (height * cell + gap) + gap + 36,
+        );
+        for y in 0..height {
+            for x in 0..width {
+                let v = values.get(y * width + x).copied().unwrap_or(lo);
+                let shade = (255.0 * (1.0 - (v - lo) / span)).clamp(0.0, 255.0) as u8;
+                let (x0, y0) = ((tx + x * cell) as i32, (ty + y * cell) as i32);
+                root.draw(&Rectangle::new(
+                    [(x0, y0), (x0 + cell as i32, y0 + cell as i32)],
+                    RGBColor(shade, shade, shade).filled(),
+                ))
+                .map_err(|e| plot_error(path, e))?;
+            }
+        }
+    }
+    root.present().map_err(|e| plot_error(path, e))
+}

@@ -165,3 +165,29 @@ fn the_two_diehl_cook_segments_chain() {
         check(GpuNetwork::new(&ctx, graph()).expect("gpu"), first, second);
     }
 }
+
+/// The Diehl & Cook builder makes ngclearn's exhibit: with the conformance case's sizes, keys and
+/// weight range, every component has the trace's class, key and construction values, and
+/// replaying the case's inputs on it reproduces the case (the same graph as the trace's own).
+#[test]
+fn the_diehl_cook_builder_makes_the_exhibits_network() {
+    use spikegpu::network::diehl_cook::{DiehlCookParams, diehl_cook};
+    let Some(traces) = traces() else { return };
+    let case = traces.iter().find(|t| t.case == "DCSNN_in16_hid8_s1").expect("s1");
+    let params = DiehlCookParams {
+        weight_init: (0.2, 1.0),
+        w_norm: 9.6,
+        ..DiehlCookParams::exhibit(16, 8)
+    };
+    let ours = diehl_cook(&params).expect("graph");
+    let theirs = case.build_graph().expect("trace graph");
+    assert_eq!(ours.components.len(), theirs.components.len());
+    for (a, b) in ours.components.iter().zip(&theirs.components) {
+        assert_eq!((a.name.as_str(), a.class(), a.key), (b.name.as_str(), b.class(), b.key));
+        assert_eq!(a.compartments(), b.compartments(), "{}", a.name);
+        assert_eq!(a.initial(), b.initial(), "{} construction values", a.name);
+    }
+    assert_eq!(ours.wires, theirs.wires);
+    assert_eq!(ours.step, theirs.step);
+    assert_eq!(ours.reset, theirs.reset);
+}

@@ -27,6 +27,7 @@
 pub mod bench;
 pub mod builder;
 pub mod cpu;
+pub mod diehl_cook;
 pub mod encoders;
 pub mod gpu;
 pub mod graph;
