@@ -332,8 +332,11 @@ fn bench_network(
 ) -> spikegpu::Result<ExitCode> {
     use spikegpu::bench::{self, BenchTarget};
     use spikegpu::network::bench::run_cuba_row;
+    if name == "dc" {
+        return bench_dc(scale_arg, backend_arg, json);
+    }
     if name != "cuba" {
-        return Err(bad_arg("--network", name, "the network benchmarks are: cuba"));
+        return Err(bad_arg("--network", name, "the network benchmarks are: cuba, dc"));
     }
     if !(seconds.is_finite() && seconds > 0.0) {
         return Err(bad_arg("--seconds", &seconds.to_string(), "must be positive"));
@@ -409,6 +412,57 @@ fn bench_network(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `spikegpu bench --network dc --scale 100,400`: Diehl & Cook training samples/s (784
+/// inputs, `--scale` excitatory cells, 200 steps per sample).
+fn bench_dc(cells_arg: &str, backend_arg: &str, json: Option<PathBuf>) -> spikegpu::Result<ExitCode> {
+    use spikegpu::bench::{self, BenchTarget};
+    let sizes = list(cells_arg)
+        .iter()
+        .map(|s| match s.parse::<f64>() {
+            Ok(x) if x >= 1.0 && x.fract() == 0.0 => Ok(x as usize),
+            _ => Err(bad_arg("--scale", s, "for dc: excitatory cell counts, e.g. 100,400")),
+        })
+        .collect::<spikegpu::Result<Vec<_>>>()?;
+    let backends = list(backend_arg);
+    let mut targets = Vec::new();
+    if backends.iter().any(|b| b == "cpu" || b == "all") {
+        targets.push(BenchTarget::Cpu);
+    }
+    targets.extend(bench::gpu_targets(&backends)?);
+    say!(
+        "{:<6} {:>6} {:<8} {:>8} {:>12}  device",
+        "inputs",
+        "cells",
+        "backend",
+        "samples",
+        "samples/s"
+    );
+    let mut rows = Vec::new();
+    for &n_exc in &sizes {
+        for target in &targets {
+            let row = spikegpu::network::bench::run_dc_row(target, 784, n_exc, 3, 200)?;
+            say!(
+                "{:<6} {:>6} {:<8} {:>8} {:>12.2}  {}",
+                row.n_in,
+                row.n_exc,
+                row.backend,
+                row.samples,
+                row.samples_per_s,
+                row.device
+            );
+            rows.push(row);
+        }
+    }
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&rows).map_err(|e| spikegpu::Error::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        std::fs::write(&path, text).map_err(|source| spikegpu::Error::Io { path, source })?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One multi-component trace (`conformance/network/`) on the CPU and/or GPU network engines.

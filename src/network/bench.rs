@@ -162,3 +162,63 @@ fn check_against_cpu(ctx: &std::sync::Arc<crate::GpuContext>, params: &CubaParam
         Some(k) => format!("MISMATCH: spikes differ from the CPU at step {k}"),
     })
 }
+
+/// One Diehl & Cook training benchmark row.
+#[derive(Debug, Clone, Serialize)]
+pub struct DcBenchRow {
+    /// Input units.
+    pub n_in: usize,
+    /// Excitatory cells.
+    pub n_exc: usize,
+    /// cpu, vulkan, ….
+    pub backend: String,
+    /// Adapter name (or CPU threads).
+    pub device: String,
+    /// Samples timed (after one warm-up sample).
+    pub samples: usize,
+    /// Steps per sample.
+    pub steps_per_sample: usize,
+    /// Training samples per wall second (reset, presentation with STDP every step, normalisation).
+    pub samples_per_s: f64,
+}
+
+/// Trains ngclearn's Diehl & Cook exhibit network (784 inputs by default) on random images in
+/// [0, 1] for `samples` samples of `steps` steps, after one warm-up sample, and reports samples/s.
+pub fn run_dc_row(target: &BenchTarget, n_in: usize, n_exc: usize, samples: usize, steps: usize) -> Result<DcBenchRow> {
+    use super::diehl_cook::{DiehlCookParams, diehl_cook};
+    let params = DiehlCookParams {
+        steps_per_sample: steps,
+        ..DiehlCookParams::exhibit(n_in, n_exc)
+    };
+    fn train<E: NetEngine>(e: &mut E, p: &super::diehl_cook::DiehlCookParams, samples: usize) -> Result<f64> {
+        let inputs = e.graph().port("z0.inputs")?;
+        let weights = e.graph().port("W1.weights")?;
+        let times: Vec<f32> = (0..p.steps_per_sample).map(|k| k as f32).collect();
+        let mut timed = 0.0;
+        for s in 0..=samples {
+            let image = crate::rng::Key::from_seed(7).fold_in(s as u32).uniform01(p.n_in);
+            let start = Instant::now();
+            e.reset()?;
+            e.write(inputs, &image)?;
+            e.run(&times, 1.0, &[], &[])?;
+            super::normalize::normalize_columns(e, weights, p.w_norm, 1)?;
+            if s > 0 {
+                timed += start.elapsed().as_secs_f64();
+            }
+        }
+        Ok(timed)
+    }
+    let seconds = match target {
+        BenchTarget::Cpu => train(&mut super::CpuNetwork::new(diehl_cook(&params)?)?, &params, samples)?,
+        BenchTarget::Gpu(ctx) => train(&mut GpuNetwork::new(ctx, diehl_cook(&params)?)?, &params, samples)?,
+    };
+    Ok(DcBenchRow {
+        n_in,
+        n_exc,
+        backend: target.backend_name(),
+        device: target.device_name(),
+        samples,
+        steps_per_sample: steps,
+        samples_per_s: samples as f64 / seconds,
+    })
+}
