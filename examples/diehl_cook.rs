@@ -165,7 +165,7 @@ fn train_and_evaluate<E: NetEngine>(
     let mut index_sum = 0.0;
     let mut active = 0;
     for i in 0..o.n_exc {
-        let mut r: Vec<f64> = (0..classes).map(|b| f64::from(responses[0][b][i])).collect();
+        let mut r: Vec<f64> = responses[0].iter().map(|row| f64::from(row[i])).collect();
         r.sort_by(|a, b| b.total_cmp(a));
         if r[0] == 0.0 {
             continue;
@@ -178,11 +178,11 @@ fn train_and_evaluate<E: NetEngine>(
         index_sum += (r[0] - others) / (r[0] + others);
     }
     let mut correct = 0;
-    for b in 0..classes {
+    for (b, response) in responses[1].iter().enumerate() {
         let mut votes = vec![0u32; classes];
         for (i, a) in assign.iter().enumerate() {
             if let Some(c) = a {
-                votes[*c] += responses[1][b][i];
+                votes[*c] += response[i];
             }
         }
         let guess = (0..classes).max_by_key(|&c| votes[c]).unwrap_or(0);
