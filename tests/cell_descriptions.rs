@@ -6,7 +6,7 @@
 use naga::{AddressSpace, ScalarKind, TypeInner};
 use serde_json::{Map, Value, json};
 use spikegpu::Error;
-use spikegpu::cells::describe::{FIRST_COMPARTMENT_BINDING, PARAMS_BINDING, Rule};
+use spikegpu::cells::describe::{PARAMS_BINDING, Rule, SCRATCH_BINDING, STATE_BINDING, STATE_NAME};
 use spikegpu::cells::{CELLS, CellEntry, CellModel};
 use spikegpu::gpu::shaders;
 
@@ -72,6 +72,15 @@ fn global<'m>(module: &'m naga::Module, name: &str) -> &'m naga::GlobalVariable 
         .unwrap_or_else(|| panic!("no global `{name}`"))
 }
 
+/// The value of the module's `u32` constant `name`.
+fn slot_constant(module: &naga::Module, name: &str) -> Option<u32> {
+    let (_, c) = module.constants.iter().find(|(_, c)| c.name.as_deref() == Some(name))?;
+    match module.global_expressions[c.init] {
+        naga::Expression::Literal(naga::Literal::U32(v)) => Some(v),
+        _ => None,
+    }
+}
+
 fn is_f32(module: &naga::Module, ty: naga::Handle<naga::Type>) -> bool {
     matches!(module.types[ty].inner, TypeInner::Scalar(s) if s.kind == ScalarKind::Float && s.width == 4)
 }
@@ -99,40 +108,49 @@ fn every_kernel_binds_and_lays_out_what_its_description_says() {
                 .validate(&module)
                 .unwrap_or_else(|e| panic!("{variant}: {e}"));
 
-            // Compartments at 4, 5, … in the description's order, then the scratch buffer: the
-            // host's bind group layout (src/gpu/population.rs) provides exactly these.
+            // Every compartment packed into the state buffer at binding 4 (slot k for the k-th
+            // compartment of the description), then the scratch buffer at 5 where the cell has
+            // one: the host's bind group layout (src/gpu/population.rs) provides exactly these.
             let globals = bound_globals(&module);
+            let state: Vec<_> = globals
+                .iter()
+                .filter(|g| g.1 == 0 && g.2 == STATE_BINDING)
+                .collect();
+            assert_eq!(state.len(), 1, "{variant}: binding {STATE_BINDING}");
+            assert_eq!(state[0].0, STATE_NAME, "{variant}: binding {STATE_BINDING} is not the state buffer");
+            assert!(
+                matches!(state[0].3, AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE)),
+                "{variant}: the state buffer must be read_write storage"
+            );
+            let ty = global(&module, STATE_NAME).ty;
+            assert!(
+                matches!(module.types[ty].inner, TypeInner::Array { base, .. } if is_f32(&module, base)),
+                "{variant}: the state buffer must be array<f32>"
+            );
             for (k, comp) in layout.compartments.iter().enumerate() {
-                let binding = FIRST_COMPARTMENT_BINDING + k as u32;
-                let found: Vec<_> = globals.iter().filter(|g| g.1 == 0 && g.2 == binding).collect();
-                assert_eq!(found.len(), 1, "{variant}: binding {binding}");
-                assert_eq!(
-                    found[0].0, comp.name,
-                    "{variant}: binding {binding} holds the wrong compartment"
-                );
                 assert!(
-                    matches!(found[0].3, AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE)),
-                    "{variant}: `{}` must be a read_write storage buffer",
+                    globals.iter().all(|g| g.0 != comp.name),
+                    "{variant}: `{}` must live in the state buffer, not a binding of its own",
                     comp.name
                 );
-                let ty = global(&module, comp.name).ty;
-                assert!(
-                    matches!(module.types[ty].inner, TypeInner::Array { base, .. } if is_f32(&module, base)),
-                    "{variant}: `{}` must be array<f32>",
+                assert_eq!(
+                    slot_constant(&module, &format!("SLOT_{}", comp.name)),
+                    Some(k as u32),
+                    "{variant}: `{}` must be slot {k}",
                     comp.name
                 );
             }
-            let last = layout.scratch_binding();
+            let last = if layout.scratch.is_some() { SCRATCH_BINDING } else { STATE_BINDING };
             for (name, group, binding, _) in &globals {
                 assert!(
-                    *group == 1 || (*group == 0 && *binding <= last),
+                    (*group == 1 && entry.elementwise) || (*group == 0 && *binding <= last),
                     "{variant}: `{name}` at group {group} binding {binding} is not in the host's layout"
                 );
             }
             if let Some(scratch) = layout.scratch {
                 assert!(
-                    globals.iter().any(|g| g.0 == scratch && g.1 == 0 && g.2 == last),
-                    "{variant}: scratch `{scratch}` must be at binding {last}"
+                    globals.iter().any(|g| g.0 == scratch && g.1 == 0 && g.2 == SCRATCH_BINDING),
+                    "{variant}: scratch `{scratch}` must be at binding {SCRATCH_BINDING}"
                 );
             }
 
@@ -152,7 +170,7 @@ fn every_kernel_binds_and_lays_out_what_its_description_says() {
                 "{variant}: uniform words the host writes"
             );
 
-            // CellState: every compartment the element step carries, in binding order.
+            // CellState: every compartment the element step carries, in slot order.
             if entry.elementwise {
                 let (state_ty, _) = module
                     .types

@@ -213,12 +213,15 @@ impl Tolerance {
     }
 }
 
-/// A cell's GPU layout, stated once: the compartments (bindings 4, 5, … in this order), the
-/// parameter uniform (binding 2), the `override` switches and the scratch binding (after the
-/// compartments). [`Layout::prelude`] writes the WGSL declarations from it.
+/// A cell's GPU layout, stated once: the compartments (slots 0, 1, … of the state buffer, binding
+/// 4, in this order), the parameter uniform (binding 2), the `override` switches and the scratch
+/// binding (5, where the kernel has one). [`Layout::prelude`] writes the WGSL declarations from
+/// it and [`Layout::pack`] points the kernel's `name[index]` reads and writes at the
+/// compartment's slot, so every cell binds the same few storage buffers whatever its
+/// compartment count ([`Layout::storage_buffers`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
-    /// The compartments, in the order of [`super::CellState::values`] and of the bindings.
+    /// The compartments, in the order of [`super::CellState::values`] and of the state slots.
     pub compartments: &'static [Compartment],
     /// The WGSL name of the uniform struct (`AdExParams`), bound as `P`.
     pub uniform_struct: &'static str,
@@ -226,7 +229,7 @@ pub struct Layout {
     pub uniform: &'static [&'static str],
     /// The `override` constants: name and WGSL type (`bool` or `u32`).
     pub overrides: &'static [(&'static str, &'static str)],
-    /// The scratch buffer's WGSL name (an `array<u32>` after the compartments), if the kernel
+    /// The scratch buffer's WGSL name (an `array<u32>` at [`SCRATCH_BINDING`]), if the kernel
     /// uses it.
     pub scratch: Option<&'static str>,
     /// The integrators the cell implements (none for a cell without an ODE, WTAS).
@@ -237,11 +240,23 @@ pub struct Layout {
     pub overwrites_input: bool,
 }
 
-/// Binding of the first compartment; 0–3 are the step uniform, dims, parameters and run input.
-pub const FIRST_COMPARTMENT_BINDING: u32 = 4;
+/// Binding of the run input (K×B×N, read-only storage; a placeholder otherwise).
+pub const INPUT_BINDING: u32 = 3;
+
+/// Binding of the state buffer: every compartment, one slot of `dims.slot` values each.
+pub const STATE_BINDING: u32 = 4;
+
+/// Binding of the scratch buffer, for cells that have one.
+pub const SCRATCH_BINDING: u32 = 5;
 
 /// Binding of the parameter uniform.
 pub const PARAMS_BINDING: u32 = 2;
+
+/// The WGSL name of the state buffer.
+pub const STATE_NAME: &str = "cell_state";
+
+/// Storage buffers of group 1 of an element-wise cell (the fused kernel's step table and raster).
+pub const FUSED_STORAGE_BUFFERS: u32 = 2;
 
 impl Layout {
     /// The integrators as the cell tables show them: `euler, midpoint`, or `(no ODE)`.
@@ -254,7 +269,7 @@ impl Layout {
     }
 
     /// The compartments a kernel keeps in `CellState` (all but inputs the step only reads), in
-    /// binding order.
+    /// slot order.
     pub fn state_compartments(&self) -> impl Iterator<Item = &'static Compartment> {
         let with_input = self.overwrites_input;
         self.compartments
@@ -262,14 +277,21 @@ impl Layout {
             .filter(move |c| with_input || c.role != Role::Input)
     }
 
-    /// The binding of the scratch buffer.
-    pub fn scratch_binding(&self) -> u32 {
-        FIRST_COMPARTMENT_BINDING + self.compartments.len() as u32
+    /// Storage buffers the cell's pipeline layout binds in the compute stage: the run input, the
+    /// state buffer, the scratch buffer where there is one, and for element-wise cells the fused
+    /// kernel's step table and raster (group 1).
+    pub fn storage_buffers(&self, elementwise: bool) -> u32 {
+        2 + u32::from(self.scratch.is_some()) + if elementwise { FUSED_STORAGE_BUFFERS } else { 0 }
+    }
+
+    /// The WGSL name of compartment `name`'s slot index constant (`SLOT_v`).
+    fn slot_constant(name: &str) -> String {
+        format!("SLOT_{name}")
     }
 
     /// The WGSL declarations composed before the cell's kernel: `override`s, the uniform struct
-    /// and its binding, one storage binding per compartment, the scratch binding, and (for
-    /// element-wise kernels) `CellState`, `cell_load` and `cell_store`.
+    /// and its binding, the state buffer and one slot constant per compartment, the scratch
+    /// binding, and (for element-wise kernels) `CellState`, `cell_load` and `cell_store`.
     pub fn prelude(&self, source: &str, elementwise: bool) -> String {
         let mut w = String::new();
         // Writing into a String cannot fail.
@@ -291,17 +313,18 @@ impl Layout {
             "@group(0) @binding({PARAMS_BINDING}) var<uniform> P: {};",
             self.uniform_struct
         ));
+        line(format!(
+            "// Every compartment, slot k at [k·dims.slot, k·dims.slot + B·N); `name[i]` in the kernel reads {STATE_NAME}[SLOT_name * dims.slot + i]."
+        ));
+        line(format!(
+            "@group(0) @binding({STATE_BINDING}) var<storage, read_write> {STATE_NAME}: array<f32>;"
+        ));
         for (k, c) in self.compartments.iter().enumerate() {
-            let binding = FIRST_COMPARTMENT_BINDING + k as u32;
-            line(format!(
-                "@group(0) @binding({binding}) var<storage, read_write> {}: array<f32>;",
-                c.name
-            ));
+            line(format!("const {}: u32 = {k}u;", Self::slot_constant(c.name)));
         }
         if let Some(name) = self.scratch {
             line(format!(
-                "@group(0) @binding({}) var<storage, read_write> {name}: array<u32>;",
-                self.scratch_binding()
+                "@group(0) @binding({SCRATCH_BINDING}) var<storage, read_write> {name}: array<u32>;"
             ));
         }
         if elementwise {
@@ -311,20 +334,77 @@ impl Layout {
                 line(format!("    {name}: f32,"));
             }
             line("}".into());
-            let loads: Vec<String> = names.iter().map(|n| format!("{n}[i]")).collect();
+            let loads: Vec<String> = names.iter().map(|n| self.element(n, "i")).collect();
             line(format!(
                 "fn cell_load(i: u32) -> CellState {{\n    return CellState({});\n}}",
                 loads.join(", ")
             ));
             let mut store = String::from("fn cell_store(i: u32, st: CellState) {\n");
             for name in &names {
-                let _ = writeln!(store, "    {name}[i] = st.{name};");
+                let _ = writeln!(store, "    {} = st.{name};", self.element(name, "i"));
             }
             store.push('}');
             line(store);
         }
         w
     }
+
+    /// Compartment `name`'s element at `index` in the state buffer.
+    fn element(&self, name: &str, index: &str) -> String {
+        format!("{STATE_NAME}[{} * dims.slot + ({index})]", Self::slot_constant(name))
+    }
+
+    /// The kernel's source with every `compartment[index]` (a compartment name as a whole
+    /// identifier, not a field after `.`, followed by `[`) written as the element of its slot in
+    /// the state buffer. Comments are copied as they are. The hand-written kernels keep indexing
+    /// compartments by name; naga then validates the result like any other source.
+    pub fn pack(&self, source: &str) -> String {
+        let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut out = String::with_capacity(source.len() + source.len() / 4);
+        let mut rest = source;
+        while let Some(pos) = rest.find(|c: char| is_ident(c) || c == '/') {
+            out.push_str(&rest[..pos]);
+            rest = &rest[pos..];
+            if rest.starts_with("//") {
+                let end = rest.find('\n').unwrap_or(rest.len());
+                out.push_str(&rest[..end]);
+                rest = &rest[end..];
+                continue;
+            }
+            let len = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len()).max(1);
+            let word = &rest[..len];
+            let after_field = out.ends_with('.');
+            let compartment = self.compartments.iter().any(|c| c.name == word);
+            match rest[len..].strip_prefix('[').and_then(closing_bracket) {
+                Some(close) if compartment && !after_field => {
+                    let inner = &rest[len + 1..len + 1 + close];
+                    out.push_str(&self.element(word, &self.pack(inner)));
+                    rest = &rest[len + 1 + close + 1..];
+                }
+                _ => {
+                    out.push_str(word);
+                    rest = &rest[len..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The position of the `]` that closes an index whose `[` is just before `text`.
+fn closing_bracket(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (k, c) in text.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' if depth == 0 => return Some(k),
+            ']' => depth -= 1,
+            '\n' => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The parameter type of a `cell_params!` default: `required` or an expression.
@@ -578,7 +658,7 @@ macro_rules! describe_cell {
             scratch: $scratch:ident
         }
     ) => {
-        /// The cell's layout: compartments (bindings 4, 5, … in this order), uniform, overrides,
+        /// The cell's layout: compartments (state slots 0, 1, … in this order), uniform, overrides,
         /// scratch and integrators.
         ///
         /// | compartment | role | initial value | `reset()` | meaning |

@@ -1,7 +1,7 @@
 //! The per-step path's recording kernels (`shaders/lib/record.wgsl`): pack a step's spikes
 //! into raster words, and copy chosen neurons of a compartment into a trace buffer.
 
-use super::buffers::{RecordParams, WORKGROUP_SIZE, grid};
+use super::buffers::{CompartmentBuffer, RecordParams, WORKGROUP_SIZE, grid};
 use super::context::GpuContext;
 use super::shaders;
 
@@ -74,8 +74,13 @@ impl Recorder {
     }
 
     /// A bind group: params (dynamic slots), source compartment, raster, neuron indices, trace.
-    pub fn bind(&self, ctx: &GpuContext, buffers: [&wgpu::Buffer; 5]) -> wgpu::BindGroup {
-        let [params, src, raster, indices, trace] = buffers;
+    pub fn bind(
+        &self,
+        ctx: &GpuContext,
+        params: &wgpu::Buffer,
+        src: CompartmentBuffer<'_>,
+        [raster, indices, trace]: [&wgpu::Buffer; 3],
+    ) -> wgpu::BindGroup {
         let params_binding = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
             buffer: params,
             offset: 0,
@@ -91,7 +96,7 @@ impl Recorder {
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
-                    resource: src.as_entire_binding(),
+                    resource: src.binding(),
                 },
                 wgpu::BindGroupEntry {
                     binding: 2,

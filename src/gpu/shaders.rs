@@ -35,18 +35,20 @@ pub struct ComposedShader {
 
 /// Joins the library pieces, the prelude generated from the cell's description
 /// ([`crate::cells::describe::Layout::prelude`]), the cell's kernel and, for element-wise cells,
-/// the shared entry points.
+/// the shared entry points; the last two index compartments by name, which
+/// [`crate::cells::describe::Layout::pack`] points at their slots of the state buffer.
 pub fn compose(cell: &dyn CellModel) -> ComposedShader {
     let entry = cell.entry();
+    let layout = entry.layout;
     let prelude_name = format!("(prelude of {})", entry.key);
-    let prelude = entry
-        .layout
-        .prelude(&format!("src/cells/{}.rs", entry.key), entry.elementwise);
+    let prelude = layout.prelude(&format!("src/cells/{}.rs", entry.key), entry.elementwise);
+    let kernel = layout.pack(entry.shader.1);
+    let shared = layout.pack(ELEMENTWISE.1);
     let mut parts: Vec<(&str, &str)> = LIBRARY.to_vec();
     parts.push((&prelude_name, &prelude));
-    parts.push(entry.shader);
+    parts.push((entry.shader.0, &kernel));
     if entry.elementwise {
-        parts.push(ELEMENTWISE);
+        parts.push((ELEMENTWISE.0, &shared));
     }
     compose_pieces(&parts)
 }

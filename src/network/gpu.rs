@@ -25,7 +25,7 @@ use super::projection::{Connectivity, Projection, ProjectionDynamics, names as p
 use super::synapses::{Dynamics, names};
 use crate::cells::StepInfo;
 use crate::error::{Error, Result};
-use crate::gpu::buffers::{WORKGROUP_SIZE, grid, read_f32};
+use crate::gpu::buffers::{WORKGROUP_SIZE, grid, read_f32_at};
 use crate::gpu::population::StepSlots;
 use crate::gpu::shaders::compose_pieces;
 use crate::gpu::{GpuBackend, GpuContext};
@@ -139,6 +139,47 @@ struct View {
     len: usize,
 }
 
+/// One arena entry: a whole buffer, or a cell compartment's slot of its population's state
+/// buffer (bound as exactly that range; copies and views add its byte offset).
+struct ArenaBuffer {
+    buffer: wgpu::Buffer,
+    offset: u64,
+    size: Option<wgpu::BufferSize>,
+}
+
+impl ArenaBuffer {
+    fn slot(slot: crate::gpu::buffers::CompartmentBuffer<'_>) -> ArenaBuffer {
+        ArenaBuffer {
+            buffer: slot.buffer.clone(),
+            offset: slot.offset,
+            size: wgpu::BufferSize::new(slot.size),
+        }
+    }
+
+    fn binding(&self) -> wgpu::BindingResource<'_> {
+        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: &self.buffer,
+            offset: self.offset,
+            size: self.size,
+        })
+    }
+
+    /// Byte offset of element `element` (of f32 values).
+    fn at(&self, element: usize) -> u64 {
+        self.offset + (element * 4) as u64
+    }
+}
+
+impl From<wgpu::Buffer> for ArenaBuffer {
+    fn from(buffer: wgpu::Buffer) -> ArenaBuffer {
+        ArenaBuffer {
+            buffer,
+            offset: 0,
+            size: None,
+        }
+    }
+}
+
 struct Kernel {
     layout: wgpu::BindGroupLayout,
     pipelines: Vec<wgpu::ComputePipeline>,
@@ -227,7 +268,7 @@ struct Materialise {
 pub struct GpuNetwork {
     ctx: Arc<GpuContext>,
     graph: Graph,
-    arena: Vec<wgpu::Buffer>,
+    arena: Vec<ArenaBuffer>,
     views: Vec<Vec<View>>,
     plans: Vec<Plan>,
     /// Per component: wires to compute before its advance.
@@ -281,7 +322,7 @@ impl GpuNetwork {
             .next_multiple_of(u64::from(limits.min_uniform_buffer_offset_alignment));
         ctx.checked("building the network", || -> Result<GpuNetwork> {
             let kernels = KERNELS.iter().map(|k| build_kernel(ctx, k)).collect::<Vec<_>>();
-            let mut arena: Vec<wgpu::Buffer> = Vec::new();
+            let mut arena: Vec<ArenaBuffer> = Vec::new();
             let mut views: Vec<Vec<View>> = Vec::new();
             let mut plans_pending: Vec<Option<Box<GpuBackend>>> = Vec::new();
             // 1. Storage for every compartment that is not wired.
@@ -302,7 +343,7 @@ impl GpuNetwork {
                         let mut b = GpuBackend::new(ctx.clone(), model.as_ref(), c.batch, *n_units)?;
                         for (q, values) in initial.iter().enumerate() {
                             crate::backend::Backend::write(&mut b, q, values)?;
-                            arena.push(b.buffer(q).clone());
+                            arena.push(ArenaBuffer::slot(b.buffer(q)));
                             cv[q] = View {
                                 buffer: arena.len() - 1,
                                 offset: 0,
@@ -320,7 +361,7 @@ impl GpuNetwork {
                         aux.extend_from_slice(&initial[bias_q]);
                         aux.extend(s.delay_indices.iter().map(|&d| d as f32));
                         let aux_buffer = arena.len();
-                        arena.push(init_buffer(device, &format!("{}.aux", c.name), &aux));
+                        arena.push(init_buffer(device, &format!("{}.aux", c.name), &aux).into());
                         cv[mask_q] = View {
                             buffer: aux_buffer,
                             offset: 0,
@@ -336,7 +377,7 @@ impl GpuNetwork {
                                 continue;
                             }
                             check_binding(&c.name, name, initial[q].len(), max_binding)?;
-                            arena.push(init_buffer(device, &format!("{}.{name}", c.name), &initial[q]));
+                            arena.push(init_buffer(device, &format!("{}.{name}", c.name), &initial[q]).into());
                             cv[q] = View {
                                 buffer: arena.len() - 1,
                                 offset: 0,
@@ -347,7 +388,7 @@ impl GpuNetwork {
                     _ => {
                         for (q, (name, _)) in comps.iter().enumerate() {
                             check_binding(&c.name, name, initial[q].len(), max_binding)?;
-                            arena.push(init_buffer(device, &format!("{}.{name}", c.name), &initial[q]));
+                            arena.push(init_buffer(device, &format!("{}.{name}", c.name), &initial[q]).into());
                             cv[q] = View {
                                 buffer: arena.len() - 1,
                                 offset: 0,
@@ -615,7 +656,8 @@ impl GpuNetwork {
             mapped_at_creation: false,
         });
         let all = ctx.checked("reading a network compartment", || {
-            read_f32(ctx, &self.arena[view.buffer], &staging, view.offset + view.len)
+            let a = &self.arena[view.buffer];
+            read_f32_at(ctx, &a.buffer, a.offset, &staging, view.offset + view.len)
         })??;
         Ok(all[view.offset..].to_vec())
     }
@@ -624,10 +666,10 @@ impl GpuNetwork {
     fn encode_materialise(&self, stream: &mut Stream, m: &Materialise) {
         match m.op {
             WireOp::Copy => stream.encoder().copy_buffer_to_buffer(
-                &self.arena[m.sources[0].buffer],
-                (m.sources[0].offset * 4) as u64,
-                &self.arena[m.target.buffer],
-                (m.target.offset * 4) as u64,
+                &self.arena[m.sources[0].buffer].buffer,
+                self.arena[m.sources[0].buffer].at(m.sources[0].offset),
+                &self.arena[m.target.buffer].buffer,
+                self.arena[m.target.buffer].at(m.target.offset),
                 (m.target.len * 4) as u64,
             ),
             WireOp::Sum => {
@@ -697,7 +739,7 @@ impl GpuNetwork {
 fn projection_plan(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
-    arena: &mut Vec<wgpu::Buffer>,
+    arena: &mut Vec<ArenaBuffer>,
     calls: &wgpu::Buffer,
     stride: u64,
     c: &super::graph::Component,
@@ -759,19 +801,19 @@ fn projection_plan(
             ),
         ));
     }
-    arena.push(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some(&format!("{}.index", c.name)),
-        contents: bytemuck::cast_slice(&index),
-        usage: wgpu::BufferUsages::STORAGE,
-    }));
+    arena.push(
+        device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(&format!("{}.index", c.name)),
+                contents: bytemuck::cast_slice(&index),
+                usage: wgpu::BufferUsages::STORAGE,
+            })
+            .into(),
+    );
     let index_buffer = arena.len() - 1;
     let q = |name: &str| c.compartment(name).map(|i| v[i].buffer);
-    let scratch = |arena: &mut Vec<wgpu::Buffer>, label: &str, len: usize| {
-        arena.push(init_buffer(
-            device,
-            &format!("{}.{label}", c.name),
-            &vec![0.0; len.max(1)],
-        ));
+    let scratch = |arena: &mut Vec<ArenaBuffer>, label: &str, len: usize| {
+        arena.push(init_buffer(device, &format!("{}.{label}", c.name), &vec![0.0; len.max(1)]).into());
         arena.len() - 1
     };
     let current = match p.dynamics {
@@ -899,7 +941,7 @@ fn build_kernel(ctx: &GpuContext, kernel: &NetworkKernel) -> Kernel {
 fn make_bind(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
-    arena: &[wgpu::Buffer],
+    arena: &[ArenaBuffer],
     calls: Option<(&wgpu::Buffer, u64)>,
     params: &wgpu::Buffer,
     storage: &[usize],
@@ -922,7 +964,7 @@ fn make_bind(
     for (i, &b) in storage.iter().enumerate() {
         entries.push(wgpu::BindGroupEntry {
             binding: 2 + i as u32,
-            resource: arena[b].as_entire_binding(),
+            resource: arena[b].binding(),
         });
     }
     device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -995,8 +1037,8 @@ impl NetEngine for GpuNetwork {
             None => values.to_vec(),
         };
         self.ctx.queue.write_buffer(
-            &self.arena[view.buffer],
-            (view.offset * 4) as u64,
+            &self.arena[view.buffer].buffer,
+            self.arena[view.buffer].at(view.offset),
             bytemuck::cast_slice(&physical),
         );
         Ok(())
@@ -1142,7 +1184,7 @@ impl NetEngine for GpuNetwork {
                             },
                             wgpu::BindGroupEntry {
                                 binding: 2,
-                                resource: self.arena[view.buffer].as_entire_binding(),
+                                resource: self.arena[view.buffer].binding(),
                             },
                             wgpu::BindGroupEntry {
                                 binding: 3,
@@ -1172,8 +1214,8 @@ impl NetEngine for GpuNetwork {
                             stream.encoder().copy_buffer_to_buffer(
                                 &input_buffers[input],
                                 ((k - start) * n * 4) as u64,
-                                &self.arena[view.buffer],
-                                (view.offset * 4) as u64,
+                                &self.arena[view.buffer].buffer,
+                                self.arena[view.buffer].at(view.offset),
                                 (n * 4) as u64,
                             );
                         }
@@ -1225,8 +1267,8 @@ impl NetEngine for GpuNetwork {
                         self.encode_materialise(&mut stream, m);
                     }
                     stream.encoder().copy_buffer_to_buffer(
-                        &self.arena[view.buffer],
-                        (view.offset * 4) as u64,
+                        &self.arena[view.buffer].buffer,
+                        self.arena[view.buffer].at(view.offset),
                         &rec_buffer,
                         at,
                         (n * 4) as u64,
