@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use wgpu::util::DeviceExt;
 
+use super::budget;
 use super::buffers::{CompartmentBuffer, Dims, StepUniform, WORKGROUP_SIZE, grid, read_f32_at};
 use super::context::GpuContext;
 use super::recorder::Recorder;
@@ -84,18 +85,6 @@ fn storage(read_only: bool) -> wgpu::BufferBindingType {
     wgpu::BufferBindingType::Storage { read_only }
 }
 
-fn check_limit(limit: &'static str, available: u64, needed: u64) -> Result<()> {
-    if needed > available {
-        Err(Error::AdapterLimit {
-            limit,
-            available,
-            needed,
-        })
-    } else {
-        Ok(())
-    }
-}
-
 fn buffer(device: &wgpu::Device, label: &str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
@@ -116,21 +105,14 @@ impl GpuBackend {
         let bytes = (total as u64) * 4;
         let layout = cell.entry().layout;
         let elementwise = cell.entry().elementwise;
-        check_limit(
-            "max_storage_buffers_per_shader_stage",
-            u64::from(limits.max_storage_buffers_per_shader_stage),
-            u64::from(layout.storage_buffers(elementwise)),
-        )?;
+        budget::check_kernel(&budget::cell_kernel(cell.entry()), &limits)?;
         // Each slot starts at an offset the adapter can bind, so embedders can bind one compartment.
-        let slot_bytes = bytes.max(4).next_multiple_of(u64::from(limits.min_storage_buffer_offset_alignment));
-        let state_bytes = slot_bytes * comps.len() as u64;
-        // The kernels index the state buffer with u32.
-        let binding_limit = limits.max_storage_buffer_binding_size.min(1 << 32);
-        check_limit("max_storage_buffer_binding_size", binding_limit, state_bytes)?;
-        check_limit("max_buffer_size", limits.max_buffer_size, state_bytes)?;
+        let slot_bytes = budget::slot_bytes(total, &limits);
+        let (state_limit, state_available) = budget::state_binding_limit(&limits);
+        budget::check_limit(state_limit, state_available, slot_bytes * comps.len() as u64)?;
         let scratch_bytes = (cell.gpu_scratch_words(batch, n_units) as u64 * 4).max(4);
         if layout.scratch.is_some() {
-            check_limit("max_storage_buffer_binding_size", binding_limit, scratch_bytes)?;
+            budget::check_limit(state_limit, state_available, scratch_bytes)?;
         }
         let max_dim = limits.max_compute_workgroups_per_dimension;
         let element_groups = u32::try_from(total.div_ceil(WORKGROUP_SIZE as usize))
