@@ -91,7 +91,8 @@ enum Command {
         #[arg(long)]
         procedural: bool,
     },
-    /// List the GPU adapters wgpu finds, with their key limits.
+    /// List the GPU adapters wgpu finds, with the limits spikegpu depends on and which cells and
+    /// network kernels fit them.
     Info {
         /// GPU API: vulkan, metal, dx12, gl, or env (all unless WGPU_BACKEND is set).
         #[arg(long, default_value = "env")]
@@ -186,6 +187,8 @@ fn info(api: &str) -> spikegpu::Result<ExitCode> {
         {
             say!("  {name:<40} {value:>10}  {default:>10}");
         }
+        // Storage buffers per stage of each pipeline layout; for cells, the largest population
+        // whose state buffer (every compartment's slot) fits one binding.
         say!("  kernel                               kind        storage buffers  fits  largest B·N");
         for kernel in budget::kernels() {
             let fits = match budget::check_kernel(&kernel, &a.limits) {
@@ -198,7 +201,7 @@ fn info(api: &str) -> spikegpu::Result<ExitCode> {
             };
             let largest = kernel
                 .layout
-                .map_or(String::new(), |l| budget::max_units(l, &a.limits).to_string());
+                .map_or("—".to_string(), |l| budget::max_units(l, &a.limits).to_string());
             say!(
                 "  {:<36} {:<11} {:>15}  {fits:<4}  {largest}",
                 kernel.name,
