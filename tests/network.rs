@@ -153,7 +153,7 @@ fn one_to_one_equals_a_diagonal_dense_projection() {
         .expect("projection");
     let mut two = b.build_cpu().expect("net");
     for (net, i) in [(&mut one, input), (&mut two, input2)] {
-        net.set_input(i, &vec![0.3; N_OUT]).expect("input");
+        net.set_input(i, &[0.3; N_OUT]).expect("input");
     }
     let rec = NetRecord {
         spikes: vec![out],
@@ -179,7 +179,7 @@ fn a_delay_of_d_steps_arrives_d_plus_one_steps_later() {
         )
         .expect("projection");
         let mut net = b.build_cpu().expect("net");
-        net.set_input(input, &vec![0.3; 32]).expect("input");
+        net.set_input(input, &[0.3; 32]).expect("input");
         let rec = NetRecord {
             spikes: vec![input],
             traces: vec![(out, "j".into())],
@@ -190,7 +190,7 @@ fn a_delay_of_d_steps_arrives_d_plus_one_steps_later() {
         let j = &run.traces[0].2;
         for k in 0..60 {
             for e in 0..32 {
-                let expected = k >= delay + 1 && spikes.contains(&(k - delay - 1, e));
+                let expected = k > delay && spikes.contains(&(k - delay - 1, e));
                 assert_eq!(
                     j[k * 32 + e],
                     if expected { 1.0 } else { 0.0 },
@@ -311,4 +311,59 @@ fn bad_input_names_the_part() {
     let mut net = net.build_cpu().expect("net");
     let e = error_of(net.set_input(i, &[0.1, f32::NAN, 0.1, 0.1]));
     assert!(e.contains("not finite"), "{e}");
+}
+
+#[test]
+fn a_gated_trace_snaps_to_p_scale_on_a_spike_and_decays_by_exp_minus_dt_over_tau() {
+    use spikegpu::network::traces::{Decay, VarTrace};
+    let trace = VarTrace {
+        n_units: 8,
+        tau_tr: 20.0,
+        a_delta: 0.0,
+        p_scale: 1.0,
+        gamma_tr: 1.0,
+        decay: Decay::Exponential,
+        n_nearest_spikes: 0.0,
+    };
+    // Per run: the (step, unit) spike events and the trace after every step.
+    type Observed = Vec<(Vec<(usize, usize)>, Vec<Vec<f32>>)>;
+    let run = |gpu: Option<&std::sync::Arc<spikegpu::GpuContext>>| -> Observed {
+        let mut b = NetworkBuilder::new(1, 9);
+        let input = b.bernoulli("input", 8).expect("input");
+        let tr = b.trace("tr", input, trace).expect("trace");
+        let mut out = Vec::new();
+        macro_rules! go {
+            ($net:expr) => {{
+                let mut net = $net;
+                net.set_input(input, &[0.1; 8]).expect("input");
+                let mut values = Vec::new();
+                let mut events = Vec::new();
+                for k in 0..80 {
+                    let r = net.run(1, 1.0, &NetRecord::spikes(&[input])).expect("run");
+                    events.extend(r.spike_events(input).into_iter().map(|(_, i)| (k, i)));
+                    values.push(net.read_trace(tr).expect("trace"));
+                }
+                out.push((events, values));
+            }};
+        }
+        match gpu {
+            None => go!(b.build_cpu().expect("cpu")),
+            Some(ctx) => go!(b.build_gpu(ctx).expect("gpu")),
+        }
+        out
+    };
+    let cpu = run(None);
+    let (events, values) = &cpu[0];
+    assert!(events.len() > 20, "too few spikes: {}", events.len());
+    let d = (-1.0f64 / 20.0).exp() as f32;
+    for unit in 0..8 {
+        let mut expected = 0.0f32;
+        for (k, row) in values.iter().enumerate() {
+            expected = if events.contains(&(k, unit)) { 1.0 } else { expected * d };
+            assert_eq!(row[unit], expected, "unit {unit}, step {k}");
+        }
+    }
+    if let Some(ctx) = common::gpu() {
+        assert_eq!(run(Some(&ctx)), cpu, "the GPU trace differs from the CPU's");
+    }
 }

@@ -7,14 +7,15 @@ use spikegpu::conformance::Outcome;
 use spikegpu::network::trace::{NetTrace, is_network_trace};
 use spikegpu::network::{CpuNetwork, GpuNetwork};
 
-/// The cases of the network issue (encoders and synapses); plasticity cases come with their
-/// own issue and are skipped by the replay until then.
+/// The cases spikegpu implements (encoders, synapses, traces); the STDP and Diehl & Cook cases
+/// come with plasticity and are skipped by the replay until then.
 const NETWORK_CASES: &[&str] = &[
     "PoissonCell_",
     "BernoulliCell_",
     "DenseSynapse_",
     "StaticSynapse_",
     "ExponentialSynapse_",
+    "VarTrace_",
 ];
 
 fn traces() -> Option<Vec<NetTrace>> {
@@ -56,7 +57,7 @@ fn cpu_passes_every_encoder_and_synapse_trace() {
             assert!(!matches!(outcome, Outcome::Fail(_)), "{}: {outcome:?}", trace.case);
         }
     }
-    assert_eq!(passed, 10, "the 10 encoder and synapse cases");
+    assert_eq!(passed, 14, "the 10 encoder and synapse cases and the 4 VarTrace cases");
 }
 
 #[test]

@@ -11,7 +11,8 @@ struct Call {
     key: vec2<u32>,
     // Delay rings: the physical slot of logical slot 0 (advances so far, modulo the depth).
     head: u32,
-    // Exponential-current projections: f32(exp(−dt/tau)), computed on the host.
+    // The decay factor of this component and step (exponential-current projections, traces),
+    // computed on the host.
     decay: f32,
 }
 

@@ -32,11 +32,16 @@ use crate::rng::Key;
 use super::encoders::EncoderKind;
 use super::graph::{Call, Component, Graph, Kind, Port, StepOp, Wire, WireOp};
 use super::projection::{Connectivity, Procedural, Projection, ProjectionDynamics, SparseSynapses};
+use super::traces::VarTrace;
 use super::{CpuNetwork, GpuNetwork, NetEngine};
 
 /// A layer (population or encoder) of a network being built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LayerId(pub(crate) usize);
+
+/// A trace of a network being built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TraceId(pub(crate) usize);
 
 /// A projection of a network being built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -196,6 +201,7 @@ pub struct NetworkBuilder {
     graph: Graph,
     layers: Vec<LayerInfo>,
     projections: Vec<(usize, usize, usize, Option<String>)>,
+    traces: Vec<usize>,
 }
 
 fn bad(part: &str, problem: impl Into<String>) -> Error {
@@ -214,6 +220,7 @@ impl NetworkBuilder {
             graph: Graph::default(),
             layers: Vec::new(),
             projections: Vec::new(),
+            traces: Vec::new(),
         }
     }
 
@@ -364,12 +371,41 @@ impl NetworkBuilder {
         Ok(ProjectionId(self.projections.len() - 1))
     }
 
+    /// ngclearn's `VarTrace` of a layer's spikes (advanced after the populations, as in
+    /// ngclearn's exhibits); read it with [`Network::read_trace`].
+    pub fn trace(&mut self, name: &str, of: LayerId, trace: VarTrace) -> Result<TraceId> {
+        let layer = self
+            .layers
+            .get(of.0)
+            .cloned()
+            .ok_or_else(|| bad(name, "unknown layer"))?;
+        if trace.n_units != layer.n_units {
+            return Err(bad(
+                name,
+                format!("the trace has {} units, the layer {}", trace.n_units, layer.n_units),
+            ));
+        }
+        let component = self.add(name, Kind::Trace(trace))?;
+        let source = spike_port(&self.graph, layer.component);
+        self.graph.wires.push(Wire {
+            target: Port {
+                component,
+                compartment: 0,
+            },
+            sources: vec![source],
+            op: WireOp::Copy,
+        });
+        self.traces.push(component);
+        Ok(TraceId(self.traces.len() - 1))
+    }
+
     /// The graph: components, wires, ngclearn's default order.
     pub fn build(self) -> Result<(Graph, Layout)> {
         let NetworkBuilder {
             mut graph,
             layers,
             projections,
+            traces,
             ..
         } = self;
         for &(component, from, _, ref source) in &projections {
@@ -419,7 +455,13 @@ impl NetworkBuilder {
         let projections_first = order(&|k| matches!(k, Kind::Projection(_)));
         let encoders = order(&|k| matches!(k, Kind::Encoder { .. }));
         let cells = order(&|k| matches!(k, Kind::Cell { .. }));
-        for c in projections_first.into_iter().chain(encoders).chain(cells) {
+        let trace_components = order(&|k| matches!(k, Kind::Trace(_)));
+        for c in projections_first
+            .into_iter()
+            .chain(encoders)
+            .chain(cells)
+            .chain(trace_components)
+        {
             graph.step.push(StepOp::Call(Call::Advance(c)));
         }
         graph.reset = (0..graph.components.len()).collect();
@@ -436,6 +478,7 @@ impl NetworkBuilder {
                 })
                 .collect(),
             projections: projections.iter().map(|p| p.0).collect(),
+            traces,
         };
         Ok((graph, layout))
     }
@@ -471,6 +514,7 @@ fn spike_port(graph: &Graph, component: usize) -> Port {
 pub struct Layout {
     layers: Vec<LayerPorts>,
     projections: Vec<usize>,
+    traces: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -674,6 +718,19 @@ impl<E: NetEngine> Network<E> {
                 .map(|((l, c), v)| (*l, c.clone(), v))
                 .collect(),
             times,
+        })
+    }
+
+    /// A trace's values now (B·N).
+    pub fn read_trace(&mut self, trace: TraceId) -> Result<Vec<f32>> {
+        let component = *self
+            .layout
+            .traces
+            .get(trace.0)
+            .ok_or_else(|| bad("trace", "unknown trace id"))?;
+        self.engine.read(Port {
+            component,
+            compartment: 1,
         })
     }
 

@@ -6,7 +6,6 @@ use crate::cells::{StateView, StepInfo};
 use crate::error::{Error, Result};
 use crate::rng::Key;
 
-use super::encoders::slot;
 use super::graph::{Call, Graph, Kind, Port, StepOp, WireOp};
 use super::projection::{self, names as pnames};
 use super::synapses::{StepConstants, SynapseState, names};
@@ -333,10 +332,12 @@ impl CpuNetwork {
             batch,
             inputs,
             &own[weights_q],
-            &mut ring,
-            head,
-            &mut current,
-            &mut outputs,
+            projection::ProjectionState {
+                ring: &mut ring,
+                head,
+                current: &mut current,
+                outputs: &mut outputs,
+            },
             p.decay(dt),
         );
         for (name, value) in [
@@ -389,7 +390,6 @@ impl CpuNetwork {
                         let [inputs, outputs, tols] = &mut state[..] else {
                             unreachable!("encoders are built with 3 compartments")
                         };
-                        debug_assert!(slot::TOLS == 2);
                         kind.advance(inputs, outputs, tols, sub, dt, t);
                     }
                     Kind::Synapse(syn) => {
@@ -444,6 +444,12 @@ impl CpuNetwork {
                         }
                     }
                     Kind::Drive { .. } => {}
+                    Kind::Trace(tr) => {
+                        let [inputs, trace, outputs] = &mut state[..] else {
+                            unreachable!("traces are built with 3 compartments")
+                        };
+                        tr.advance(inputs, trace, outputs, tr.decay_factor(dt));
+                    }
                     Kind::Projection(_) => unreachable!("projections advance in advance_projection"),
                     Kind::Cell { model, n_units } => {
                         let mut view = StateView {

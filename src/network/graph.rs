@@ -11,6 +11,7 @@ use crate::rng::Key;
 use super::encoders::{self, EncoderKind};
 use super::projection::{self, Projection};
 use super::synapses::Synapse;
+use super::traces::{self, VarTrace};
 
 /// What a component is.
 #[derive(Debug)]
@@ -26,6 +27,8 @@ pub enum Kind {
     Synapse(Synapse),
     /// A projection (connectivity, dynamics, delay) between two layers.
     Projection(Projection),
+    /// ngclearn's `VarTrace` of a spike train.
+    Trace(VarTrace),
     /// A constant external current per unit (`outputs`, set by the user), summed into a
     /// population's input with its projections.
     Drive {
@@ -125,6 +128,7 @@ impl Component {
             Kind::Encoder { n_units, .. } => encoders::COMPARTMENTS.iter().map(|&c| (c, vec![b, *n_units])).collect(),
             Kind::Synapse(s) => s.compartments(b),
             Kind::Projection(p) => p.compartments(b),
+            Kind::Trace(t) => traces::COMPARTMENTS.iter().map(|&c| (c, vec![b, t.n_units])).collect(),
             Kind::Drive { n_units } => vec![("outputs", vec![b, *n_units])],
             Kind::Cell { model, n_units } => model
                 .compartments()
@@ -163,6 +167,7 @@ impl Component {
             } => "BernoulliCell",
             Kind::Synapse(s) => s.class,
             Kind::Projection(_) => "Projection",
+            Kind::Trace(_) => "VarTrace",
             Kind::Drive { .. } => "Drive",
             Kind::Cell { model, .. } => model.entry().class_name,
         }
@@ -174,6 +179,7 @@ impl Component {
             Kind::Encoder { n_units, .. } => vec![vec![0.0; self.batch * n_units]; 3],
             Kind::Synapse(s) => s.initial(self.batch),
             Kind::Projection(p) => p.initial(self.batch),
+            Kind::Trace(t) => vec![vec![0.0; self.batch * t.n_units]; 3],
             Kind::Drive { n_units } => vec![vec![0.0; self.batch * n_units]],
             Kind::Cell { model, n_units } => {
                 let total = self.batch * n_units;
@@ -192,7 +198,7 @@ impl Component {
     pub fn draws_every_step(&self) -> bool {
         match &self.kind {
             Kind::Encoder { .. } => true,
-            Kind::Synapse(_) | Kind::Projection(_) | Kind::Drive { .. } => false,
+            Kind::Synapse(_) | Kind::Projection(_) | Kind::Trace(_) | Kind::Drive { .. } => false,
             Kind::Cell { model, .. } => model.draws_every_step(),
         }
     }
@@ -226,6 +232,8 @@ impl Component {
                     _ => Some(0.0),
                 })
                 .collect(),
+            // inputs are never reset (ngclearn's quirk).
+            Kind::Trace(_) => vec![None, Some(0.0), Some(0.0)],
             // A drive is the user's setting: reset keeps it.
             Kind::Drive { .. } => vec![None],
             Kind::Cell { model, .. } => {

@@ -14,6 +14,7 @@
 //! | Bernoulli encoder | `BernoulliCell` | [`encoders`] |
 //! | dense synapse | `DenseSynapse`, `StaticSynapse` | [`synapses`] |
 //! | exponential synapse | `ExponentialSynapse` (current and conductance forms) | [`synapses`] |
+//! | variable trace | `VarTrace` (exponential, linear or step decay; additive, gated, nearest-spike) | [`traces`] |
 //! | the ten cells | `LIFCell`, … | [`crate::cells`] |
 //!
 //! Determinism: every sum runs in a fixed order (a postsynaptic gather over the presynaptic
@@ -32,9 +33,11 @@ pub mod models;
 pub mod projection;
 pub mod synapses;
 pub mod trace;
+pub mod traces;
 
 pub use builder::{
-    ConnectivitySpec, LayerId, NetRecord, NetRun, Network, NetworkBuilder, ProjectionId, ProjectionSpec, Weights,
+    ConnectivitySpec, LayerId, NetRecord, NetRun, Network, NetworkBuilder, ProjectionId, ProjectionSpec, TraceId,
+    Weights,
 };
 pub use cpu::{CpuNetwork, NetRecording, StepInputs};
 pub use gpu::GpuNetwork;

@@ -338,15 +338,18 @@ impl SparseSynapses {
                 format!("synapse ({} → {}) is listed twice", pair[0].0, pair[0].1),
             ));
         }
-        let mut s = SparseSynapses::default();
-        s.post_ptr = pointers(n_post, synapses.iter().map(|t| t.1));
-        s.post_pre = synapses.iter().map(|t| t.0).collect();
-        s.post_w = synapses.iter().map(|t| t.2).collect();
+        let post_ptr = pointers(n_post, synapses.iter().map(|t| t.1));
+        let post_pre = synapses.iter().map(|t| t.0).collect();
+        let post_w = synapses.iter().map(|t| t.2).collect();
         synapses.sort_by_key(|&(i, j, _)| (i, j));
-        s.pre_ptr = pointers(n_pre, synapses.iter().map(|t| t.0));
-        s.pre_post = synapses.iter().map(|t| t.1).collect();
-        s.pre_w = synapses.iter().map(|t| t.2).collect();
-        Ok(s)
+        Ok(SparseSynapses {
+            post_ptr,
+            post_pre,
+            post_w,
+            pre_ptr: pointers(n_pre, synapses.iter().map(|t| t.0)),
+            pre_post: synapses.iter().map(|t| t.1).collect(),
+            pre_w: synapses.iter().map(|t| t.2).collect(),
+        })
     }
 
     /// Number of synapses.
@@ -458,18 +461,28 @@ fn pointers(n: usize, keys: impl Iterator<Item = u32>) -> Vec<u32> {
     ptr
 }
 
-/// One projection advance on the CPU: the delay ring, the sum, the dynamics.
-pub fn advance(
-    proj: &Projection,
-    batch: usize,
-    inputs: &[f32],
-    weights: &[f32],
-    ring: &mut [f32],
-    head: usize,
-    current: &mut [f32],
-    outputs: &mut [f32],
-    decay: f32,
-) {
+/// A projection's mutable state for one advance.
+#[derive(Debug)]
+pub struct ProjectionState<'a> {
+    /// The delay ring (empty without delay), logical slot 0 at `head`.
+    pub ring: &'a mut [f32],
+    /// The ring's head.
+    pub head: usize,
+    /// The exponential current (empty for instantaneous projections).
+    pub current: &'a mut [f32],
+    /// The outputs (B, N_post).
+    pub outputs: &'a mut [f32],
+}
+
+/// One projection advance on the CPU: the delay ring, the sum, the dynamics (`decay` is
+/// [`Projection::decay`] of this step).
+pub fn advance(proj: &Projection, batch: usize, inputs: &[f32], weights: &[f32], st: ProjectionState<'_>, decay: f32) {
+    let ProjectionState {
+        ring,
+        head,
+        current,
+        outputs,
+    } = st;
     let plane = batch * proj.n_pre;
     let delayed: Vec<f32>;
     let x: &[f32] = if proj.delay > 0 {

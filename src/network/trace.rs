@@ -511,6 +511,7 @@ pub fn build_component(decl: &ComponentDecl) -> Result<Component> {
             }
             Kind::Encoder { kind, n_units }
         }
+        "VarTrace" => Kind::Trace(super::traces::VarTrace::from_params(&decl.name, p)?),
         "DenseSynapse" | "StaticSynapse" | "ExponentialSynapse" => {
             Kind::Synapse(Synapse::from_params(&decl.name, &decl.class, p, decl.key)?)
         }
@@ -598,6 +599,17 @@ fn check_construction(trace: &NetTrace, graph: &Graph) -> Result<Option<String>>
                     )));
                 }
                 notes.push(format!("{qualified} loaded (draw not guaranteed bit-exact)"));
+            }
+        }
+        if let Kind::Trace(tr) = &c.kind
+            && let Some(reference) = trace.aux.get(&format!("{}.decay_factor", c.name))
+        {
+            let ours = tr.decay_factor(trace.dt as f32);
+            if reference.first().map(|&r| r as f32) != Some(ours) {
+                return Ok(Some(format!(
+                    "`{}` decay factor {ours:e}, the reference's compiled step used {reference:?}",
+                    c.name
+                )));
             }
         }
         if let Kind::Synapse(s) = &c.kind
