@@ -199,10 +199,15 @@ fn run_gpu(device: &wgpu::Device, queue: &wgpu::Queue, net: &Network, steps: usi
         binding: 0,
         resource: k_binding,
     }];
-    entries.extend(resources.into_iter().enumerate().map(|(b, resource)| wgpu::BindGroupEntry {
-        binding: b as u32 + 1,
-        resource,
-    }));
+    entries.extend(
+        resources
+            .into_iter()
+            .enumerate()
+            .map(|(b, resource)| wgpu::BindGroupEntry {
+                binding: b as u32 + 1,
+                resource,
+            }),
+    );
     let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("synapses"),
         layout: &layout,

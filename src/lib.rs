@@ -85,7 +85,7 @@
 //! ## Layers
 //! [`Population`] validates input, keeps the clock and the PRNG key chain, and drives a
 //! [`Backend`]: [`CpuBackend`] (the reference math) or [`GpuBackend`] (WGSL kernels over one
-//! storage buffer per compartment). [`conformance`] compares either against ngclearn's golden
+//! state buffer holding every compartment). [`conformance`] compares either against ngclearn's golden
 //! traces; [`selfcheck`] compares the GPU against the CPU on random states.
 
 #![warn(missing_docs)]

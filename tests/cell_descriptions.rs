@@ -112,12 +112,12 @@ fn every_kernel_binds_and_lays_out_what_its_description_says() {
             // compartment of the description), then the scratch buffer at 5 where the cell has
             // one: the host's bind group layout (src/gpu/population.rs) provides exactly these.
             let globals = bound_globals(&module);
-            let state: Vec<_> = globals
-                .iter()
-                .filter(|g| g.1 == 0 && g.2 == STATE_BINDING)
-                .collect();
+            let state: Vec<_> = globals.iter().filter(|g| g.1 == 0 && g.2 == STATE_BINDING).collect();
             assert_eq!(state.len(), 1, "{variant}: binding {STATE_BINDING}");
-            assert_eq!(state[0].0, STATE_NAME, "{variant}: binding {STATE_BINDING} is not the state buffer");
+            assert_eq!(
+                state[0].0, STATE_NAME,
+                "{variant}: binding {STATE_BINDING} is not the state buffer"
+            );
             assert!(
                 matches!(state[0].3, AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE)),
                 "{variant}: the state buffer must be read_write storage"
@@ -140,7 +140,11 @@ fn every_kernel_binds_and_lays_out_what_its_description_says() {
                     comp.name
                 );
             }
-            let last = if layout.scratch.is_some() { SCRATCH_BINDING } else { STATE_BINDING };
+            let last = if layout.scratch.is_some() {
+                SCRATCH_BINDING
+            } else {
+                STATE_BINDING
+            };
             for (name, group, binding, _) in &globals {
                 assert!(
                     (*group == 1 && entry.elementwise) || (*group == 0 && *binding <= last),
@@ -149,7 +153,9 @@ fn every_kernel_binds_and_lays_out_what_its_description_says() {
             }
             if let Some(scratch) = layout.scratch {
                 assert!(
-                    globals.iter().any(|g| g.0 == scratch && g.1 == 0 && g.2 == SCRATCH_BINDING),
+                    globals
+                        .iter()
+                        .any(|g| g.0 == scratch && g.1 == 0 && g.2 == SCRATCH_BINDING),
                     "{variant}: scratch `{scratch}` must be at binding {SCRATCH_BINDING}"
                 );
             }

@@ -70,7 +70,9 @@ fn every_pipeline_layout_binds_at_most_eight_storage_buffers() {
         }
     }
     for kernel in KERNELS {
-        let budgeted = kernels.iter().find(|k| k.kind == KernelKind::Network && k.name == kernel.name());
+        let budgeted = kernels
+            .iter()
+            .find(|k| k.kind == KernelKind::Network && k.name == kernel.name());
         assert_eq!(budgeted.map(|k| k.storage_buffers), Some(kernel.storage.len() as u32));
         assert_eq!(
             declared_storage_buffers(kernel.name(), &kernel.composed().source),
@@ -150,7 +152,10 @@ fn a_population_that_does_not_fit_names_the_limit_and_what_it_needs() {
             limit,
             available,
             needed,
-        }) => assert_eq!((limit, available, needed), ("max_storage_buffers_per_shader_stage", 4, 5)),
+        }) => assert_eq!(
+            (limit, available, needed),
+            ("max_storage_buffers_per_shader_stage", 4, 5)
+        ),
         other => panic!("expected AdapterLimit, got {other:?}"),
     }
     Population::gpu(&ctx, izhikevich, 64, 1, 0).expect("Izhikevich binds 4 storage buffers");

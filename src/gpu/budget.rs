@@ -6,8 +6,8 @@
 //! does not fit as [`Error::AdapterLimit`] with the limit and what it needs.
 
 use super::buffers::WORKGROUP_SIZE;
-use crate::cells::{CELLS, CellEntry};
 use crate::cells::describe::Layout;
+use crate::cells::{CELLS, CellEntry};
 use crate::error::{Error, Result};
 use crate::network::gpu::{KERNELS, NetworkKernel};
 
@@ -154,7 +154,10 @@ pub fn relevant_limits(limits: &wgpu::Limits) -> Vec<(&'static str, u64)> {
             "max_storage_buffers_per_shader_stage",
             u64::from(limits.max_storage_buffers_per_shader_stage),
         ),
-        ("max_storage_buffer_binding_size", limits.max_storage_buffer_binding_size),
+        (
+            "max_storage_buffer_binding_size",
+            limits.max_storage_buffer_binding_size,
+        ),
         ("max_buffer_size", limits.max_buffer_size),
         (
             "min_storage_buffer_offset_alignment",
