@@ -49,15 +49,17 @@
 //!
 //! 1. **Bring your own device.** [`GpuContext::from_device`]`(&device, &queue)` wraps the
 //!    application's device and queue (spikegpu keeps clones of the reference-counted handles and
-//!    installs no error handler). wgpu's default limits suffice: a population binds at most 5
+//!    installs no error handler). wgpu's default limits suffice: a population binds at most 6
 //!    storage buffers per stage (WebGPU's default is 8); request the adapter's own limits
 //!    (`required_limits: adapter.limits()`) for populations larger than the default 128 MiB
 //!    binding holds. Any number of populations, of any cells, can share the context.
-//! 2. **Buffers.** [`Population::gpu_buffer`]`("s")` (or `"v"`, `"j"`, …) is the compartment's
-//!    slice of the population's state buffer ([`gpu::buffers::CompartmentBuffer`]: `buffer`,
-//!    `offset`, `size`): `array<f32>`, batch × n_units, row-major (element `b·N + n`), usage
-//!    STORAGE | COPY_SRC | COPY_DST. Bind it with `.binding()`, copy with `buffer` and `offset`.
-//!    Read any compartment; write the input `j`.
+//! 2. **Buffers.** [`Population::gpu_buffer`]`("s")` (or `"v"`, `"j"`, …) is the compartment
+//!    ([`gpu::buffers::CompartmentBuffer`]: `buffer`, `offset`, `size`): `array<f32>`, batch ×
+//!    n_units, row-major (element `b·N + n`), usage STORAGE | COPY_SRC | COPY_DST; the input `j`
+//!    in a buffer of its own, the others slices of the population's state buffer. Bind it with
+//!    `.binding()`, copy with `buffer` and `offset`. Read any compartment; write the input `j`
+//!    (in one dispatch, bind one population's state compartments all read-only or all
+//!    read-write: wgpu tracks usage per buffer).
 //! 3. **One command stream.** [`Population::encode_run`]`(&mut encoder, steps, dt, drive)`
 //!    records steps into the application's `CommandEncoder` instead of submitting them; the
 //!    application interleaves its own compute passes and submits once.

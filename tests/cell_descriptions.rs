@@ -6,8 +6,8 @@
 use naga::{AddressSpace, ScalarKind, TypeInner};
 use serde_json::{Map, Value, json};
 use spikegpu::Error;
-use spikegpu::cells::describe::{PARAMS_BINDING, Rule, SCRATCH_BINDING, STATE_BINDING, STATE_NAME};
-use spikegpu::cells::{CELLS, CellEntry, CellModel};
+use spikegpu::cells::describe::{FIRST_INPUT_BINDING, PARAMS_BINDING, Rule, STATE_BINDING, STATE_NAME};
+use spikegpu::cells::{CELLS, CellEntry, CellModel, Role};
 use spikegpu::gpu::shaders;
 
 /// The rows of the first Markdown table after `heading` in `text` (lines starting with `| \``),
@@ -108,26 +108,45 @@ fn every_kernel_binds_and_lays_out_what_its_description_says() {
                 .validate(&module)
                 .unwrap_or_else(|e| panic!("{variant}: {e}"));
 
-            // Every compartment packed into the state buffer at binding 4 (slot k for the k-th
-            // compartment of the description), then the scratch buffer at 5 where the cell has
-            // one: the host's bind group layout (src/gpu/population.rs) provides exactly these.
+            // The input `j` in a buffer of its own at 5, every other compartment packed into the
+            // state buffer at binding 4 (slot k for the k-th of them in the description's
+            // order), then the scratch buffer where the cell has one: the host's bind group
+            // layout (src/gpu/population.rs) provides exactly these.
             let globals = bound_globals(&module);
-            let state: Vec<_> = globals.iter().filter(|g| g.1 == 0 && g.2 == STATE_BINDING).collect();
+            let is_rw_f32_array = |name: &str, space: &AddressSpace| {
+                matches!(space, AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE))
+                    && matches!(module.types[global(&module, name).ty].inner,
+                        TypeInner::Array { base, .. } if is_f32(&module, base))
+            };
+            let at = |binding: u32| -> Vec<_> { globals.iter().filter(|g| g.1 == 0 && g.2 == binding).collect() };
+            let state = at(STATE_BINDING);
             assert_eq!(state.len(), 1, "{variant}: binding {STATE_BINDING}");
             assert_eq!(
                 state[0].0, STATE_NAME,
                 "{variant}: binding {STATE_BINDING} is not the state buffer"
             );
             assert!(
-                matches!(state[0].3, AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE)),
-                "{variant}: the state buffer must be read_write storage"
+                is_rw_f32_array(STATE_NAME, &state[0].3),
+                "{variant}: the state buffer must be a read_write array<f32>"
             );
-            let ty = global(&module, STATE_NAME).ty;
-            assert!(
-                matches!(module.types[ty].inner, TypeInner::Array { base, .. } if is_f32(&module, base)),
-                "{variant}: the state buffer must be array<f32>"
-            );
-            for (k, comp) in layout.compartments.iter().enumerate() {
+            let mut slot = 0;
+            let mut input_binding = FIRST_INPUT_BINDING;
+            for comp in layout.compartments {
+                if comp.role == Role::Input {
+                    let found = at(input_binding);
+                    assert_eq!(found.len(), 1, "{variant}: binding {input_binding}");
+                    assert_eq!(
+                        found[0].0, comp.name,
+                        "{variant}: binding {input_binding} holds the wrong input"
+                    );
+                    assert!(
+                        is_rw_f32_array(comp.name, &found[0].3),
+                        "{variant}: `{}` must be a read_write array<f32>",
+                        comp.name
+                    );
+                    input_binding += 1;
+                    continue;
+                }
                 assert!(
                     globals.iter().all(|g| g.0 != comp.name),
                     "{variant}: `{}` must live in the state buffer, not a binding of its own",
@@ -135,15 +154,16 @@ fn every_kernel_binds_and_lays_out_what_its_description_says() {
                 );
                 assert_eq!(
                     slot_constant(&module, &format!("SLOT_{}", comp.name)),
-                    Some(k as u32),
-                    "{variant}: `{}` must be slot {k}",
+                    Some(slot),
+                    "{variant}: `{}` must be slot {slot}",
                     comp.name
                 );
+                slot += 1;
             }
             let last = if layout.scratch.is_some() {
-                SCRATCH_BINDING
+                layout.scratch_binding()
             } else {
-                STATE_BINDING
+                input_binding - 1
             };
             for (name, group, binding, _) in &globals {
                 assert!(
@@ -152,11 +172,10 @@ fn every_kernel_binds_and_lays_out_what_its_description_says() {
                 );
             }
             if let Some(scratch) = layout.scratch {
+                let binding = layout.scratch_binding();
                 assert!(
-                    globals
-                        .iter()
-                        .any(|g| g.0 == scratch && g.1 == 0 && g.2 == SCRATCH_BINDING),
-                    "{variant}: scratch `{scratch}` must be at binding {SCRATCH_BINDING}"
+                    globals.iter().any(|g| g.0 == scratch && g.1 == 0 && g.2 == binding),
+                    "{variant}: scratch `{scratch}` must be at binding {binding}"
                 );
             }
 

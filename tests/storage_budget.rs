@@ -136,9 +136,9 @@ fn every_cell_passes_its_self_check_at_webgpu_default_limits() {
 
 #[test]
 fn a_population_that_does_not_fit_names_the_limit_and_what_it_needs() {
-    // Fewer storage buffers than LIF's layout binds (5), enough for Izhikevich's (4).
+    // Fewer storage buffers than LIF's layout binds (6), enough for Izhikevich's (5).
     let limits = wgpu::Limits {
-        max_storage_buffers_per_shader_stage: 4,
+        max_storage_buffers_per_shader_stage: 5,
         ..wgpu::Limits::default()
     };
     let Some(ctx) = device_with(limits) else {
@@ -146,7 +146,7 @@ fn a_population_that_does_not_fit_names_the_limit_and_what_it_needs() {
     };
     let lif = || Box::new(LifCell::new(LifParams::with_tau_m(10.0)).expect("valid"));
     let izhikevich = Box::new(IzhikevichCell::new(IzhikevichParams::default()).expect("valid"));
-    assert_eq!(budget::cell_kernel(&lif::ENTRY).storage_buffers, 5);
+    assert_eq!(budget::cell_kernel(&lif::ENTRY).storage_buffers, 6);
     match Population::gpu(&ctx, lif(), 64, 1, 0) {
         Err(Error::AdapterLimit {
             limit,
@@ -154,13 +154,13 @@ fn a_population_that_does_not_fit_names_the_limit_and_what_it_needs() {
             needed,
         }) => assert_eq!(
             (limit, available, needed),
-            ("max_storage_buffers_per_shader_stage", 4, 5)
+            ("max_storage_buffers_per_shader_stage", 5, 6)
         ),
         other => panic!("expected AdapterLimit, got {other:?}"),
     }
-    Population::gpu(&ctx, izhikevich, 64, 1, 0).expect("Izhikevich binds 4 storage buffers");
+    Population::gpu(&ctx, izhikevich, 64, 1, 0).expect("Izhikevich binds 5 storage buffers");
 
-    // LIF's compartments, each in a slot of B·N values, must fit one 128 MiB binding: the largest
+    // LIF's state compartments, each in a slot of B·N values, must fit one 128 MiB binding: the largest
     // population the budget reports does, one more unit does not, and the error says by how much.
     let Some(ctx) = device_with(wgpu::Limits::default()) else {
         return;
@@ -169,7 +169,7 @@ fn a_population_that_does_not_fit_names_the_limit_and_what_it_needs() {
     let binding = limits.max_storage_buffer_binding_size;
     let largest = budget::max_units(&lif::LAYOUT, &limits) as usize;
     Population::gpu(&ctx, lif(), largest, 1, 0).expect("the largest population the budget reports");
-    let needed = lif::LAYOUT.compartments.len() as u64 * budget::slot_bytes(largest + 1, &limits);
+    let needed = lif::LAYOUT.packed().count() as u64 * budget::slot_bytes(largest + 1, &limits);
     let err = Population::gpu(&ctx, lif(), largest + 1, 1, 0).expect_err("one unit more than the budget");
     assert!(
         matches!(

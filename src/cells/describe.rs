@@ -213,12 +213,15 @@ impl Tolerance {
     }
 }
 
-/// A cell's GPU layout, stated once: the compartments (slots 0, 1, … of the state buffer, binding
-/// 4, in this order), the parameter uniform (binding 2), the `override` switches and the scratch
-/// binding (5, where the kernel has one). [`Layout::prelude`] writes the WGSL declarations from
-/// it and [`Layout::pack`] points the kernel's `name[index]` reads and writes at the
-/// compartment's slot, so every cell binds the same few storage buffers whatever its
-/// compartment count ([`Layout::storage_buffers`]).
+/// A cell's GPU layout, stated once: the compartments (the input `j` in a buffer of its own at
+/// binding 5, the others in slots 0, 1, … of the state buffer at binding 4, in this order), the
+/// parameter uniform (binding 2), the `override` switches and the scratch binding (after the
+/// input, where the kernel has one). [`Layout::prelude`] writes the WGSL declarations from it and
+/// [`Layout::pack`] points the kernel's `name[index]` reads and writes at the compartment's slot,
+/// so every cell binds the same few storage buffers whatever its compartment count
+/// ([`Layout::storage_buffers`]). The input has its own buffer so that an application kernel
+/// can read a population's state and write its input in one dispatch (wgpu tracks usage per
+/// buffer: one buffer cannot be bound read-only and read-write at once).
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
     /// The compartments, in the order of [`super::CellState::values`] and of the state slots.
@@ -229,8 +232,8 @@ pub struct Layout {
     pub uniform: &'static [&'static str],
     /// The `override` constants: name and WGSL type (`bool` or `u32`).
     pub overrides: &'static [(&'static str, &'static str)],
-    /// The scratch buffer's WGSL name (an `array<u32>` at [`SCRATCH_BINDING`]), if the kernel
-    /// uses it.
+    /// The scratch buffer's WGSL name (an `array<u32>` at [`Layout::scratch_binding`]), if the
+    /// kernel uses it.
     pub scratch: Option<&'static str>,
     /// The integrators the cell implements (none for a cell without an ODE, WTAS).
     pub integrators: &'static [Integrator],
@@ -243,11 +246,12 @@ pub struct Layout {
 /// Binding of the run input (K×B×N, read-only storage; a placeholder otherwise).
 pub const INPUT_BINDING: u32 = 3;
 
-/// Binding of the state buffer: every compartment, one slot of `dims.slot` values each.
+/// Binding of the state buffer: every compartment but the inputs, one slot of `dims.slot`
+/// values each.
 pub const STATE_BINDING: u32 = 4;
 
-/// Binding of the scratch buffer, for cells that have one.
-pub const SCRATCH_BINDING: u32 = 5;
+/// Binding of the first input compartment (`j`); each input has a buffer of its own.
+pub const FIRST_INPUT_BINDING: u32 = 5;
 
 /// Binding of the parameter uniform.
 pub const PARAMS_BINDING: u32 = 2;
@@ -277,11 +281,40 @@ impl Layout {
             .filter(move |c| with_input || c.role != Role::Input)
     }
 
+    /// The input compartments (`j`), each bound on its own from [`FIRST_INPUT_BINDING`].
+    pub fn inputs(&self) -> impl Iterator<Item = &'static Compartment> {
+        self.compartments.iter().filter(|c| c.role == Role::Input)
+    }
+
+    /// The compartments in the state buffer, in slot order (all but the inputs).
+    pub fn packed(&self) -> impl Iterator<Item = &'static Compartment> {
+        self.compartments.iter().filter(|c| c.role != Role::Input)
+    }
+
+    /// Where compartment `index` (of [`Layout::compartments`]) lives: `Ok(slot)` in the state
+    /// buffer, or `Err(k)` for the k-th input buffer.
+    pub fn location(&self, index: usize) -> std::result::Result<usize, usize> {
+        let before = &self.compartments[..index];
+        let inputs_before = before.iter().filter(|c| c.role == Role::Input).count();
+        if self.compartments[index].role == Role::Input {
+            Err(inputs_before)
+        } else {
+            Ok(index - inputs_before)
+        }
+    }
+
+    /// The binding of the scratch buffer: after the inputs.
+    pub fn scratch_binding(&self) -> u32 {
+        FIRST_INPUT_BINDING + self.inputs().count() as u32
+    }
+
     /// Storage buffers the cell's pipeline layout binds in the compute stage: the run input, the
-    /// state buffer, the scratch buffer where there is one, and for element-wise cells the fused
-    /// kernel's step table and raster (group 1).
+    /// state buffer, each input compartment, the scratch buffer where there is one, and for
+    /// element-wise cells the fused kernel's step table and raster (group 1).
     pub fn storage_buffers(&self, elementwise: bool) -> u32 {
-        2 + u32::from(self.scratch.is_some()) + if elementwise { FUSED_STORAGE_BUFFERS } else { 0 }
+        2 + self.inputs().count() as u32
+            + u32::from(self.scratch.is_some())
+            + if elementwise { FUSED_STORAGE_BUFFERS } else { 0 }
     }
 
     /// The WGSL name of compartment `name`'s slot index constant (`SLOT_v`).
@@ -314,17 +347,25 @@ impl Layout {
             self.uniform_struct
         ));
         line(format!(
-            "// Every compartment, slot k at [k·dims.slot, k·dims.slot + B·N); `name[i]` in the kernel reads {STATE_NAME}[SLOT_name * dims.slot + i]."
+            "// Every compartment but the inputs, slot k at [k·dims.slot, k·dims.slot + B·N); `name[i]` in the kernel reads {STATE_NAME}[SLOT_name * dims.slot + i]."
         ));
         line(format!(
             "@group(0) @binding({STATE_BINDING}) var<storage, read_write> {STATE_NAME}: array<f32>;"
         ));
-        for (k, c) in self.compartments.iter().enumerate() {
+        for (k, c) in self.packed().enumerate() {
             line(format!("const {}: u32 = {k}u;", Self::slot_constant(c.name)));
+        }
+        for (k, c) in self.inputs().enumerate() {
+            let binding = FIRST_INPUT_BINDING + k as u32;
+            line(format!(
+                "@group(0) @binding({binding}) var<storage, read_write> {}: array<f32>;",
+                c.name
+            ));
         }
         if let Some(name) = self.scratch {
             line(format!(
-                "@group(0) @binding({SCRATCH_BINDING}) var<storage, read_write> {name}: array<u32>;"
+                "@group(0) @binding({}) var<storage, read_write> {name}: array<u32>;",
+                self.scratch_binding()
             ));
         }
         if elementwise {
@@ -349,9 +390,14 @@ impl Layout {
         w
     }
 
-    /// Compartment `name`'s element at `index` in the state buffer.
+    /// Compartment `name`'s element at `index`: in its slot of the state buffer, or in its own
+    /// buffer for an input.
     fn element(&self, name: &str, index: &str) -> String {
-        format!("{STATE_NAME}[{} * dims.slot + ({index})]", Self::slot_constant(name))
+        if self.inputs().any(|c| c.name == name) {
+            format!("{name}[{index}]")
+        } else {
+            format!("{STATE_NAME}[{} * dims.slot + ({index})]", Self::slot_constant(name))
+        }
     }
 
     /// The kernel's source with every `compartment[index]` (a compartment name as a whole
@@ -374,7 +420,7 @@ impl Layout {
             let len = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len()).max(1);
             let word = &rest[..len];
             let after_field = out.ends_with('.');
-            let compartment = self.compartments.iter().any(|c| c.name == word);
+            let compartment = self.packed().any(|c| c.name == word);
             match rest[len..].strip_prefix('[').and_then(closing_bracket) {
                 Some(close) if compartment && !after_field => {
                     let inner = &rest[len + 1..len + 1 + close];

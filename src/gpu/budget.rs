@@ -143,7 +143,7 @@ pub fn slot_bytes(total: usize, limits: &wgpu::Limits) -> u64 {
 pub fn max_units(layout: &Layout, limits: &wgpu::Limits) -> u64 {
     let (_, bytes) = state_binding_limit(limits);
     let align = u64::from(limits.min_storage_buffer_offset_alignment);
-    let per_slot = bytes / layout.compartments.len().max(1) as u64;
+    let per_slot = bytes / layout.packed().count().max(1) as u64;
     per_slot / align * align / 4
 }
 

@@ -3,12 +3,13 @@
 //!
 //! Binding convention of every cell kernel (`shaders/cells/<key>.wgsl`), group 0: `0` per-step
 //! uniform (dynamic offset), `1` dims, `2` cell parameters, `3` the K×B×N input of a run
-//! (read-only; a placeholder otherwise), `4` the state buffer: every compartment in
-//! [`CellModel::compartments`] order (`j` included), one slot of `dims.slot` values each, the
-//! slots aligned so that each can also be bound on its own ([`GpuBackend::buffer`]); `5` the
-//! cell's scratch buffer for row passes, where it has one. Group 1 (element-wise cells): the
-//! fused kernel's step table and spike raster. So a cell binds at most 5 storage buffers
-//! ([`crate::cells::describe::Layout::storage_buffers`]), within WebGPU's default of 8.
+//! (read-only; a placeholder otherwise), `4` the state buffer: every compartment but the input,
+//! in [`CellModel::compartments`] order, one slot of `dims.slot` values each, the slots aligned
+//! so that each can also be bound on its own ([`GpuBackend::buffer`]); `5` the input `j` in a
+//! buffer of its own; `6` the cell's scratch buffer for row passes, where it has one. Group 1
+//! (element-wise cells): the fused kernel's step table and spike raster. So a cell binds at most
+//! 6 storage buffers ([`crate::cells::describe::Layout::storage_buffers`]), within WebGPU's
+//! default of 8.
 //!
 //! A run is recorded into one command buffer per chunk; a chunk is as long as the adapter's
 //! storage binding size allows for its input and raster (usually the whole run). Per step it
@@ -31,7 +32,7 @@ use super::recorder::Recorder;
 use super::shaders;
 use crate::backend::{Backend, RunRequest};
 use crate::cells::CellModel;
-use crate::cells::describe::{INPUT_BINDING, SCRATCH_BINDING, STATE_BINDING};
+use crate::cells::describe::{FIRST_INPUT_BINDING, INPUT_BINDING, Layout, STATE_BINDING};
 use crate::error::{Error, Result};
 use crate::run::{Recording, words_per_step};
 
@@ -45,9 +46,12 @@ pub struct GpuBackend {
     spike_index: usize,
     /// Whether the pipelines have group 1 (element-wise kernels: step table and raster).
     has_group1: bool,
-    /// Every compartment, slot k at byte k·`slot_bytes`.
+    /// Every compartment but the inputs, slot k at byte k·`slot_bytes`.
     state: wgpu::Buffer,
     slot_bytes: u64,
+    /// The input compartments' own buffers.
+    inputs: Vec<wgpu::Buffer>,
+    layout: &'static Layout,
     scratch: Option<wgpu::Buffer>,
     params: wgpu::Buffer,
     dims: wgpu::Buffer,
@@ -109,7 +113,11 @@ impl GpuBackend {
         // Each slot starts at an offset the adapter can bind, so embedders can bind one compartment.
         let slot_bytes = budget::slot_bytes(total, &limits);
         let (state_limit, state_available) = budget::state_binding_limit(&limits);
-        budget::check_limit(state_limit, state_available, slot_bytes * comps.len() as u64)?;
+        budget::check_limit(
+            state_limit,
+            state_available,
+            slot_bytes * layout.packed().count() as u64,
+        )?;
         let scratch_bytes = (cell.gpu_scratch_words(batch, n_units) as u64 * 4).max(4);
         if layout.scratch.is_some() {
             budget::check_limit(state_limit, state_available, scratch_bytes)?;
@@ -126,13 +134,21 @@ impl GpuBackend {
             let device = &ctx.device;
             let rw = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
             let slot = (slot_bytes / 4) as usize;
-            let mut initial = vec![0f32; slot * comps.len()];
-            for (values, &value) in initial.chunks_mut(slot).zip(&cell.initial_values()) {
-                values[..total].fill(value);
+            let mut packed = vec![0f32; (slot * layout.packed().count()).max(1)];
+            let mut inputs = Vec::new();
+            for (k, (&value, comp)) in cell.initial_values().iter().zip(comps).enumerate() {
+                match layout.location(k) {
+                    Ok(at) => packed[at * slot..at * slot + total].fill(value),
+                    Err(_) => inputs.push(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                        label: Some(&format!("{label}.{}", comp.name)),
+                        contents: bytemuck::cast_slice(&vec![value; total]),
+                        usage: rw,
+                    })),
+                }
             }
             let state = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(&format!("{label}.state")),
-                contents: bytemuck::cast_slice(&initial),
+                contents: bytemuck::cast_slice(&packed),
                 usage: rw,
             });
             let scratch = layout.scratch.map(|name| {
@@ -178,8 +194,10 @@ impl GpuBackend {
                 layout_entry(INPUT_BINDING, storage(true), false),
                 layout_entry(STATE_BINDING, storage(false), false),
             ];
+            entries
+                .extend((0..inputs.len() as u32).map(|k| layout_entry(FIRST_INPUT_BINDING + k, storage(false), false)));
             if scratch.is_some() {
-                entries.push(layout_entry(SCRATCH_BINDING, storage(false), false));
+                entries.push(layout_entry(layout.scratch_binding(), storage(false), false));
             }
             let layout0 = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some(&format!("{label}.layout0")),
@@ -237,6 +255,8 @@ impl GpuBackend {
                 recorder: Recorder::new(&ctx),
                 state,
                 slot_bytes,
+                inputs,
+                layout,
                 scratch,
                 params,
                 dims,
@@ -271,11 +291,16 @@ impl GpuBackend {
         &self.ctx
     }
 
-    /// Compartment `index` (f32, row-major B×N): its slot of the state buffer.
+    /// Compartment `index` (f32, row-major B×N): its slot of the state buffer, or the input's
+    /// own buffer.
     pub fn buffer(&self, index: usize) -> CompartmentBuffer<'_> {
+        let (buffer, offset) = match self.layout.location(index) {
+            Ok(slot) => (&self.state, slot as u64 * self.slot_bytes),
+            Err(k) => (&self.inputs[k], 0),
+        };
         CompartmentBuffer {
-            buffer: &self.state,
-            offset: index as u64 * self.slot_bytes,
+            buffer,
+            offset,
             size: self.total as u64 * 4,
         }
     }
@@ -308,9 +333,15 @@ impl GpuBackend {
                 resource: self.state.as_entire_binding(),
             },
         ];
+        for (k, input) in self.inputs.iter().enumerate() {
+            entries.push(wgpu::BindGroupEntry {
+                binding: FIRST_INPUT_BINDING + k as u32,
+                resource: input.as_entire_binding(),
+            });
+        }
         if let Some(scratch) = &self.scratch {
             entries.push(wgpu::BindGroupEntry {
-                binding: SCRATCH_BINDING,
+                binding: self.layout.scratch_binding(),
                 resource: scratch.as_entire_binding(),
             });
         }

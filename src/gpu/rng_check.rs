@@ -16,9 +16,6 @@ pub const SHADER: (&str, &str) = (
     include_str!("../../shaders/checks/rng_check.wgsl"),
 );
 
-/// The WGSL source of the check kernel.
-pub const SOURCE: &str = SHADER.1;
-
 /// Storage buffers of the check kernel's (derived) layout: the bits and the uniforms it writes.
 pub const STORAGE_BUFFERS: u32 = 2;
 
