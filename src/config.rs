@@ -121,7 +121,7 @@ pub struct RunConfig {
 }
 
 /// Reads keys out of one TOML table, remembering which were used.
-struct TableReader<'a> {
+pub(crate) struct TableReader<'a> {
     file: &'a Path,
     prefix: &'a str,
     table: &'a Table,
@@ -131,7 +131,7 @@ struct TableReader<'a> {
 impl<'a> TableReader<'a> {
     /// A reader of `table`, whose keys must be among `known`: a misspelled key is reported
     /// (with the closest known one) before anything is read.
-    fn new(file: &'a Path, prefix: &'a str, table: &'a Table, known: &[&'static str]) -> Result<Self> {
+    pub(crate) fn new(file: &'a Path, prefix: &'a str, table: &'a Table, known: &[&'static str]) -> Result<Self> {
         let reader = TableReader {
             file,
             prefix,
@@ -145,7 +145,7 @@ impl<'a> TableReader<'a> {
         Ok(reader)
     }
 
-    fn error(&self, key: &str, problem: impl Into<String>) -> Error {
+    pub(crate) fn error(&self, key: &str, problem: impl Into<String>) -> Error {
         let key = if self.prefix.is_empty() {
             key.to_string()
         } else {
@@ -158,17 +158,17 @@ impl<'a> TableReader<'a> {
         }
     }
 
-    fn get(&mut self, key: &'static str) -> Option<&'a Value> {
+    pub(crate) fn get(&mut self, key: &'static str) -> Option<&'a Value> {
         self.used.push(key);
         self.table.get(key)
     }
 
-    fn required(&mut self, key: &'static str, expected: &str) -> Result<&'a Value> {
+    pub(crate) fn required(&mut self, key: &'static str, expected: &str) -> Result<&'a Value> {
         self.get(key)
             .ok_or_else(|| self.error(key, format!("missing; expected {expected}")))
     }
 
-    fn float(&mut self, key: &'static str, default: Option<f64>) -> Result<f64> {
+    pub(crate) fn float(&mut self, key: &'static str, default: Option<f64>) -> Result<f64> {
         match (self.get(key), default) {
             (None, Some(d)) => Ok(d),
             (None, None) => Err(self.error(key, "missing; expected a number")),
@@ -179,7 +179,7 @@ impl<'a> TableReader<'a> {
         }
     }
 
-    fn count(&mut self, key: &'static str, default: Option<u64>, minimum: u64) -> Result<u64> {
+    pub(crate) fn count(&mut self, key: &'static str, default: Option<u64>, minimum: u64) -> Result<u64> {
         let value = match (self.get(key), default) {
             (None, Some(d)) => d,
             (None, None) => return Err(self.error(key, "missing; expected a whole number")),
@@ -194,7 +194,7 @@ impl<'a> TableReader<'a> {
         Ok(value)
     }
 
-    fn string(&mut self, key: &'static str) -> Result<&'a str> {
+    pub(crate) fn string(&mut self, key: &'static str) -> Result<&'a str> {
         match self.required(key, "a string")? {
             Value::String(s) => Ok(s.as_str()),
             other => Err(self.error(key, format!("expected a string, found {}", other.type_str()))),
@@ -203,7 +203,7 @@ impl<'a> TableReader<'a> {
 
     /// Fails on a known key that this configuration does not use (e.g. `value` with a Poisson
     /// drive), naming the keys it does use.
-    fn finish(self) -> Result<()> {
+    pub(crate) fn finish(self) -> Result<()> {
         if let Some(key) = self.table.keys().find(|k| !self.used.contains(&k.as_str())) {
             return Err(self.error(
                 key,
@@ -214,7 +214,7 @@ impl<'a> TableReader<'a> {
     }
 }
 
-fn to_json(file: &Path, key: &str, value: &Value) -> Result<Json> {
+pub(crate) fn to_json(file: &Path, key: &str, value: &Value) -> Result<Json> {
     let bad = |what: &str| Error::Config {
         file: file.to_path_buf(),
         key: format!("params.{key}"),

@@ -5,7 +5,8 @@
 //! spikegpu refuses such combinations with [`Error::UnsupportedIntegrator`].
 //!
 //! The helpers below keep ngclearn's float32 operation order (`x + f·dt`, `x + k1·(dt·0.5)`, ...).
-//! Their WGSL twins are in `shaders/lib/integrators.wgsl`.
+//! Their WGSL twins are in `shaders/lib/integrators.wgsl`; [`integrate`]'s is `ode_step` in
+//! `shaders/lib/ode.wgsl`.
 
 use crate::error::{Error, Result};
 
@@ -118,7 +119,8 @@ pub fn ralston(x: f32, dt: f32, f: impl Fn(f32) -> f32) -> f32 {
 }
 
 /// One step of `x` under `f` with the given method. Cells refuse, at construction, the methods
-/// the reference does not implement for them.
+/// the reference does not implement for them. WGSL: `ode_step` (Euler, midpoint and rk4, the
+/// methods some cell implements).
 #[inline(always)]
 pub fn integrate(method: Integrator, x: f32, dt: f32, half_dt: f32, f: impl Fn(f32) -> f32) -> f32 {
     match method {

@@ -103,6 +103,8 @@ pub mod cpu;
 pub mod error;
 pub mod gpu;
 pub mod integrators;
+#[cfg(feature = "cli")]
+pub mod netconfig;
 pub mod network;
 pub mod npy;
 #[cfg(feature = "plot")]

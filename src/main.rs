@@ -309,6 +309,48 @@ fn validate(traces: Option<PathBuf>, which: Which, api: &str) -> spikegpu::Resul
     })
 }
 
+/// `spikegpu run network.toml`: populations, encoders and projections from a file.
+fn run_network_config(path: &std::path::Path, out: &std::path::Path, backend: &str) -> spikegpu::Result<ExitCode> {
+    let mut config = spikegpu::netconfig::NetworkConfig::load(path)?;
+    let builder = config.take_builder();
+    let files = match backend {
+        "cpu" => {
+            let mut net = builder.build_cpu()?;
+            say!(
+                "network {}: {} steps of {} ms on the CPU",
+                path.display(),
+                config.steps,
+                config.dt
+            );
+            config.run(&mut net, out)?
+        }
+        api => {
+            let ctx = if api == "gpu" {
+                GpuContext::from_env()?
+            } else {
+                Arc::new(GpuContext::new(GpuApi::parse(api)?)?)
+            };
+            let mut net = builder.build_gpu(&ctx)?;
+            say!(
+                "network {}: {} steps of {} ms on {} ({:?})",
+                path.display(),
+                config.steps,
+                config.dt,
+                ctx.adapter.name,
+                ctx.adapter.backend
+            );
+            config.run(&mut net, out)?
+        }
+    };
+    for (layer, rate) in &files.1 {
+        say!("{layer}: {rate:.2} Hz");
+    }
+    for file in &files.0 {
+        say!("wrote {}", file.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `spikegpu bench --network cuba`: real-time factor, synaptic events/s and neuron-steps/s per
 /// scale and backend, every GPU row checked against the CPU.
 fn bench_network(
@@ -577,6 +619,13 @@ fn bench(
 
 fn run_config(path: &std::path::Path, out: &std::path::Path, backend: &str) -> spikegpu::Result<ExitCode> {
     use spikegpu::Backend;
+    let text = std::fs::read_to_string(path).map_err(|source| spikegpu::Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if spikegpu::netconfig::is_network_config(&text) {
+        return run_network_config(path, out, backend);
+    }
     let config = spikegpu::config::RunConfig::load(path)?;
     let make = |cell: Box<dyn cells::CellModel>| -> spikegpu::Result<Population<Box<dyn Backend>>> {
         let cpu = |cell| {

@@ -3,12 +3,12 @@
 
 mod common;
 
-use spikegpu::conformance::Outcome;
+use spikegpu::conformance::{Outcome, rel_err};
+use spikegpu::network::trace::Compare;
 use spikegpu::network::trace::{NetTrace, is_network_trace};
 use spikegpu::network::{CpuNetwork, GpuNetwork};
 
-/// The cases spikegpu implements (encoders, synapses, traces); the STDP and Diehl & Cook cases
-/// come with plasticity and are skipped by the replay until then.
+/// The case families spikegpu implements: all of the public ones.
 const NETWORK_CASES: &[&str] = &[
     "PoissonCell_",
     "BernoulliCell_",
@@ -16,6 +16,9 @@ const NETWORK_CASES: &[&str] = &[
     "StaticSynapse_",
     "ExponentialSynapse_",
     "VarTrace_",
+    "TraceSTDPSynapse_",
+    "DCSNN_",
+    "EventSTDPSynapse_",
 ];
 
 fn traces() -> Option<Vec<NetTrace>> {
@@ -57,7 +60,7 @@ fn cpu_passes_every_encoder_and_synapse_trace() {
             assert!(!matches!(outcome, Outcome::Fail(_)), "{}: {outcome:?}", trace.case);
         }
     }
-    assert_eq!(passed, 14, "the 10 encoder and synapse cases and the 4 VarTrace cases");
+    assert_eq!(passed, 19, "every public network trace");
 }
 
 #[test]
@@ -102,4 +105,63 @@ fn a_wrong_key_chain_is_caught() {
         matches!(&outcome, Outcome::Fail(m) if m.contains("diverges")),
         "{outcome:?}"
     );
+}
+
+/// README §3 "Chain": the first Diehl & Cook file's state after its last step, with `final`
+/// applied and passed through the reset process and `set_once`, equals the second file's
+/// `initial` (keys included), on the CPU and the GPU: exactly for every exact compartment and
+/// key, within `compare[q]` for continuous ones (XLA fuses `thr_theta·d + s·theta_plus` into one
+/// multiply-add, so after 200 steps a threshold sits one ulp from a float32 port's, as the
+/// README's own port found: 3e-8).
+#[test]
+fn the_two_diehl_cook_segments_chain() {
+    use spikegpu::network::{NetEngine, normalize::normalize_columns};
+    let Some(traces) = traces() else { return };
+    let first = traces.iter().find(|t| t.case == "DCSNN_in16_hid8_s1").expect("s1");
+    let second = traces.iter().find(|t| t.case == "DCSNN_in16_hid8_s2").expect("s2");
+    fn check<E: NetEngine>(mut engine: E, first: &NetTrace, second: &NetTrace) {
+        engine.reset().expect("reset");
+        for (q, values) in &first.initial {
+            let port = engine.graph().port(q).expect("port");
+            if engine.graph().wire_of(port).is_none() {
+                engine.write(port, values).expect("initial");
+            }
+        }
+        let inputs: Vec<&[f32]> = first.input_names().iter().map(|q| first.inputs[q].as_slice()).collect();
+        engine.run(&first.t, first.dt as f32, &inputs, &[]).expect("run s1");
+        let w1 = engine.graph().port("W1.weights").expect("W1.weights");
+        normalize_columns(&mut engine, w1, 9.6, 1).expect("normalize");
+        engine.reset().expect("reset between samples");
+        for q in &second.set_once {
+            let port = engine.graph().port(q).expect("port");
+            engine.write(port, &second.initial[q]).expect("set_once");
+        }
+        for (q, reference) in &second.initial {
+            let port = engine.graph().port(q).expect("port");
+            let ours = engine.read(port).expect("read");
+            let tol = match second.compare.get(q) {
+                Some(Compare::Tol(t)) => *t,
+                _ => 0.0,
+            };
+            for (i, (&x, &r)) in ours.iter().zip(reference).enumerate() {
+                assert!(rel_err(x, r) <= tol, "`{q}`[{i}] after the chain: {x}, ngclearn {r}");
+            }
+        }
+        for (q, key) in &second.keys_initial {
+            let c = engine.graph().find(q.trim_end_matches(".key")).expect("component");
+            assert_eq!(engine.key(c), *key, "key `{q}` after the chain");
+        }
+    }
+    let graph = || {
+        let mut g = first.build_graph().expect("graph");
+        for (q, key) in &first.keys_initial {
+            let c = g.find(q.trim_end_matches(".key")).expect("component");
+            g.components[c].key = *key;
+        }
+        g
+    };
+    check(CpuNetwork::new(graph()).expect("cpu"), first, second);
+    if let Some(ctx) = common::gpu() {
+        check(GpuNetwork::new(&ctx, graph()).expect("gpu"), first, second);
+    }
 }

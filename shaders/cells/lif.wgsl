@@ -1,9 +1,12 @@
 // LIFCell step. Twin of src/cells/lif.rs `step_cpu`; keep the two in step, line for line.
-// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; the row passes are here;
-// overrides, `P`, the bindings, CellState, cell_load and cell_store from the cell's description.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl, `ode_step` from
+// shaders/lib/ode.wgsl; the row passes are here; overrides, `P`, the bindings, CellState,
+// cell_load and cell_store from the cell's description.
 
-// src/cells/lif.rs `element_loop`'s `dvdt`.
-fn lif_dvdt(v_now: f32, drive: f32) -> f32 {
+// src/cells/lif.rs `element_loop`'s `dvdt`, for `ode_step` (shaders/lib/ode.wgsl): v, with
+// frozen = (drive).
+fn cell_dxdt(which: u32, v_now: f32, frozen: vec4<f32>) -> f32 {
+    let drive = frozen.x;
     if (QUADRATIC) {
         return ((P.v_rest - v_now) * (v_now - P.v_c) * P.a0 + drive) * P.inv_tau_m;
     }
@@ -20,14 +23,7 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     let vthr = theta_old + P.thr;
     let mask = select(0.0, 1.0, rfr_old >= P.refract_time);
     let drive = j_r * mask;
-    var v1: f32;
-    if (INTEGRATOR == INTEG_MIDPOINT) {
-        let k1 = lif_dvdt(v_old, drive);
-        let k2 = lif_dvdt(integ_half(v_old, k1, step_in.half_dt), drive);
-        v1 = integ_euler(v_old, k2, dt);
-    } else {
-        v1 = integ_euler(v_old, lif_dvdt(v_old, drive), dt);
-    }
+    let v1 = ode_step(0u, v_old, vec4<f32>(drive, 0.0, 0.0, 0.0));
     let spike = select(0.0, 1.0, v1 > vthr);
     (*st).rfr = (rfr_old + dt) * (1.0 - spike);
     if (!QUADRATIC) {
@@ -62,76 +58,64 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
 // max_one_spike: argmax over the row of the voltage before the step.
 @compute @workgroup_size(256)
 fn row_pre(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
-    let row = row_index(wid);
-    let lid = lid3.x;
-    let in_range = row < dims.batch;
-    let base = row * dims.n_units;
+    let r = row_pass(wid, lid3);
     var best_val = 0.0;
     var best_idx = 0xFFFFFFFFu;
-    if (in_range) {
-        for (var n = lid; n < dims.n_units; n += WG) {
-            let x = v[base + n];
-            if (best_idx == 0xFFFFFFFFu || x > best_val) {
-                best_val = x;
-                best_idx = n;
-            }
+    for (var n = r.lid; n < r.n_here; n += WG) {
+        let x = v[r.base + n];
+        if (best_idx == 0xFFFFFFFFu || x > best_val) {
+            best_val = x;
+            best_idx = n;
         }
     }
-    red_val[lid] = best_val;
-    red_idx[lid] = best_idx;
-    red_any[lid] = 0u;
+    red_val[r.lid] = best_val;
+    red_idx[r.lid] = best_idx;
+    red_any[r.lid] = 0u;
     // Threads without any element of the row (N < 256) repeat the row's first element: a
     // duplicate candidate never changes the argmax, so no sentinel value is needed (an -inf one
     // may be folded away under fast math, see docs/PORTABILITY.md). Rows past the batch have no
     // element at all; their result is not stored.
+    let in_range = r.n_here > 0u;
     if (in_range && best_idx == 0xFFFFFFFFu) {
-        red_val[lid] = v[base];
-        red_idx[lid] = 0u;
+        red_val[r.lid] = v[r.base];
+        red_idx[r.lid] = 0u;
     }
-    workgroup_argmax(lid);
-    if (in_range && lid == 0u) {
-        row_winner[row] = red_idx[0];
+    workgroup_argmax(r.lid);
+    if (in_range && r.lid == 0u) {
+        row_winner[r.row] = red_idx[0];
     }
 }
 
 // one_spike: keep one spike per row, the argmax of s_raw·u with u = uniform(subkey, (B, N)).
 @compute @workgroup_size(256)
 fn row_post(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
-    let row = row_index(wid);
-    let lid = lid3.x;
-    let in_range = row < dims.batch;
-    let base = row * dims.n_units;
+    let r = row_pass(wid, lid3);
     // Every product s_raw·u is ≥ 0, so 0 with index 0xFFFFFFFF is a neutral start: any real
     // element with value 0 wins over it by index.
     var best_val = 0.0;
     var best_idx = 0xFFFFFFFFu;
     var spiked_any = 0u;
-    if (in_range) {
-        for (var n = lid; n < dims.n_units; n += WG) {
-            let spiked = s_raw[base + n];
-            let r = spiked * rng_uniform01(step_in.key, base + n);
-            if (better(best_val, best_idx, r, n)) {
-                best_val = r;
-                best_idx = n;
-            }
-            spiked_any = spiked_any | select(0u, 1u, spiked > 0.0);
+    for (var n = r.lid; n < r.n_here; n += WG) {
+        let spiked = s_raw[r.base + n];
+        let u = spiked * rng_uniform01(step_in.key, r.base + n);
+        if (better(best_val, best_idx, u, n)) {
+            best_val = u;
+            best_idx = n;
         }
+        spiked_any = spiked_any | select(0u, 1u, spiked > 0.0);
     }
-    red_val[lid] = best_val;
-    red_idx[lid] = best_idx;
-    red_any[lid] = spiked_any;
-    workgroup_argmax(lid);
-    if (!in_range) {
-        return;
-    }
+    red_val[r.lid] = best_val;
+    red_idx[r.lid] = best_idx;
+    red_any[r.lid] = spiked_any;
+    workgroup_argmax(r.lid);
     let winner = red_idx[0];
     let row_any = red_any[0] != 0u;
-    for (var n = lid; n < dims.n_units; n += WG) {
-        var sv = s[base + n];
+    for (var n = r.lid; n < r.n_here; n += WG) {
+        var sv = s[r.base + n];
         if (row_any) {
             sv = select(0.0, 1.0, n == winner);
         }
-        s[base + n] = sv;
-        tols[base + n] = (1.0 - sv) * tols[base + n] + sv * step_in.t;
+        s[r.base + n] = sv;
+        tols[r.base + n] = (1.0 - sv) * tols[r.base + n] + sv * step_in.t;
     }
 }

@@ -1,40 +1,26 @@
 // RAFCell step. Twin of src/cells/resonate_and_fire.rs `step_cpu`; keep the two in step.
-// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; overrides, `P`, the
-// compartment bindings, CellState, cell_load and cell_store from the cell's description.
+// Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl, `ode_step` from
+// shaders/lib/ode.wgsl; overrides, `P`, the compartment bindings, CellState, cell_load and
+// cell_store from the cell's description.
 
-fn raf_dwdt(w_now: f32, v_old: f32, j_r: f32) -> f32 {
-    return (w_now * P.b - v_old * P.omega + j_r) * P.inv_tau_w;
-}
+const RAF_W: u32 = 0u;
+const RAF_V: u32 = 1u;
 
-fn raf_dvdt(v_now: f32, w_new: f32) -> f32 {
-    return (P.omega * w_new + v_now * P.b) * P.inv_tau_v;
+// For `ode_step`: w with frozen = (v_old, j_r), v with frozen = (w_new).
+fn cell_dxdt(which: u32, x: f32, frozen: vec4<f32>) -> f32 {
+    if (which == RAF_W) {
+        return (x * P.b - frozen.x * P.omega + frozen.y) * P.inv_tau_w;
+    }
+    return (P.omega * frozen.x + x * P.b) * P.inv_tau_v;
 }
 
 fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 {
-    let dt = step_in.dt;
-    let hdt = step_in.half_dt;
-    let j_r = j_in * P.resist_v;
     let v_old = (*st).v;
-    let w_old = (*st).w;
     // w first, with the old v; then v, with the new w.
-    var w1: f32;
-    var v1: f32;
-    if (INTEGRATOR == INTEG_MIDPOINT) {
-        w1 = integ_euler(w_old, raf_dwdt(integ_half(w_old, raf_dwdt(w_old, v_old, j_r), hdt), v_old, j_r), dt);
-        v1 = integ_euler(v_old, raf_dvdt(integ_half(v_old, raf_dvdt(v_old, w1), hdt), w1), dt);
-    } else {
-        w1 = integ_euler(w_old, raf_dwdt(w_old, v_old, j_r), dt);
-        v1 = integ_euler(v_old, raf_dvdt(v_old, w1), dt);
-    }
+    let w1 = ode_step(RAF_W, (*st).w, vec4<f32>(v_old, j_in * P.resist_v, 0.0, 0.0));
+    let v1 = ode_step(RAF_V, v_old, vec4<f32>(w1, 0.0, 0.0, 0.0));
     let spike = spike_of(v1, P.thr);
-    if (POST_SPIKE_RESET) {
-        (*st).w = reset_to(w1, spike, P.w_reset);
-        (*st).v = reset_to(v1, spike, P.v_reset);
-    } else {
-        (*st).w = w1;
-        (*st).v = v1;
-    }
-    (*st).s = spike;
-    (*st).tols = tols_of((*st).tols, spike, t);
-    return spike;
+    (*st).w = reset_if(POST_SPIKE_RESET, w1, spike, P.w_reset);
+    (*st).v = reset_if(POST_SPIKE_RESET, v1, spike, P.v_reset);
+    return cell_fired(st, spike, t);
 }

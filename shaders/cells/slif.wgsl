@@ -30,16 +30,14 @@ fn slif_sech(x: f32) -> f32 {
 // order (a workgroup scan per chunk of 256 units).
 @compute @workgroup_size(256)
 fn row_pre(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
-    let row = row_index(wid);
-    let lid = lid3.x;
-    let n_here = row_units(row);
-    let base = row * dims.n_units;
-    let chunks = (n_here + WG - 1u) / WG;
+    let r = row_pass(wid, lid3);
+    let lid = r.lid;
+    let chunks = (r.n_here + WG - 1u) / WG;
     var offset = 0u;
     for (var c = 0u; c < chunks; c++) {
         let n = c * WG + lid;
         var flag = 0u;
-        if (n < n_here && s[base + n] > 0.0) {
+        if (n < r.n_here && s[r.base + n] > 0.0) {
             flag = 1u;
         }
         red_idx[lid] = flag;
@@ -54,13 +52,13 @@ fn row_pre(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
             workgroupBarrier();
         }
         if (flag == 1u) {
-            scratch[base + offset + red_idx[lid] - 1u] = n;
+            scratch[r.base + offset + red_idx[lid] - 1u] = n;
         }
         offset = offset + red_idx[WG - 1u];
         workgroupBarrier();
     }
-    if (lid == 0u && row < dims.batch) {
-        scratch[dims.total + row] = offset;
+    if (lid == 0u && r.row < dims.batch) {
+        scratch[dims.total + r.row] = offset;
     }
 }
 
@@ -94,27 +92,20 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     if (STICKY_SPIKES) {
         out = spike * mask + (1.0 - mask);
     }
-    (*st).s = out;
-    (*st).tols = tols_of((*st).tols, out, t);
     (*st).j = j_e;
-    return out;
+    return cell_fired(st, out, t);
 }
 
 // rho_b: thr' = max(thr + (Σ_row raw s − 1)·rho_b, 0.025), the sum in src/reductions.rs's order.
 @compute @workgroup_size(256)
 fn row_post(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
-    let row = row_index(wid);
-    let lid = lid3.x;
-    let n_here = row_units(row);
-    let base = row * dims.n_units;
+    let r = row_pass(wid, lid3);
     var lane = 0.0;
-    for (var n = lid; n < n_here; n += WG) {
-        lane += bitcast<f32>(scratch[dims.total + dims.batch + base + n]);
+    for (var n = r.lid; n < r.n_here; n += WG) {
+        lane += bitcast<f32>(scratch[dims.total + dims.batch + r.base + n]);
     }
-    red_val[lid] = lane;
-    workgroup_sum(lid);
-    let count = red_val[0];
-    for (var n = lid; n < n_here; n += WG) {
-        thr[base + n] = max(thr[base + n] + (count - 1.0) * P.rho_b, 0.025);
+    let count = workgroup_sum(r.lid, lane);
+    for (var n = r.lid; n < r.n_here; n += WG) {
+        thr[r.base + n] = max(thr[r.base + n] + (count - 1.0) * P.rho_b, 0.025);
     }
 }

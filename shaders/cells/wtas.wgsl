@@ -8,18 +8,11 @@ const LOWEST_F32: f32 = -0x1.fffffep+127f;
 
 @compute @workgroup_size(256)
 fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
-    let row = row_index(wid);
-    let lid = lid3.x;
-    // Rows past the batch still take part in the barriers, with empty loops.
-    var n_here = dims.n_units;
-    if (row >= dims.batch) {
-        n_here = 0u;
-    }
-    let base = row * dims.n_units;
+    let r = row_pass(wid, lid3);
     // v and the row maximum.
     var lane_max = LOWEST_F32;
-    for (var n = lid; n < n_here; n += WG) {
-        let i = base + n;
+    for (var n = r.lid; n < r.n_here; n += WG) {
+        let i = r.base + n;
         let mask = select(0.0, 1.0, rfr[i] >= P.refract_time);
         let j_now = drive_input(i, 0u, step_in.drive_key, j[i]);
         if (step_in.store_input != 0u) {
@@ -29,33 +22,25 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         v[i] = vv;
         lane_max = max(lane_max, vv);
     }
-    red_val[lid] = lane_max;
-    workgroup_max(lid);
-    let row_max = red_val[0];
-    workgroupBarrier();
+    let row_max = workgroup_max(r.lid, lane_max);
     // Σ exp(v − max), in src/reductions.rs's order.
     var lane_sum = 0.0;
-    for (var n = lid; n < n_here; n += WG) {
-        lane_sum += exp(v[base + n] - row_max);
+    for (var n = r.lid; n < r.n_here; n += WG) {
+        lane_sum += exp(v[r.base + n] - row_max);
     }
-    red_val[lid] = lane_sum;
-    workgroup_sum(lid);
-    let total = red_val[0];
-    workgroupBarrier();
+    let total = workgroup_sum(r.lid, lane_sum);
     // Spikes and their count.
     var lane_count = 0.0;
-    for (var n = lid; n < n_here; n += WG) {
-        let i = base + n;
+    for (var n = r.lid; n < r.n_here; n += WG) {
+        let i = r.base + n;
         let spike = spike_of(exp(v[i] - row_max) / total, thr[i]);
         s[i] = spike;
         lane_count += spike;
     }
-    red_val[lid] = lane_count;
-    workgroup_sum(lid);
-    let count = red_val[0];
+    let count = workgroup_sum(r.lid, lane_count);
     // Thresholds, refractory timers, spike times.
-    for (var n = lid; n < n_here; n += WG) {
-        let i = base + n;
+    for (var n = r.lid; n < r.n_here; n += WG) {
+        let i = r.base + n;
         let spike = s[i];
         thr[i] = max(thr[i] + (count - 1.0) * P.thr_gain, 0.025);
         rfr[i] = (rfr[i] + step_in.dt) * (1.0 - spike) + spike * step_in.dt;

@@ -83,10 +83,19 @@ fn row_index(wid: vec3<u32>) -> u32 {
     return wid.y * dims.rows_x + wid.x;
 }
 
-// Units a row pass walks in `row`: N, or 0 for the grid's rows past the batch (which still take
-// part in the workgroup's barriers, with empty loops).
-fn row_units(row: u32) -> u32 {
-    return select(dims.n_units, 0u, row >= dims.batch);
+// Where a row pass's thread stands: its batch row, its lane, the units it walks (N, or 0 for the
+// grid's rows past the batch, which still take part in the workgroup's barriers, with empty
+// loops) and the row's first element.
+struct RowPass {
+    row: u32,
+    lid: u32,
+    n_here: u32,
+    base: u32,
+}
+
+fn row_pass(wid: vec3<u32>, lid3: vec3<u32>) -> RowPass {
+    let row = row_index(wid);
+    return RowPass(row, lid3.x, select(dims.n_units, 0u, row >= dims.batch), row * dims.n_units);
 }
 
 // Deterministic argmax with jnp.argmax's tie rule (first index wins), as a tree over one
@@ -116,25 +125,33 @@ fn workgroup_argmax(lid: u32) {
     }
 }
 
-// Sum of red_val over the workgroup, in src/reductions.rs `workgroup_sum`'s order; result in
-// red_val[0]. Call from all threads with each lane's partial sum in red_val[lid].
-fn workgroup_sum(lid: u32) {
-    workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-        if (lid < stride) {
-            red_val[lid] = red_val[lid] + red_val[lid + stride];
-        }
-        workgroupBarrier();
-    }
+// Sum over the workgroup of every thread's `lane`, in src/reductions.rs `workgroup_sum`'s order.
+// Call from all threads: each gets the sum, and red_val is free again on return.
+fn workgroup_sum(lid: u32, lane: f32) -> f32 {
+    return workgroup_reduce(lid, lane, false);
 }
 
-// Maximum of red_val over the workgroup; result in red_val[0].
-fn workgroup_max(lid: u32) {
+// Maximum over the workgroup of every thread's `lane`, as `workgroup_sum`.
+fn workgroup_max(lid: u32, lane: f32) -> f32 {
+    return workgroup_reduce(lid, lane, true);
+}
+
+// The tree of `workgroup_sum` and `workgroup_max` over red_val.
+fn workgroup_reduce(lid: u32, lane: f32, take_max: bool) -> f32 {
+    red_val[lid] = lane;
     workgroupBarrier();
     for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
         if (lid < stride) {
-            red_val[lid] = max(red_val[lid], red_val[lid + stride]);
+            let other = red_val[lid + stride];
+            if (take_max) {
+                red_val[lid] = max(red_val[lid], other);
+            } else {
+                red_val[lid] = red_val[lid] + other;
+            }
         }
         workgroupBarrier();
     }
+    let result = red_val[0];
+    workgroupBarrier();
+    return result;
 }

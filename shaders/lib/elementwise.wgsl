@@ -2,6 +2,15 @@
 // `CellState`, `cell_load`, `cell_advance` and `cell_store` (composed after the cell's file).
 // Host side: src/gpu/population.rs.
 
+// The end of most `cell_advance`s: the step's spike into `s` and the time of last spike `tols`
+// (compartments every element-wise cell has); returns the spike, as `cell_advance` does.
+// Rust: src/cells/mod.rs `tols_of` where each cell stores `s`.
+fn cell_fired(st: ptr<function, CellState>, spike: f32, t: f32) -> f32 {
+    (*st).s = spike;
+    (*st).tols = tols_of((*st).tols, spike, t);
+    return spike;
+}
+
 // Fused runs: per step (t bits, drive key x, drive key y, 0), and the bit-packed spike raster.
 @group(1) @binding(0) var<storage, read> step_table: array<vec4<u32>>;
 @group(1) @binding(1) var<storage, read_write> raster: array<atomic<u32>>;

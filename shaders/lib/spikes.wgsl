@@ -14,3 +14,11 @@ fn tols_of(tols_old: f32, s_now: f32, t: f32) -> f32 {
 fn reset_to(x: f32, s_now: f32, to: f32) -> f32 {
     return x * (1.0 - s_now) + s_now * to;
 }
+
+// src/cells/mod.rs `reset_if`: the reset blend where a cell's reset option is on.
+fn reset_if(on: bool, x: f32, s_now: f32, to: f32) -> f32 {
+    if (on) {
+        return reset_to(x, s_now, to);
+    }
+    return x;
+}

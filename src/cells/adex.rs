@@ -33,8 +33,8 @@
 //! stays finite, the results are unchanged.
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::integrators::{self, Integrator};
+use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, step_voltage_recovery};
+use crate::integrators::Integrator;
 
 /// Cap on the exponent of the exponential term (see the module docs). WGSL: `ADEX_EXP_ARG_MAX`.
 pub const EXP_ARG_MAX: f32 = 80.0;
@@ -117,22 +117,12 @@ impl CellModel for AdExCell {
     // Twin: shaders/cells/adex.wgsl `step`.
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
-        let [j, v, w, s, tols] = &mut state.values[..] else {
-            unreachable!("AdExCell states are built with its 5 compartments")
-        };
-        for i in 0..j.len() {
-            let (v_old, w_old, j_now) = (v[i], w[i], j[i]);
-            let v1 = integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
-                self.dvdt(x, w_old, j_now)
-            });
-            let w1 = integrators::integrate(p.integration_type, w_old, step.dt, step.half_dt, |x| {
-                (-x + (v_old - p.v_rest) * p.a) * self.inv_tau_w
-            });
+        let method = p.integration_type;
+        step_voltage_recovery(state, step.t, "AdExCell", |j, v_old, w_old| {
+            let v1 = step.integrate(method, v_old, |x| self.dvdt(x, w_old, j));
+            let w1 = step.integrate(method, w_old, |x| (-x + (v_old - p.v_rest) * p.a) * self.inv_tau_w);
             let spike = spike_of(v1, p.thr);
-            v[i] = reset_to(v1, spike, p.v_reset);
-            w[i] = reset_to(w1, spike, w1 + p.b);
-            s[i] = spike;
-            tols[i] = tols_of(tols[i], spike, step.t);
-        }
+            (reset_to(v1, spike, p.v_reset), reset_to(w1, spike, w1 + p.b), spike)
+        });
     }
 }

@@ -27,8 +27,8 @@
 //!   dt ≤ 0.25.
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::integrators::{self, Integrator};
+use super::{CellModel, StateView, StepInfo, cell_accessors, reset_if, spike_of, step_voltage_recovery};
+use crate::integrators::Integrator;
 
 cell_params! {
     /// `FitzhughNagumoCell`'s constructor parameters, with ngclearn's names; see the
@@ -95,28 +95,13 @@ impl CellModel for FitzhughNagumoCell {
     // Twin: shaders/cells/fitzhugh_nagumo.wgsl `step`.
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
-        let [j, v, w, s, tols] = &mut state.values[..] else {
-            unreachable!("FitzhughNagumoCell states are built with its 5 compartments")
-        };
-        for i in 0..j.len() {
-            let j_r = j[i] * p.resist_m;
-            let (v_old, w_old) = (v[i], w[i]);
-            let v1 = integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
-                (x - x * x * x / p.gamma - w_old + j_r) * self.inv_tau_m
-            });
-            let w1 = integrators::integrate(p.integration_type, w_old, step.dt, step.half_dt, |x| {
-                (v_old + p.alpha - p.beta * x) * self.inv_tau_w
-            });
+        let method = p.integration_type;
+        step_voltage_recovery(state, step.t, "FitzhughNagumoCell", |j, v_old, w_old| {
+            let j_r = j * p.resist_m;
+            let v1 = step.integrate(method, v_old, |x| (x - x * x * x / p.gamma - w_old + j_r) * self.inv_tau_m);
+            let w1 = step.integrate(method, w_old, |x| (v_old + p.alpha - p.beta * x) * self.inv_tau_w);
             let spike = spike_of(v1, p.v_thr);
-            if p.spike_reset {
-                v[i] = reset_to(v1, spike, p.v0);
-                w[i] = reset_to(w1, spike, p.w0);
-            } else {
-                v[i] = v1;
-                w[i] = w1;
-            }
-            s[i] = spike;
-            tols[i] = tols_of(tols[i], spike, step.t);
-        }
+            (reset_if(p.spike_reset, v1, spike, p.v0), reset_if(p.spike_reset, w1, spike, p.w0), spike)
+        });
     }
 }

@@ -40,8 +40,8 @@
 //! the reference's denominator is non-zero the formula, and so the result, is unchanged.
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::integrators::{self, Integrator};
+use super::{CellModel, StateView, StepInfo, cell_accessors, reset_if, spike_of, tols_of};
+use crate::integrators::Integrator;
 
 cell_params! {
     /// `HodgkinHuxleyCell`'s constructor parameters, with ngclearn's names; see the
@@ -126,7 +126,8 @@ fn ratio(scale: f32, x: f32) -> f32 {
     }
 }
 
-/// The six rates `[a_n, b_n, a_m, b_m, a_h, b_h]` at voltage `v`. WGSL: `hh_rates`.
+/// The six rates `[a_n, b_n, a_m, b_m, a_h, b_h]` at voltage `v`. WGSL: the rates in
+/// `cell_advance`.
 pub fn rates(v: f32) -> [f32; 6] {
     [
         ratio(0.01, 10.0 - v),
@@ -159,7 +160,7 @@ impl HodgkinHuxleyParams {
 }
 
 impl HodgkinHuxleyCell {
-    /// `dv/dt` with the gates frozen. WGSL twin: `hh_dvdt`.
+    /// `dv/dt` with the gates frozen. WGSL twin: `cell_dxdt`'s `HH_V` branch.
     #[inline(always)]
     fn dvdt(&self, v: f32, j_r: f32, n: f32, m: f32, h: f32) -> f32 {
         let p = &self.p;
@@ -183,26 +184,15 @@ impl CellModel for HodgkinHuxleyCell {
             let j_r = j[i] * p.resist_m;
             let (v_old, n_old, m_old, h_old) = (v[i], n[i], m[i], h[i]);
             let [an, bn, am, bm, ah, bh] = rates(v_old);
-            let v1 = integrators::integrate(method, v_old, step.dt, step.half_dt, |x| {
-                self.dvdt(x, j_r, n_old, m_old, h_old)
-            });
-            let gate = |x0: f32, a: f32, b: f32| {
-                integrators::integrate(method, x0, step.dt, step.half_dt, |x| a * (1.0 - x) - b * x)
-            };
+            let v1 = step.integrate(method, v_old, |x| self.dvdt(x, j_r, n_old, m_old, h_old));
+            let gate = |x0: f32, a: f32, b: f32| step.integrate(method, x0, |x| a * (1.0 - x) - b * x);
             let (n1, m1, h1) = (gate(n_old, an, bn), gate(m_old, am, bm), gate(h_old, ah, bh));
             let spike = spike_of(v1, p.thr);
-            if p.spike_reset {
-                let [n_r, m_r, h_r] = self.gates_at_reset;
-                v[i] = reset_to(v1, spike, p.v_reset);
-                n[i] = reset_to(n1, spike, n_r);
-                m[i] = reset_to(m1, spike, m_r);
-                h[i] = reset_to(h1, spike, h_r);
-            } else {
-                v[i] = v1;
-                n[i] = n1;
-                m[i] = m1;
-                h[i] = h1;
-            }
+            let [n_r, m_r, h_r] = self.gates_at_reset;
+            v[i] = reset_if(p.spike_reset, v1, spike, p.v_reset);
+            n[i] = reset_if(p.spike_reset, n1, spike, n_r);
+            m[i] = reset_if(p.spike_reset, m1, spike, m_r);
+            h[i] = reset_if(p.spike_reset, h1, spike, h_r);
             s[i] = spike;
             tols[i] = tols_of(tols[i], spike, step.t);
         }

@@ -27,7 +27,7 @@
 
 use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::integrators::{self, Integrator};
+use crate::integrators::Integrator;
 use crate::surrogate::SurrogateType;
 
 cell_params! {
@@ -96,13 +96,13 @@ impl IfCell {
             let j_r = j[i] * p.resist_m;
             let mask = if rfr[i] >= p.refract_time { 1.0 } else { 0.0 };
             let drive = (j_r * mask) * self.inv_tau_m;
-            let v1 = integrators::integrate(p.integration_type, v[i], step.dt, step.half_dt, |_| drive);
+            let v1 = step.integrate(p.integration_type, v[i], |_| drive);
             let spike = spike_of(v1, p.thr);
             rfr[i] = (rfr[i] + step.dt) * (1.0 - spike);
             let v2 = reset_to(v1, spike, p.v_reset);
+            v[i] = if p.lower_clamp_voltage { v2.max(p.v_rest) } else { v1 };
             s[i] = spike;
             tols[i] = tols_of(tols[i], spike, step.t);
-            v[i] = if p.lower_clamp_voltage { v2.max(p.v_rest) } else { v1 };
         }
     }
 }

@@ -40,8 +40,8 @@
 //!   differ in v by up to ~2 % in the 1–3 steps before a spike.
 
 use super::describe::{Tolerance, Upstroke, cell_params, describe_cell};
-use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::integrators::{self, Integrator};
+use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, step_voltage_recovery};
+use crate::integrators::Integrator;
 
 cell_params! {
     /// `IzhikevichCell`'s constructor parameters, with ngclearn's names; see the
@@ -179,23 +179,16 @@ impl CellModel for IzhikevichCell {
     // Twin: shaders/cells/izhikevich.wgsl `step`.
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
-        let [j, v, w, s, tols] = &mut state.values[..] else {
-            unreachable!("IzhikevichCell states are built with its 5 compartments")
-        };
-        for i in 0..j.len() {
-            let j_r = j[i] * p.resist_m;
-            let (v_old, w_old) = (v[i], w[i]);
+        let method = p.integration_type;
+        step_voltage_recovery(state, step.t, "IzhikevichCell", |j, v_old, w_old| {
+            let j_r = j * p.resist_m;
+            // The spike test uses the voltage from before the step.
             let spike = spike_of(v_old, p.v_thr);
-            let v1 = integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
+            let v1 = step.integrate(method, v_old, |x| {
                 (x * x * 0.04 + x * 5.0 + 140.0 - w_old + j_r) * self.inv_tau_m
             });
-            let w1 = integrators::integrate(p.integration_type, w_old, step.dt, step.half_dt, |x| {
-                (v_old * p.coupling_factor - x) * self.inv_tau_w
-            });
-            v[i] = reset_to(v1, spike, p.v_reset);
-            w[i] = reset_to(w1, spike, w_old + p.w_reset);
-            s[i] = spike;
-            tols[i] = tols_of(tols[i], spike, step.t);
-        }
+            let w1 = step.integrate(method, w_old, |x| (v_old * p.coupling_factor - x) * self.inv_tau_w);
+            (reset_to(v1, spike, p.v_reset), reset_to(w1, spike, w_old + p.w_reset), spike)
+        });
     }
 }

@@ -206,10 +206,13 @@ impl LifCell {
         self.p.one_spike && !self.p.max_one_spike
     }
 
-    /// `exp(-dt/tau_theta)` in float32 (1 when adaptation is off; unused then).
+    /// `exp(-dt/tau_theta)` in float32 (1 when adaptation is off; unused then): the correctly
+    /// rounded value of the float32 argument, as XLA's exp gives it (the network README §4.8:
+    /// 0.9999999 for dt = 1, tau_theta = 1e7, where libm's float32 `expf` gives 0.99999994 and
+    /// thresholds drift by an ulp within 200 steps).
     fn theta_decay(&self, dt: f32) -> f32 {
         if self.p.tau_theta > 0.0 {
-            (-dt / self.p.tau_theta).exp()
+            f64::from(-dt / self.p.tau_theta).exp() as f32
         } else {
             1.0
         }

@@ -19,9 +19,13 @@
 //! 2. **`shaders/cells/<key>.wgsl`**: `fn cell_advance(st: ptr<function, CellState>, i: u32,
 //!    j_in: f32, t: f32) -> f32` (returns the spike), the twin of `step_cpu` line for line,
 //!    reading parameters as `P.<uniform field>` and state as `(*st).<compartment>`; and the row
-//!    passes (`row_pre`, `row_post`) if any. The overrides, `P`, the compartment bindings,
+//!    passes (`row_pre`, `row_post`) if any. A cell with a choice of integrator (an `INTEGRATOR`
+//!    override) also defines `fn cell_dxdt(which: u32, x: f32, frozen: vec4<f32>) -> f32`, the
+//!    derivatives that the shared `ode_step` (`shaders/lib/ode.wgsl`, the twin of
+//!    [`StepInfo::integrate`]) integrates. The overrides, `P`, the compartment bindings,
 //!    `CellState`, `cell_load` and `cell_store` are generated from the description
-//!    ([`describe::Layout::prelude`]), and the `step`/`fused` entry points are shared.
+//!    ([`describe::Layout::prelude`]); the `step`/`fused` entry points and `cell_fired` (the `s`
+//!    and `tols` stores) are shared.
 //! 3. **One line**: the key in the `registry!` list below.
 //!
 //! Then `cargo test`: `tests/shaders.rs` validates every variant with naga,
@@ -158,6 +162,38 @@ pub struct StepInfo {
     pub subkey: Key,
     /// The population's key at construction (SLIF regenerates its inhibition weights from it).
     pub init_key: Key,
+}
+
+impl StepInfo {
+    /// One step of `x` under `f` by `method`: [`crate::integrators::integrate`] with this
+    /// step's `dt`. WGSL: `ode_step`.
+    #[inline(always)]
+    pub fn integrate(&self, method: Integrator, x: f32, f: impl Fn(f32) -> f32) -> f32 {
+        crate::integrators::integrate(method, x, self.dt, self.half_dt, f)
+    }
+}
+
+/// The step loop of a cell whose compartments are `[j, v, w, s, tols]`, a voltage `v` and a
+/// recovery variable `w` (AdEx, FitzHugh–Nagumo, Izhikevich, RAF): `advance(j, v, w)` gives
+/// one neuron's new `(v, w, s)`, and `tols` follows `s` at time `t`. `cell` names the cell in
+/// the message of the broken invariant.
+#[inline(always)]
+pub(crate) fn step_voltage_recovery(
+    state: &mut StateView<'_>,
+    t: f32,
+    cell: &'static str,
+    advance: impl Fn(f32, f32, f32) -> (f32, f32, f32),
+) {
+    let [j, v, w, s, tols] = &mut state.values[..] else {
+        unreachable!("{cell} states are built with its 5 compartments [j, v, w, s, tols]")
+    };
+    for i in 0..j.len() {
+        let (v1, w1, spike) = advance(j[i], v[i], w[i]);
+        v[i] = v1;
+        w[i] = w1;
+        s[i] = spike;
+        tols[i] = tols_of(tols[i], spike, t);
+    }
 }
 
 /// How a cell runs on the GPU: passes around the per-element step.
@@ -409,6 +445,13 @@ pub fn tols_of(tols: f32, s: f32, t: f32) -> f32 {
 #[inline(always)]
 pub fn reset_to(x: f32, s: f32, to: f32) -> f32 {
     x * (1.0 - s) + s * to
+}
+
+/// [`reset_to`] where the cell's reset option `on` is set, `x` unchanged otherwise.
+/// WGSL: `reset_if`.
+#[inline(always)]
+pub fn reset_if(on: bool, x: f32, s: f32, to: f32) -> f32 {
+    if on { reset_to(x, s, to) } else { x }
 }
 
 pub use describe::require_integrator;

@@ -26,8 +26,8 @@
 //! * ngclearn silently runs Euler for `rk4`, `heun` and `ralston`; spikegpu refuses them.
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
-use crate::integrators::{self, Integrator};
+use super::{CellModel, StateView, StepInfo, cell_accessors, reset_if, spike_of, step_voltage_recovery};
+use crate::integrators::Integrator;
 
 cell_params! {
     /// `RAFCell`'s constructor parameters, with ngclearn's names; see the [module docs](self).
@@ -95,29 +95,15 @@ impl CellModel for RafCell {
     // Twin: shaders/cells/resonate_and_fire.wgsl `step`.
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
-        let (b, om) = (p.dampen_factor, p.omega);
-        let [j, v, w, s, tols] = &mut state.values[..] else {
-            unreachable!("RafCell states are built with its 5 compartments")
-        };
-        for i in 0..j.len() {
-            let j_r = j[i] * p.resist_v;
-            let v_old = v[i];
-            let w1 = integrators::integrate(p.integration_type, w[i], step.dt, step.half_dt, |x| {
-                (x * b - v_old * om + j_r) * self.inv_tau_w
-            });
-            let v1 = integrators::integrate(p.integration_type, v_old, step.dt, step.half_dt, |x| {
-                (om * w1 + x * b) * self.inv_tau_v
-            });
+        let (method, b, om) = (p.integration_type, p.dampen_factor, p.omega);
+        step_voltage_recovery(state, step.t, "RafCell", |j, v_old, w_old| {
+            // w first, with the old v; then v, with the new w.
+            let j_r = j * p.resist_v;
+            let w1 = step.integrate(method, w_old, |x| (x * b - v_old * om + j_r) * self.inv_tau_w);
+            let v1 = step.integrate(method, v_old, |x| (om * w1 + x * b) * self.inv_tau_v);
             let spike = spike_of(v1, p.thr);
-            if p.post_spike_reset {
-                w[i] = reset_to(w1, spike, p.w_reset);
-                v[i] = reset_to(v1, spike, p.v_reset);
-            } else {
-                w[i] = w1;
-                v[i] = v1;
-            }
-            s[i] = spike;
-            tols[i] = tols_of(tols[i], spike, step.t);
-        }
+            let reset = p.post_spike_reset;
+            (reset_if(reset, v1, spike, p.v_reset), reset_if(reset, w1, spike, p.w_reset), spike)
+        });
     }
 }

@@ -233,9 +233,9 @@ impl CellModel for SlifCell {
             } else {
                 spike
             };
+            j[i] = j_e;
             s[i] = out;
             tols[i] = tols_of(tols[i], out, step.t);
-            j[i] = j_e;
         }
         if p.rho_b > 0.0 {
             for (thr_row, raw_row) in thr.chunks_mut(n_units).zip(raw.chunks(n_units)) {

@@ -34,9 +34,11 @@ pub struct ComposedShader {
 }
 
 /// Joins the library pieces, the prelude generated from the cell's description
-/// ([`crate::cells::describe::Layout::prelude`]), the cell's kernel and, for element-wise cells,
-/// the shared entry points; the last two index compartments by name, which
-/// [`crate::cells::describe::Layout::pack`] points at their slots of the state buffer.
+/// ([`crate::cells::describe::Layout::prelude`]), the cell's kernel, for cells with a choice of
+/// integrator (an `INTEGRATOR` override) the ODE step [`ODE`] that calls the kernel's
+/// `cell_dxdt`, and, for element-wise cells, the shared entry points. The kernel and the entry
+/// points index compartments by name, which [`crate::cells::describe::Layout::pack`] points at
+/// their slots of the state buffer.
 pub fn compose(cell: &dyn CellModel) -> ComposedShader {
     let entry = cell.entry();
     let layout = entry.layout;
@@ -47,11 +49,17 @@ pub fn compose(cell: &dyn CellModel) -> ComposedShader {
     let mut parts: Vec<(&str, &str)> = LIBRARY.to_vec();
     parts.push((&prelude_name, &prelude));
     parts.push((entry.shader.0, &kernel));
+    if layout.overrides.iter().any(|&(name, _)| name == "INTEGRATOR") {
+        parts.push(ODE);
+    }
     if entry.elementwise {
         parts.push((ELEMENTWISE.0, &shared));
     }
     compose_pieces(&parts)
 }
+
+/// `ode_step`, the per-variable integrator of the cells with a choice of integrator.
+pub const ODE: (&str, &str) = lib_piece!("ode");
 
 /// The `step`/`fused` entry points of element-wise cells.
 pub const ELEMENTWISE: (&str, &str) = lib_piece!("elementwise");

@@ -8,6 +8,7 @@ use crate::rng::Key;
 
 use super::graph::{Call, Graph, Kind, Port, StepOp, WireOp};
 use super::projection::{self, names as pnames};
+use super::stdp::StdpState;
 use super::synapses::{StepConstants, SynapseState, names};
 
 /// The reference engine: every compartment a `Vec<f32>` on the host.
@@ -26,7 +27,7 @@ pub struct CpuNetwork {
     advances: Vec<u64>,
 }
 
-/// What [`CpuNetwork::run`] and [`super::GpuNetwork::run`] return.
+/// What [`CpuNetwork::run`] and [`super::NetEngine::run_packed`] return.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NetRecording {
     /// Per recorded port (in request order): `steps` rows of the port's values, concatenated.
@@ -354,6 +355,54 @@ impl CpuNetwork {
 
     fn call(&mut self, call: Call, t: f32, dt: f32) -> Result<()> {
         match call {
+            Call::Evolve(c) => {
+                self.resolve_wires(c);
+                let component = &self.graph.components[c];
+                let Kind::Synapse(syn) = &component.kind else {
+                    unreachable!("evolve is only scheduled for plastic synapses")
+                };
+                let names = &self.names[c];
+                let idx = |name: &str| names.iter().position(|n| *n == name).unwrap_or(0);
+                let state = &mut self.state[c];
+                if let Some(rule) = &syn.event_stdp {
+                    let mut weights = std::mem::take(&mut state[idx(names::WEIGHTS)]);
+                    let mut d_weights = std::mem::take(&mut state[idx(names::D_WEIGHTS)]);
+                    rule.evolve(
+                        t,
+                        syn.n_pre,
+                        syn.n_post,
+                        state[idx(names::ETA)][0],
+                        &state[idx(names::PRE_TOLS)],
+                        &state[idx(names::POST_SPIKE)],
+                        &mut weights,
+                        &mut d_weights,
+                    );
+                    state[idx(names::WEIGHTS)] = weights;
+                    state[idx(names::D_WEIGHTS)] = d_weights;
+                    return Ok(());
+                }
+                let Some(rule) = &syn.stdp else {
+                    unreachable!("evolve is only scheduled for plastic synapses")
+                };
+                let mut weights = std::mem::take(&mut state[idx(names::WEIGHTS)]);
+                let mut d_weights = std::mem::take(&mut state[idx(names::D_WEIGHTS)]);
+                rule.evolve(
+                    component.batch,
+                    syn.n_pre,
+                    syn.n_post,
+                    StdpState {
+                        weights: &mut weights,
+                        d_weights: &mut d_weights,
+                        pre_spike: &state[idx(names::PRE_SPIKE)],
+                        post_spike: &state[idx(names::POST_SPIKE)],
+                        pre_trace: &state[idx(names::PRE_TRACE)],
+                        post_trace: &state[idx(names::POST_TRACE)],
+                    },
+                );
+                state[idx(names::WEIGHTS)] = weights;
+                state[idx(names::D_WEIGHTS)] = d_weights;
+                Ok(())
+            }
             Call::Reset(c) => {
                 let values = self.graph.components[c].reset_values(&self.wired[c]);
                 for (q, v) in values.into_iter().enumerate() {

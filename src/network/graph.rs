@@ -94,6 +94,8 @@ pub enum Call {
     Advance(usize),
     /// `reset()`.
     Reset(usize),
+    /// `evolve(t, dt)`: a plastic synapse's learning rule.
+    Evolve(usize),
 }
 
 /// One operation of a step, in order.
@@ -210,6 +212,19 @@ impl Component {
         match &self.kind {
             // inputs are never reset (ngclearn's quirk).
             Kind::Encoder { .. } => vec![None, Some(0.0), Some(0.0)],
+            // TraceSTDPSynapse zeroes its inputs, outputs, spikes and traces (these through the
+            // wiring) and dWeights; it keeps weights, gate and delayed_inputs.
+            Kind::Synapse(s) if s.is_plastic() => comps
+                .iter()
+                .zip(wired)
+                .map(|((name, _), &w)| match *name {
+                    "inputs" if w => None,
+                    "inputs" | "outputs" | "preSpike" | "postSpike" | "preTrace" | "postTrace" | "dWeights" => {
+                        Some(0.0)
+                    }
+                    _ => None,
+                })
+                .collect(),
             Kind::Synapse(_) => comps
                 .iter()
                 .zip(wired)

@@ -14,6 +14,8 @@
 //! | Bernoulli encoder | `BernoulliCell` | [`encoders`] |
 //! | dense synapse | `DenseSynapse`, `StaticSynapse` | [`synapses`] |
 //! | exponential synapse | `ExponentialSynapse` (current and conductance forms) | [`synapses`] |
+//! | trace-based STDP | `TraceSTDPSynapse` (`mu`, decay, targets, weight masks) | [`stdp`] |
+//! | event-based STDP | `EventSTDPSynapse` (presynaptic window, batch 1) | [`stdp`] |
 //! | variable trace | `VarTrace` (exponential, linear or step decay; additive, gated, nearest-spike) | [`traces`] |
 //! | the ten cells | `LIFCell`, … | [`crate::cells`] |
 //!
@@ -30,7 +32,9 @@ pub mod gpu;
 pub mod graph;
 pub mod init;
 pub mod models;
+pub mod normalize;
 pub mod projection;
+pub mod stdp;
 pub mod synapses;
 pub mod trace;
 pub mod traces;

@@ -60,6 +60,7 @@
 use serde_json::{Map, Value};
 
 use super::init::{Dist, Init, bernoulli, randint};
+use super::stdp::{EventStdp, TraceStdp};
 use crate::cells::params::ParamReader;
 use crate::error::{Error, Result};
 use crate::rng::Key;
@@ -109,6 +110,10 @@ pub struct Synapse {
     pub biases: Vec<f32>,
     /// Whether `biases` is a (1, N_post) vector (a `bias_init` was given) rather than the scalar 0.
     pub bias_vector: bool,
+    /// `TraceSTDPSynapse`: the learning rule applied by `evolve()`.
+    pub stdp: Option<TraceStdp>,
+    /// `EventSTDPSynapse`: the learning rule applied by `evolve(t)`.
+    pub event_stdp: Option<EventStdp>,
 }
 
 /// Compartment names of a synapse, in the order [`Synapse::compartments`] gives them.
@@ -135,6 +140,20 @@ pub mod names {
     pub const I_SYN: &str = "i_syn";
     /// Conductance (B, N_post), ExponentialSynapse.
     pub const G_SYN: &str = "g_syn";
+    /// Presynaptic spikes (B, N_pre), TraceSTDPSynapse.
+    pub const PRE_SPIKE: &str = "preSpike";
+    /// Postsynaptic spikes (B, N_post), TraceSTDPSynapse.
+    pub const POST_SPIKE: &str = "postSpike";
+    /// Presynaptic trace (B, N_pre), TraceSTDPSynapse.
+    pub const PRE_TRACE: &str = "preTrace";
+    /// Postsynaptic trace (B, N_post), TraceSTDPSynapse.
+    pub const POST_TRACE: &str = "postTrace";
+    /// The last update (N_pre, N_post), TraceSTDPSynapse and EventSTDPSynapse.
+    pub const D_WEIGHTS: &str = "dWeights";
+    /// The learning rate, a (1, 1) compartment, EventSTDPSynapse.
+    pub const ETA: &str = "eta";
+    /// Presynaptic times of last spike (B, N_pre), EventSTDPSynapse.
+    pub const PRE_TOLS: &str = "pre_tols";
 }
 
 fn part_error(part: &str, problem: impl Into<String>) -> Error {
@@ -153,6 +172,8 @@ impl Synapse {
             "DenseSynapse" => "DenseSynapse",
             "StaticSynapse" => "StaticSynapse",
             "ExponentialSynapse" => "ExponentialSynapse",
+            "TraceSTDPSynapse" => "TraceSTDPSynapse",
+            "EventSTDPSynapse" => "EventSTDPSynapse",
             other => return Err(part_error(name, format!("`{other}` is not a synapse class"))),
         };
         let mut r = ParamReader::new(map);
@@ -207,6 +228,96 @@ impl Synapse {
             None => None,
             Some(v) => Some(nested_matrix(name, "mask", v)?),
         };
+        let event_stdp = if class == "EventSTDPSynapse" {
+            if map.get("batch_size").and_then(Value::as_u64).is_some_and(|b| b != 1) {
+                return Err(part_error(
+                    name,
+                    "EventSTDPSynapse works with batch 1 only (ngclearn 3.2.3 broadcasts preSpike wrongly for B > 1)",
+                ));
+            }
+            let lmbda = r.raw("lmbda").and_then(Value::as_f64).unwrap_or(0.01);
+            let rule = EventStdp {
+                eta: r.f32_required("eta")?,
+                // ngclearn computes 1 + lmbda in Python (double) and rounds once.
+                one_plus_lmbda: (1.0 + lmbda) as f32,
+                a_plus: r.f32_or("A_plus", 1.0)?,
+                a_minus: r.f32_or("A_minus", 1.0)?,
+                presyn_win_len: r.f32_or("presyn_win_len", 2.0)?,
+                w_bound: r.f32_or("w_bound", 1.0)?,
+            };
+            let values = [
+                rule.eta,
+                rule.one_plus_lmbda,
+                rule.a_plus,
+                rule.a_minus,
+                rule.presyn_win_len,
+                rule.w_bound,
+            ];
+            if values.iter().any(|x| !x.is_finite()) || rule.presyn_win_len < 0.0 || rule.w_bound <= 0.01 {
+                return Err(part_error(
+                    name,
+                    "EventSTDP constants must be finite, presyn_win_len >= 0, w_bound > 0.01",
+                ));
+            }
+            if p_conn != 1.0 {
+                return Err(part_error(
+                    name,
+                    "`p_conn` must be 1 (ngclearn 3.2.3 passes it into p_release_mean)",
+                ));
+            }
+            Some(rule)
+        } else {
+            None
+        };
+        let stdp = if class == "TraceSTDPSynapse" {
+            let weight_mask = match r.raw("weight_mask") {
+                None => vec![1.0; shape[0] * shape[1]],
+                Some(v) => {
+                    let rows = nested_matrix(name, "weight_mask", v)?;
+                    if rows.len() != shape[0] || rows.iter().any(|row| row.len() != shape[1]) {
+                        return Err(part_error(
+                            name,
+                            format!("`weight_mask` must be {}×{}", shape[0], shape[1]),
+                        ));
+                    }
+                    rows.concat()
+                }
+            };
+            let rule = TraceStdp {
+                a_plus: r.f32_required("A_plus")?,
+                a_minus: r.f32_required("A_minus")?,
+                eta: r.f32_or("eta", 1.0)?,
+                mu: r.f32_or("mu", 0.0)?,
+                pretrace_target: r.f32_or("pretrace_target", 0.0)?,
+                w_bound: r.f32_or("w_bound", 1.0)?,
+                tau_w: r.f32_or("tau_w", 0.0)?,
+                weight_mask,
+            };
+            let finite = [
+                rule.a_plus,
+                rule.a_minus,
+                rule.eta,
+                rule.mu,
+                rule.pretrace_target,
+                rule.w_bound,
+                rule.tau_w,
+            ];
+            if finite.iter().any(|x| !x.is_finite()) || rule.mu < 0.0 || rule.tau_w < 0.0 || rule.w_bound <= 0.0 {
+                return Err(part_error(
+                    name,
+                    "STDP constants must be finite, mu and tau_w >= 0, w_bound > 0",
+                ));
+            }
+            if p_conn != 1.0 {
+                return Err(part_error(
+                    name,
+                    "`p_conn` must be 1: ngclearn 3.2.3's TraceSTDPSynapse passes it into p_release_mean (a NameError for 0 < p_conn < 1); use weight_mask for sparse connectivity",
+                ));
+            }
+            Some(rule)
+        } else {
+            None
+        };
         r.finish().map_err(|e| part_error(name, e.to_string()))?;
         let spec = SynapseSpec {
             class,
@@ -222,7 +333,15 @@ impl Synapse {
             mask,
             is_nonplastic,
         };
-        spec.build(name, key)
+        let mut synapse = spec.build(name, key)?;
+        if let Some(rule) = &stdp {
+            for (w, m) in synapse.weights.iter_mut().zip(&rule.weight_mask) {
+                *w *= m;
+            }
+        }
+        synapse.stdp = stdp;
+        synapse.event_stdp = event_stdp;
+        Ok(synapse)
     }
 
     /// The compartments `(name, shape)` for batch `b`, in state order.
@@ -243,6 +362,19 @@ impl Synapse {
                     out.push((names::DELAY_BUFFER, vec![self.max_delay_steps, b, pre]));
                 }
                 out.push((names::DELAYED_INPUTS, vec![b, pre]));
+                if self.event_stdp.is_some() {
+                    out.push((names::ETA, vec![1, 1]));
+                    out.push((names::PRE_TOLS, vec![b, pre]));
+                    out.push((names::POST_SPIKE, vec![b, post]));
+                    out.push((names::D_WEIGHTS, vec![pre, post]));
+                }
+                if self.stdp.is_some() {
+                    out.push((names::PRE_SPIKE, vec![b, pre]));
+                    out.push((names::POST_SPIKE, vec![b, post]));
+                    out.push((names::PRE_TRACE, vec![b, pre]));
+                    out.push((names::POST_TRACE, vec![b, post]));
+                    out.push((names::D_WEIGHTS, vec![pre, post]));
+                }
             }
             Dynamics::Exponential { .. } => {
                 out.push((names::DELAYED_INPUTS, vec![b, pre]));
@@ -263,9 +395,15 @@ impl Synapse {
                 names::MASK => self.mask.clone(),
                 names::BIASES => self.biases.clone(),
                 names::GATE => vec![1.0; shape.iter().product()],
+                names::ETA => vec![self.event_stdp.map_or(0.0, |e| e.eta)],
                 _ => vec![0.0; shape.iter().product()],
             })
             .collect()
+    }
+
+    /// Whether `evolve()` changes the weights (a TraceSTDP or EventSTDP synapse).
+    pub fn is_plastic(&self) -> bool {
+        self.stdp.is_some() || self.event_stdp.is_some()
     }
 
     /// `W·mask` at `(i, j)`: the effective weight of the instantaneous product.
@@ -410,6 +548,8 @@ impl SynapseSpec {
             mask_shape,
             bias_vector: self.bias_init.is_some(),
             biases,
+            stdp: None,
+            event_stdp: None,
         })
     }
 }

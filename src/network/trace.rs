@@ -398,6 +398,9 @@ impl NetTrace {
             match method {
                 "advance_state" => Ok(Call::Advance(c)),
                 "reset" => Ok(Call::Reset(c)),
+                "evolve" if matches!(&graph.components[c].kind, Kind::Synapse(s) if s.is_plastic()) => {
+                    Ok(Call::Evolve(c))
+                }
                 other => Err(Error::Network {
                     part: name.to_string(),
                     problem: format!(
@@ -439,11 +442,8 @@ impl NetTrace {
                 }
             }
         }
-        if let Some(op) = self.end.first() {
-            return Err(Error::Network {
-                part: "schedule.end".into(),
-                problem: format!("end operation {op} is not implemented yet"),
-            });
+        for op in &self.end {
+            end_op(&graph, op)?;
         }
         Ok(graph)
     }
@@ -512,7 +512,7 @@ pub fn build_component(decl: &ComponentDecl) -> Result<Component> {
             Kind::Encoder { kind, n_units }
         }
         "VarTrace" => Kind::Trace(super::traces::VarTrace::from_params(&decl.name, p)?),
-        "DenseSynapse" | "StaticSynapse" | "ExponentialSynapse" => {
+        "DenseSynapse" | "StaticSynapse" | "ExponentialSynapse" | "TraceSTDPSynapse" | "EventSTDPSynapse" => {
             Kind::Synapse(Synapse::from_params(&decl.name, &decl.class, p, decl.key)?)
         }
         class => match cells::find(class) {
@@ -691,7 +691,56 @@ fn replay_inner<E: NetEngine>(
     }
     let ports: Vec<Port> = record.iter().map(|r| r.1).collect();
     let rec = engine.run(&trace.t, trace.dt as f32, &inputs, &ports)?;
-    compare(trace, engine.graph(), &record, &rec, notes)
+    let outcome = compare(trace, engine.graph(), &record, &rec, notes)?;
+    if !matches!(outcome, Outcome::Pass(_)) {
+        return Ok(outcome);
+    }
+    // The end operations (between samples), then `final`.
+    for op in &trace.end {
+        let (port, wnorm, order) = end_op(engine.graph(), op)?;
+        super::normalize::normalize_columns(&mut engine, port, wnorm, order)?;
+    }
+    for (q, reference) in &trace.final_values {
+        let port = engine.graph().port(q)?;
+        let ours = engine.read(port)?;
+        let tol = trace.compare.get(q).copied().unwrap_or(Compare::Exact);
+        let tol = match tol {
+            Compare::Tol(t) => t,
+            Compare::Exact => 0.0,
+        };
+        for (i, (&x, &r)) in ours.iter().zip(reference).enumerate() {
+            let err = rel_err(x, r);
+            if err.is_nan() || err > tol {
+                return Ok(Outcome::Fail(format!(
+                    "final `{q}`[{i}]: spikegpu {x}, ngclearn {r}, err {err:.2e}"
+                )));
+            }
+        }
+    }
+    Ok(match outcome {
+        Outcome::Pass(text) if !trace.final_values.is_empty() => {
+            Outcome::Pass(format!("{text}; final state after the end operations matches"))
+        }
+        other => other,
+    })
+}
+
+/// An end operation of the schedule: `normalize_matrix` of a compartment, as
+/// `(port, wnorm, order)`; anything else is not implemented.
+fn end_op(graph: &Graph, op: &Value) -> Result<(Port, f32, u32)> {
+    let unknown = || Error::Network {
+        part: "schedule.end".into(),
+        problem: format!("end operation {op} is not implemented yet"),
+    };
+    if op.get("op").and_then(Value::as_str) != Some("normalize_matrix")
+        || op.get("axis").and_then(Value::as_u64) != Some(0)
+    {
+        return Err(unknown());
+    }
+    let target = op.get("target").and_then(Value::as_str).ok_or_else(unknown)?;
+    let wnorm = op.get("wnorm").and_then(Value::as_f64).ok_or_else(unknown)? as f32;
+    let order = op.get("order").and_then(Value::as_u64).unwrap_or(1) as u32;
+    Ok((graph.port(target)?, wnorm, order))
 }
 
 fn compare(

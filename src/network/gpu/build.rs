@@ -65,6 +65,10 @@ impl GpuNetwork {
                         let mut aux = initial[mask_q].clone();
                         aux.extend_from_slice(&initial[bias_q]);
                         aux.extend(s.delay_indices.iter().map(|&d| d as f32));
+                        // A TraceSTDPSynapse's fixed weight mask follows (its evolve kernel reads it).
+                        if let Some(rule) = &s.stdp {
+                            aux.extend_from_slice(&rule.weight_mask);
+                        }
                         let aux_buffer = arena.len();
                         arena.push(init_buffer(device, &format!("{}.aux", c.name), &aux).into());
                         cv[mask_q] = View {
@@ -263,6 +267,75 @@ impl GpuNetwork {
                                 ring,
                                 v[q(names::DELAYED_INPUTS)?].buffer,
                             ];
+                            let evolve = match (&s.stdp, &s.event_stdp) {
+                                (None, Some(rule)) => {
+                                    let n = (s.n_pre * s.n_post) as u32;
+                                    let g = grid(n.div_ceil(WORKGROUP_SIZE), max_dim);
+                                    let words = [
+                                        s.n_pre as u32,
+                                        s.n_post as u32,
+                                        g.0,
+                                        0,
+                                        rule.one_plus_lmbda.to_bits(),
+                                        rule.a_plus.to_bits(),
+                                        rule.a_minus.to_bits(),
+                                        rule.presyn_win_len.to_bits(),
+                                        rule.w_bound.to_bits(),
+                                        0,
+                                        0,
+                                        0,
+                                    ];
+                                    let params = uniform_words(device, &format!("{}.event_stdp", c.name), &words);
+                                    let bufs = [
+                                        v[q(names::WEIGHTS)?].buffer,
+                                        v[q(names::D_WEIGHTS)?].buffer,
+                                        v[q(names::PRE_TOLS)?].buffer,
+                                        v[q(names::POST_SPIKE)?].buffer,
+                                        v[q(names::ETA)?].buffer,
+                                    ];
+                                    let bind = make_bind(
+                                        device,
+                                        &kernels[EVENT_STDP].layout,
+                                        &arena,
+                                        Some((&calls, stride)),
+                                        &params,
+                                        &bufs,
+                                    );
+                                    Some((EVENT_STDP, bind, g))
+                                }
+                                (None, None) => None,
+                                (Some(rule), _) => {
+                                    let n = (s.n_pre * s.n_post) as u32;
+                                    let g = grid(n.div_ceil(WORKGROUP_SIZE), max_dim);
+                                    let wmask_off = bias.offset + bias.len + s.delay_indices.len();
+                                    let words = [
+                                        c.batch as u32,
+                                        s.n_pre as u32,
+                                        s.n_post as u32,
+                                        g.0,
+                                        rule.a_plus.to_bits(),
+                                        rule.a_minus.to_bits(),
+                                        rule.eta.to_bits(),
+                                        rule.mu.to_bits(),
+                                        rule.pretrace_target.to_bits(),
+                                        rule.w_bound.to_bits(),
+                                        rule.tau_w.to_bits(),
+                                        wmask_off as u32,
+                                    ];
+                                    let params = uniform_words(device, &format!("{}.stdp", c.name), &words);
+                                    let bufs = [
+                                        v[q(names::WEIGHTS)?].buffer,
+                                        v[q(names::D_WEIGHTS)?].buffer,
+                                        v[q(names::PRE_SPIKE)?].buffer,
+                                        v[q(names::POST_SPIKE)?].buffer,
+                                        v[q(names::PRE_TRACE)?].buffer,
+                                        v[q(names::POST_TRACE)?].buffer,
+                                        mask.buffer,
+                                    ];
+                                    let bind = make_bind(device, &kernels[STDP].layout, &arena, None, &params, &bufs);
+                                    Some((STDP, bind, g))
+                                }
+                            };
                             Plan::Dense {
                                 bind: make_bind(
                                     device,
@@ -274,6 +347,7 @@ impl GpuNetwork {
                                 ),
                                 pre_grid,
                                 post_grid,
+                                evolve,
                             }
                         }
                         Dynamics::Exponential {

@@ -291,6 +291,19 @@ impl NetEngine for GpuNetwork {
                             self.encode_advance(&mut stream, c, slot, cell_slot);
                             self.advances[c] += 1;
                         }
+                        StepOp::Call(Call::Evolve(c)) => {
+                            let slot = slots.len() as u64;
+                            slots.push(CallUniform {
+                                t,
+                                dt,
+                                inv_dt,
+                                dt_ms,
+                                key: self.keys[c].0,
+                                head: 0,
+                                decay: 0.0,
+                            });
+                            self.encode_evolve(&mut stream, c, slot);
+                        }
                         StepOp::Call(Call::Reset(_)) => unreachable!("rejected above"),
                     }
                 }

@@ -57,6 +57,8 @@ pub(super) const PROJECTION: usize = 3;
 pub(super) const WIRE: usize = 4;
 pub(super) const PACK: usize = 5;
 pub(super) const TRACE: usize = 6;
+pub(super) const STDP: usize = 7;
+pub(super) const EVENT_STDP: usize = 8;
 
 /// Every network kernel, in the order the engine indexes them.
 pub const KERNELS: &[NetworkKernel] = &[
@@ -101,6 +103,18 @@ pub const KERNELS: &[NetworkKernel] = &[
         entries: &["trace_advance"],
         uses_call: true,
         storage: &[true, false, false],
+    },
+    NetworkKernel {
+        pieces: &[INDEX, network_piece!("stdp")],
+        entries: &["stdp_evolve"],
+        uses_call: false,
+        storage: &[false, false, true, true, true, true, true],
+    },
+    NetworkKernel {
+        pieces: &[INDEX, CALL, network_piece!("event_stdp")],
+        entries: &["event_evolve"],
+        uses_call: true,
+        storage: &[false, false, true, true, true],
     },
 ];
 

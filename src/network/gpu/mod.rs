@@ -32,7 +32,7 @@ use crate::gpu::buffers::read_f32_at;
 use crate::gpu::population::StepSlots;
 use crate::gpu::{GpuBackend, GpuContext};
 use crate::rng::Key;
-use kernels::{DENSE, ENCODER, EXPONENTIAL, Kernel, PROJECTION, TRACE, WIRE};
+use kernels::{DENSE, ENCODER, EXPONENTIAL, KERNELS as KERNEL_TABLE, Kernel, PROJECTION, TRACE, WIRE};
 use stream::Stream;
 
 /// One arena entry: a whole buffer, or a cell compartment's slot of its population's state
@@ -94,6 +94,8 @@ enum Plan {
         bind: wgpu::BindGroup,
         pre_grid: (u32, u32),
         post_grid: (u32, u32),
+        /// A plastic synapse's evolve: its kernel, bind group and grid.
+        evolve: Option<(usize, wgpu::BindGroup, (u32, u32))>,
     },
     Exponential {
         bind: wgpu::BindGroup,
@@ -235,6 +237,28 @@ impl GpuNetwork {
         }
     }
 
+    /// Records a plastic synapse's `evolve` (its wires first) with call slot `slot` (the time
+    /// EventSTDP reads).
+    fn encode_evolve(&self, stream: &mut Stream, c: usize, slot: u64) {
+        for m in &self.before[c] {
+            self.encode_materialise(stream, m);
+        }
+        if let Plan::Dense {
+            evolve: Some((kernel, bind, grid)),
+            ..
+        } = &self.plans[c]
+        {
+            let pass = stream.pass();
+            pass.set_pipeline(&self.kernels[*kernel].pipelines[0]);
+            if KERNEL_TABLE[*kernel].uses_call {
+                pass.set_bind_group(0, bind, &[(slot * self.stride) as u32]);
+            } else {
+                pass.set_bind_group(0, bind, &[]);
+            }
+            pass.dispatch_workgroups(grid.0, grid.1, 1);
+        }
+    }
+
     /// Records component `c`'s advance (its wires first) with call slot `slot`.
     fn encode_advance(&self, stream: &mut Stream, c: usize, slot: u64, cell_slot: usize) {
         for m in &self.before[c] {
@@ -252,6 +276,7 @@ impl GpuNetwork {
                 bind,
                 pre_grid,
                 post_grid,
+                ..
             } => {
                 let pass = stream.pass();
                 pass.set_bind_group(0, bind, &offset);

@@ -1,0 +1,190 @@
+//! ngclearn 3.2.3's `TraceSTDPSynapse` learning rule (`conformance/network/README.md` §4.6): a
+//! DenseSynapse whose `evolve()` changes its weights from pre/post spikes and traces.
+//! WGSL twin: `shaders/network/stdp.wgsl`.
+//!
+//! # `evolve()` (W the weights before the update, x̂ = preTrace − pretrace_target)
+//! ```text
+//! mu > 0:  dW = ((w_bound − W)^mu · (x̂ᵀ @ postSpike)) · A_plus
+//!          A_minus > 0:  dW = dW + (−(W^mu · (preSpikeᵀ @ postTrace)) · A_minus)
+//! mu = 0:  dW = x̂ᵀ @ (postSpike · A_plus)
+//!          A_minus > 0:  dW = dW + (−(preSpikeᵀ @ (postTrace · A_minus)))
+//! W' = W + dW·eta;   tau_w > 0:  W' = W' − W/tau_w
+//! weights  = where(weight_mask ≠ 0, clip(W', 0, w_bound), 0);   dWeights = dW
+//! ```
+//! The `ᵀ@` products contract over the batch (rows summed in ascending order). `^mu` is a float
+//! power (on the GPU WGSL's `pow`, not correctly rounded: within the trace tolerances).
+//!
+//! # Parameters (besides DenseSynapse's)
+//! | name | default | meaning |
+//! |---|---|---|
+//! | `A_plus` | — | potentiation amplitude |
+//! | `A_minus` | — | depression amplitude |
+//! | `eta` | 1 | learning rate |
+//! | `mu` | 0 | weight-dependence exponent |
+//! | `pretrace_target` | 0 | subtracted from the presynaptic trace |
+//! | `w_bound` | 1 | upper weight bound (weights are clipped to [0, w_bound]) |
+//! | `tau_w` | 0 | weight decay time constant (0: none) |
+//! | `weight_mask` | ones | a fixed 0/1 mask of existing synapses (multiplied into the drawn weights) |
+//!
+//! Quirks reproduced: `p_conn` never sparsifies (ngclearn passes it into `p_release_mean`; use 1);
+//! `reset()` zeroes the pre/post spikes and traces *through* the wiring, and keeps weights, gate
+//! and delayed inputs.
+
+/// `x^mu` for `mu > 0`, and 0 where `x <= 0` (weights stay in [0, w_bound], so the base is
+/// never negative; the guard keeps `log2(0) = −inf` out of the GPU's `pow`). WGSL: `pow_mu`.
+#[inline]
+pub fn pow_mu(x: f32, mu: f32) -> f32 {
+    if x <= 0.0 { 0.0 } else { x.powf(mu) }
+}
+
+/// The rule's constants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceStdp {
+    /// Potentiation amplitude.
+    pub a_plus: f32,
+    /// Depression amplitude.
+    pub a_minus: f32,
+    /// Learning rate.
+    pub eta: f32,
+    /// Weight-dependence exponent.
+    pub mu: f32,
+    /// Subtracted from the presynaptic trace.
+    pub pretrace_target: f32,
+    /// Upper weight bound.
+    pub w_bound: f32,
+    /// Weight decay time constant (0: none).
+    pub tau_w: f32,
+    /// (N_pre, N_post) 0/1 mask of existing synapses (all ones by default).
+    pub weight_mask: Vec<f32>,
+}
+
+/// What one `evolve()` reads and writes.
+#[derive(Debug)]
+pub struct StdpState<'a> {
+    /// (N_pre, N_post).
+    pub weights: &'a mut [f32],
+    /// (N_pre, N_post).
+    pub d_weights: &'a mut [f32],
+    /// (B, N_pre).
+    pub pre_spike: &'a [f32],
+    /// (B, N_post).
+    pub post_spike: &'a [f32],
+    /// (B, N_pre).
+    pub pre_trace: &'a [f32],
+    /// (B, N_post).
+    pub post_trace: &'a [f32],
+}
+
+impl TraceStdp {
+    /// One `evolve()` of an (N_pre, N_post) synapse with batch `batch`. Twin:
+    /// `shaders/network/stdp.wgsl` `stdp_evolve`.
+    pub fn evolve(&self, batch: usize, n_pre: usize, n_post: usize, st: StdpState<'_>) {
+        for i in 0..n_pre {
+            for j in 0..n_post {
+                let k = i * n_post + j;
+                let w = st.weights[k];
+                // The batch-contracted products, rows in ascending order.
+                let mut pot = 0.0f32;
+                let mut dep = 0.0f32;
+                for b in 0..batch {
+                    let x_hat = st.pre_trace[b * n_pre + i] - self.pretrace_target;
+                    if self.mu > 0.0 {
+                        pot += x_hat * st.post_spike[b * n_post + j];
+                        dep += st.pre_spike[b * n_pre + i] * st.post_trace[b * n_post + j];
+                    } else {
+                        pot += x_hat * (st.post_spike[b * n_post + j] * self.a_plus);
+                        dep += st.pre_spike[b * n_pre + i] * (st.post_trace[b * n_post + j] * self.a_minus);
+                    }
+                }
+                let mut dw = if self.mu > 0.0 {
+                    (pow_mu(self.w_bound - w, self.mu) * pot) * self.a_plus
+                } else {
+                    pot
+                };
+                if self.a_minus > 0.0 {
+                    dw = if self.mu > 0.0 {
+                        dw + (-(pow_mu(w, self.mu) * dep) * self.a_minus)
+                    } else {
+                        dw + (-dep)
+                    };
+                }
+                let mut w_new = w + dw * self.eta;
+                if self.tau_w > 0.0 {
+                    w_new -= w / self.tau_w;
+                }
+                st.weights[k] = if self.weight_mask[k] != 0.0 {
+                    w_new.max(0.0).min(self.w_bound)
+                } else {
+                    0.0
+                };
+                st.d_weights[k] = dw;
+            }
+        }
+    }
+}
+
+/// ngclearn 3.2.3's `EventSTDPSynapse` rule (README §4.7), batch 1 only (as ngclearn):
+/// ```text
+/// m   = [pre_tols > 0]                               (a spike at t = 0, tols 0, is ignored)
+/// pre = [(t − presyn_win_len) < pre_tols]·m          presyn_win_len > 0
+///       [pre_tols == t]·m                            otherwise
+/// l   = f32(1 + lmbda)
+/// dW  = where(pre_i ≠ 0, (w_bound − W·l)·A_plus, (−W·l)·A_minus) · postSpike_j
+/// weights = clip(W + dW·eta, 0.01, w_bound);  dWeights = dW
+/// ```
+/// `eta` is a (1, 1) compartment. No weight decay (ngclearn has none here). WGSL twin:
+/// `shaders/network/event_stdp.wgsl`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventStdp {
+    /// Learning rate (the initial value of the `eta` compartment).
+    pub eta: f32,
+    /// `f32(1 + lmbda)`.
+    pub one_plus_lmbda: f32,
+    /// Potentiation scale.
+    pub a_plus: f32,
+    /// Depression scale.
+    pub a_minus: f32,
+    /// Presynaptic window (ms); 0: only a spike at exactly t counts.
+    pub presyn_win_len: f32,
+    /// Upper weight bound.
+    pub w_bound: f32,
+}
+
+impl EventStdp {
+    /// One `evolve(t)` of an (N_pre, N_post) synapse (batch 1). Twin: `event_evolve`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn evolve(
+        &self,
+        t: f32,
+        n_pre: usize,
+        n_post: usize,
+        eta: f32,
+        pre_tols: &[f32],
+        post_spike: &[f32],
+        weights: &mut [f32],
+        d_weights: &mut [f32],
+    ) {
+        for i in 0..n_pre {
+            let tols = pre_tols[i];
+            let m = if tols > 0.0 { 1.0f32 } else { 0.0 };
+            let hit = if self.presyn_win_len > 0.0 {
+                (t - self.presyn_win_len) < tols
+            } else {
+                tols == t
+            };
+            let pre = if hit { 1.0f32 } else { 0.0 } * m;
+            for j in 0..n_post {
+                let k = i * n_post + j;
+                let w = weights[k];
+                let shift = if pre != 0.0 {
+                    (self.w_bound - w * self.one_plus_lmbda) * self.a_plus
+                } else {
+                    (-w * self.one_plus_lmbda) * self.a_minus
+                };
+                let dw = shift * post_spike[j];
+                weights[k] = (w + dw * eta).max(0.01).min(self.w_bound);
+                d_weights[k] = dw;
+            }
+        }
+    }
+}
