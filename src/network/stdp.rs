@@ -164,8 +164,7 @@ impl EventStdp {
         weights: &mut [f32],
         d_weights: &mut [f32],
     ) {
-        for i in 0..n_pre {
-            let tols = pre_tols[i];
+        for (i, &tols) in pre_tols.iter().enumerate().take(n_pre) {
             let m = if tols > 0.0 { 1.0f32 } else { 0.0 };
             let hit = if self.presyn_win_len > 0.0 {
                 (t - self.presyn_win_len) < tols
@@ -173,7 +172,7 @@ impl EventStdp {
                 tols == t
             };
             let pre = if hit { 1.0f32 } else { 0.0 } * m;
-            for j in 0..n_post {
+            for (j, &post) in post_spike.iter().enumerate().take(n_post) {
                 let k = i * n_post + j;
                 let w = weights[k];
                 let shift = if pre != 0.0 {
@@ -181,7 +180,7 @@ impl EventStdp {
                 } else {
                     (-w * self.one_plus_lmbda) * self.a_minus
                 };
-                let dw = shift * post_spike[j];
+                let dw = shift * post;
                 weights[k] = (w + dw * eta).max(0.01).min(self.w_bound);
                 d_weights[k] = dw;
             }
