@@ -186,22 +186,28 @@ fn run_gpu(device: &wgpu::Device, queue: &wgpu::Queue, net: &Network, steps: usi
         offset: 0,
         size: wgpu::BufferSize::new(16),
     });
-    let buffers = [
-        &weights,
-        &thalamic,
-        exc.gpu_buffer("s")?,
-        inh.gpu_buffer("s")?,
-        exc.gpu_buffer("j")?,
-        inh.gpu_buffer("j")?,
+    // The populations' compartments are slices of their state buffers, bound as such.
+    let resources = [
+        weights.as_entire_binding(),
+        thalamic.as_entire_binding(),
+        exc.gpu_buffer("s")?.binding(),
+        inh.gpu_buffer("s")?.binding(),
+        exc.gpu_buffer("j")?.binding(),
+        inh.gpu_buffer("j")?.binding(),
     ];
     let mut entries = vec![wgpu::BindGroupEntry {
         binding: 0,
         resource: k_binding,
     }];
-    entries.extend(buffers.iter().enumerate().map(|(b, buf)| wgpu::BindGroupEntry {
-        binding: b as u32 + 1,
-        resource: buf.as_entire_binding(),
-    }));
+    entries.extend(
+        resources
+            .into_iter()
+            .enumerate()
+            .map(|(b, resource)| wgpu::BindGroupEntry {
+                binding: b as u32 + 1,
+                resource,
+            }),
+    );
     let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("synapses"),
         layout: &layout,
@@ -220,10 +226,11 @@ fn run_gpu(device: &wgpu::Device, queue: &wgpu::Queue, net: &Network, steps: usi
         exc.encode_run(&mut encoder, 1, DT, Drive::Current)?;
         inh.encode_run(&mut encoder, 1, DT, Drive::Current)?;
         let row = (k * N * 4) as u64;
-        encoder.copy_buffer_to_buffer(exc.gpu_buffer("s")?, 0, &raster, row, (N_E * 4) as u64);
+        let (s_exc, s_inh) = (exc.gpu_buffer("s")?, inh.gpu_buffer("s")?);
+        encoder.copy_buffer_to_buffer(s_exc.buffer, s_exc.offset, &raster, row, (N_E * 4) as u64);
         encoder.copy_buffer_to_buffer(
-            inh.gpu_buffer("s")?,
-            0,
+            s_inh.buffer,
+            s_inh.offset,
             &raster,
             row + (N_E * 4) as u64,
             (N_I * 4) as u64,
@@ -275,14 +282,11 @@ fn rate_hz(raster: &[f32], steps: usize) -> f64 {
     raster.iter().map(|&x| f64::from(x)).sum::<f64>() / N as f64 / (steps as f64 * DT / 1000.0)
 }
 
+/// The application's device, with wgpu's default (WebGPU) limits, which the populations fit.
 fn application_device() -> Option<(wgpu::Device, wgpu::Queue)> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default())).ok()?;
-    let descriptor = wgpu::DeviceDescriptor {
-        required_limits: adapter.limits(),
-        ..Default::default()
-    };
-    pollster::block_on(adapter.request_device(&descriptor)).ok()
+    pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor::default())).ok()
 }
 
 fn main() -> spikegpu::Result<()> {

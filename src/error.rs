@@ -115,7 +115,7 @@ pub enum Error {
     },
 
     /// A population does not fit in one of the adapter's limits.
-    #[error("population does not fit the adapter: {limit} is {available}, needs {needed}")]
+    #[error("population does not fit the adapter: {limit} is {available}, needs {needed} ({over} over)", over = .needed - .available)]
     AdapterLimit {
         /// The wgpu limit's name.
         limit: &'static str,

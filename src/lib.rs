@@ -49,13 +49,17 @@
 //!
 //! 1. **Bring your own device.** [`GpuContext::from_device`]`(&device, &queue)` wraps the
 //!    application's device and queue (spikegpu keeps clones of the reference-counted handles and
-//!    installs no error handler). Request the adapter's limits for the device
-//!    (`required_limits: adapter.limits()`): a population binds one storage buffer per
-//!    compartment plus two, more than wgpu's default of 8 for most cells. Any number of
-//!    populations, of any cells, can share the context.
-//! 2. **Buffers.** [`Population::gpu_buffer`]`("s")` (or `"v"`, `"j"`, …) is the compartment's
-//!    `wgpu::Buffer`: `array<f32>`, batch × n_units, row-major (element `b·N + n`), usage
-//!    STORAGE | COPY_SRC | COPY_DST. Read any compartment; write the input `j`.
+//!    installs no error handler). wgpu's default limits suffice: a population binds at most 6
+//!    storage buffers per stage (WebGPU's default is 8); request the adapter's own limits
+//!    (`required_limits: adapter.limits()`) for populations larger than the default 128 MiB
+//!    binding holds. Any number of populations, of any cells, can share the context.
+//! 2. **Buffers.** [`Population::gpu_buffer`]`("s")` (or `"v"`, `"j"`, …) is the compartment
+//!    ([`gpu::buffers::CompartmentBuffer`]: `buffer`, `offset`, `size`): `array<f32>`, batch ×
+//!    n_units, row-major (element `b·N + n`), usage STORAGE | COPY_SRC | COPY_DST; the input `j`
+//!    in a buffer of its own, the others slices of the population's state buffer. Bind it with
+//!    `.binding()`, copy with `buffer` and `offset`. Read any compartment; write the input `j`
+//!    (in one dispatch, bind one population's state compartments all read-only or all
+//!    read-write: wgpu tracks usage per buffer).
 //! 3. **One command stream.** [`Population::encode_run`]`(&mut encoder, steps, dt, drive)`
 //!    records steps into the application's `CommandEncoder` instead of submitting them; the
 //!    application interleaves its own compute passes and submits once.
@@ -83,7 +87,7 @@
 //! ## Layers
 //! [`Population`] validates input, keeps the clock and the PRNG key chain, and drives a
 //! [`Backend`]: [`CpuBackend`] (the reference math) or [`GpuBackend`] (WGSL kernels over one
-//! storage buffer per compartment). [`conformance`] compares either against ngclearn's golden
+//! state buffer holding every compartment). [`conformance`] compares either against ngclearn's golden
 //! traces; [`selfcheck`] compares the GPU against the CPU on random states.
 
 #![warn(missing_docs)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use spikegpu::conformance::{self, Outcome, Tally, Trace};
-use spikegpu::gpu::{self, GpuApi, GpuContext};
+use spikegpu::gpu::{self, GpuApi, GpuContext, budget};
 use spikegpu::{Population, cells, selfcheck};
 
 #[derive(Parser)]
@@ -91,7 +91,8 @@ enum Command {
         #[arg(long)]
         procedural: bool,
     },
-    /// List the GPU adapters wgpu finds, with their key limits.
+    /// List the GPU adapters wgpu finds, with the limits spikegpu depends on and which cells and
+    /// network kernels fit them.
     Info {
         /// GPU API: vulkan, metal, dx12, gl, or env (all unless WGPU_BACKEND is set).
         #[arg(long, default_value = "env")]
@@ -176,8 +177,38 @@ fn info(api: &str) -> spikegpu::Result<ExitCode> {
         say!("no GPU adapters found; the CPU backend is always available");
         return Ok(ExitCode::FAILURE);
     }
+    let webgpu = wgpu::Limits::default();
     for (k, a) in adapters.iter().enumerate() {
         say!("[{k}] {a}");
+        say!("  limit                                      adapter  WebGPU default");
+        for ((name, value), (_, default)) in budget::relevant_limits(&a.limits)
+            .into_iter()
+            .zip(budget::relevant_limits(&webgpu))
+        {
+            say!("  {name:<40} {value:>10}  {default:>10}");
+        }
+        // Storage buffers per stage of each pipeline layout; for cells, the largest population
+        // whose state buffer (every compartment's slot) fits one binding.
+        say!("  kernel                               kind        storage buffers  fits  largest B·N");
+        for kernel in budget::kernels() {
+            let fits = match budget::check_kernel(&kernel, &a.limits) {
+                Err(spikegpu::Error::AdapterLimit {
+                    limit,
+                    available,
+                    needed,
+                }) => format!("no ({limit} is {available}, needs {needed})"),
+                _ => "yes".to_string(),
+            };
+            let largest = kernel
+                .layout
+                .map_or("—".to_string(), |l| budget::max_units(l, &a.limits).to_string());
+            say!(
+                "  {:<36} {:<11} {:>15}  {fits:<4}  {largest}",
+                kernel.name,
+                kernel.kind.name(),
+                kernel.storage_buffers
+            );
+        }
     }
     match GpuContext::new(GpuApi::parse(api)?) {
         Ok(ctx) => say!("default choice: {} ({:?})", ctx.adapter.name, ctx.adapter.backend),

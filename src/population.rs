@@ -134,11 +134,16 @@ impl Population<CpuBackend> {
 }
 
 impl Population<GpuBackend> {
-    /// The storage buffer of compartment `name`: `array<f32>` of length batch × n_units,
-    /// row-major (element `b·N + n`), usage STORAGE | COPY_SRC | COPY_DST. Application kernels
-    /// may read any compartment (`s`, `v`, …) and write the input `j` between steps; see the
-    /// embedding guide in the crate docs for the ordering rules.
-    pub fn gpu_buffer(&self, name: &str) -> Result<&wgpu::Buffer> {
+    /// Compartment `name` on the GPU: `array<f32>` of length batch × n_units, row-major (element
+    /// `b·N + n`), usage STORAGE | COPY_SRC | COPY_DST. The input `j` has a buffer of its own;
+    /// every other compartment is a slice of the population's state buffer at an offset the
+    /// adapter can bind. Bind it with
+    /// [`CompartmentBuffer::binding`](crate::gpu::buffers::CompartmentBuffer::binding), copy
+    /// with its `buffer` and `offset`. Application kernels may read any compartment (`s`, `v`,
+    /// …) and write the input `j` between steps; see the embedding guide in the crate docs for
+    /// the ordering rules. wgpu tracks usage per buffer, so one dispatch binds the compartments
+    /// of one population's state buffer either all read-only or all read-write.
+    pub fn gpu_buffer(&self, name: &str) -> Result<crate::gpu::buffers::CompartmentBuffer<'_>> {
         Ok(self.backend.buffer(compartment_index(self.cell.as_ref(), name)?))
     }
 

@@ -6,8 +6,8 @@
 use naga::{AddressSpace, ScalarKind, TypeInner};
 use serde_json::{Map, Value, json};
 use spikegpu::Error;
-use spikegpu::cells::describe::{FIRST_COMPARTMENT_BINDING, PARAMS_BINDING, Rule};
-use spikegpu::cells::{CELLS, CellEntry, CellModel};
+use spikegpu::cells::describe::{FIRST_INPUT_BINDING, PARAMS_BINDING, Rule, STATE_BINDING, STATE_NAME};
+use spikegpu::cells::{CELLS, CellEntry, CellModel, Role};
 use spikegpu::gpu::shaders;
 
 /// The rows of the first Markdown table after `heading` in `text` (lines starting with `| \``),
@@ -72,6 +72,15 @@ fn global<'m>(module: &'m naga::Module, name: &str) -> &'m naga::GlobalVariable 
         .unwrap_or_else(|| panic!("no global `{name}`"))
 }
 
+/// The value of the module's `u32` constant `name`.
+fn slot_constant(module: &naga::Module, name: &str) -> Option<u32> {
+    let (_, c) = module.constants.iter().find(|(_, c)| c.name.as_deref() == Some(name))?;
+    match module.global_expressions[c.init] {
+        naga::Expression::Literal(naga::Literal::U32(v)) => Some(v),
+        _ => None,
+    }
+}
+
 fn is_f32(module: &naga::Module, ty: naga::Handle<naga::Type>) -> bool {
     matches!(module.types[ty].inner, TypeInner::Scalar(s) if s.kind == ScalarKind::Float && s.width == 4)
 }
@@ -99,40 +108,74 @@ fn every_kernel_binds_and_lays_out_what_its_description_says() {
                 .validate(&module)
                 .unwrap_or_else(|e| panic!("{variant}: {e}"));
 
-            // Compartments at 4, 5, … in the description's order, then the scratch buffer: the
-            // host's bind group layout (src/gpu/population.rs) provides exactly these.
+            // The input `j` in a buffer of its own at 5, every other compartment packed into the
+            // state buffer at binding 4 (slot k for the k-th of them in the description's
+            // order), then the scratch buffer where the cell has one: the host's bind group
+            // layout (src/gpu/population.rs) provides exactly these.
             let globals = bound_globals(&module);
-            for (k, comp) in layout.compartments.iter().enumerate() {
-                let binding = FIRST_COMPARTMENT_BINDING + k as u32;
-                let found: Vec<_> = globals.iter().filter(|g| g.1 == 0 && g.2 == binding).collect();
-                assert_eq!(found.len(), 1, "{variant}: binding {binding}");
+            let is_rw_f32_array = |name: &str, space: &AddressSpace| {
+                matches!(space, AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE))
+                    && matches!(module.types[global(&module, name).ty].inner,
+                        TypeInner::Array { base, .. } if is_f32(&module, base))
+            };
+            let at = |binding: u32| -> Vec<_> { globals.iter().filter(|g| g.1 == 0 && g.2 == binding).collect() };
+            let state = at(STATE_BINDING);
+            assert_eq!(state.len(), 1, "{variant}: binding {STATE_BINDING}");
+            assert_eq!(
+                state[0].0, STATE_NAME,
+                "{variant}: binding {STATE_BINDING} is not the state buffer"
+            );
+            assert!(
+                is_rw_f32_array(STATE_NAME, &state[0].3),
+                "{variant}: the state buffer must be a read_write array<f32>"
+            );
+            let mut slot = 0;
+            let mut input_binding = FIRST_INPUT_BINDING;
+            for comp in layout.compartments {
+                if comp.role == Role::Input {
+                    let found = at(input_binding);
+                    assert_eq!(found.len(), 1, "{variant}: binding {input_binding}");
+                    assert_eq!(
+                        found[0].0, comp.name,
+                        "{variant}: binding {input_binding} holds the wrong input"
+                    );
+                    assert!(
+                        is_rw_f32_array(comp.name, &found[0].3),
+                        "{variant}: `{}` must be a read_write array<f32>",
+                        comp.name
+                    );
+                    input_binding += 1;
+                    continue;
+                }
+                assert!(
+                    globals.iter().all(|g| g.0 != comp.name),
+                    "{variant}: `{}` must live in the state buffer, not a binding of its own",
+                    comp.name
+                );
                 assert_eq!(
-                    found[0].0, comp.name,
-                    "{variant}: binding {binding} holds the wrong compartment"
-                );
-                assert!(
-                    matches!(found[0].3, AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE)),
-                    "{variant}: `{}` must be a read_write storage buffer",
+                    slot_constant(&module, &format!("SLOT_{}", comp.name)),
+                    Some(slot),
+                    "{variant}: `{}` must be slot {slot}",
                     comp.name
                 );
-                let ty = global(&module, comp.name).ty;
-                assert!(
-                    matches!(module.types[ty].inner, TypeInner::Array { base, .. } if is_f32(&module, base)),
-                    "{variant}: `{}` must be array<f32>",
-                    comp.name
-                );
+                slot += 1;
             }
-            let last = layout.scratch_binding();
+            let last = if layout.scratch.is_some() {
+                layout.scratch_binding()
+            } else {
+                input_binding - 1
+            };
             for (name, group, binding, _) in &globals {
                 assert!(
-                    *group == 1 || (*group == 0 && *binding <= last),
+                    (*group == 1 && entry.elementwise) || (*group == 0 && *binding <= last),
                     "{variant}: `{name}` at group {group} binding {binding} is not in the host's layout"
                 );
             }
             if let Some(scratch) = layout.scratch {
+                let binding = layout.scratch_binding();
                 assert!(
-                    globals.iter().any(|g| g.0 == scratch && g.1 == 0 && g.2 == last),
-                    "{variant}: scratch `{scratch}` must be at binding {last}"
+                    globals.iter().any(|g| g.0 == scratch && g.1 == 0 && g.2 == binding),
+                    "{variant}: scratch `{scratch}` must be at binding {binding}"
                 );
             }
 
@@ -152,7 +195,7 @@ fn every_kernel_binds_and_lays_out_what_its_description_says() {
                 "{variant}: uniform words the host writes"
             );
 
-            // CellState: every compartment the element step carries, in binding order.
+            // CellState: every compartment the element step carries, in slot order.
             if entry.elementwise {
                 let (state_ty, _) = module
                     .types

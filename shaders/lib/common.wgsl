@@ -40,7 +40,9 @@ struct Dims {
     groups_x: u32,
     // Workgroups along x of the row grid (one workgroup per batch row).
     rows_x: u32,
-    pad0: u32,
+    // Values between two compartments' slots in the state buffer (B·N rounded up to the
+    // adapter's storage offset alignment, so each slot can be bound on its own).
+    slot: u32,
     pad1: u32,
     pad2: u32,
 }

@@ -213,12 +213,18 @@ impl Tolerance {
     }
 }
 
-/// A cell's GPU layout, stated once: the compartments (bindings 4, 5, … in this order), the
+/// A cell's GPU layout, stated once: the compartments (the input `j` in a buffer of its own at
+/// binding 5, the others in slots 0, 1, … of the state buffer at binding 4, in this order), the
 /// parameter uniform (binding 2), the `override` switches and the scratch binding (after the
-/// compartments). [`Layout::prelude`] writes the WGSL declarations from it.
+/// input, where the kernel has one). [`Layout::prelude`] writes the WGSL declarations from it and
+/// [`Layout::pack`] points the kernel's `name[index]` reads and writes at the compartment's slot,
+/// so every cell binds the same few storage buffers whatever its compartment count
+/// ([`Layout::storage_buffers`]). The input has its own buffer so that an application kernel
+/// can read a population's state and write its input in one dispatch (wgpu tracks usage per
+/// buffer: one buffer cannot be bound read-only and read-write at once).
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
-    /// The compartments, in the order of [`super::CellState::values`] and of the bindings.
+    /// The compartments, in the order of [`super::CellState::values`] and of the state slots.
     pub compartments: &'static [Compartment],
     /// The WGSL name of the uniform struct (`AdExParams`), bound as `P`.
     pub uniform_struct: &'static str,
@@ -226,8 +232,8 @@ pub struct Layout {
     pub uniform: &'static [&'static str],
     /// The `override` constants: name and WGSL type (`bool` or `u32`).
     pub overrides: &'static [(&'static str, &'static str)],
-    /// The scratch buffer's WGSL name (an `array<u32>` after the compartments), if the kernel
-    /// uses it.
+    /// The scratch buffer's WGSL name (an `array<u32>` at [`Layout::scratch_binding`]), if the
+    /// kernel uses it.
     pub scratch: Option<&'static str>,
     /// The integrators the cell implements (none for a cell without an ODE, WTAS).
     pub integrators: &'static [Integrator],
@@ -237,11 +243,24 @@ pub struct Layout {
     pub overwrites_input: bool,
 }
 
-/// Binding of the first compartment; 0–3 are the step uniform, dims, parameters and run input.
-pub const FIRST_COMPARTMENT_BINDING: u32 = 4;
+/// Binding of the run input (K×B×N, read-only storage; a placeholder otherwise).
+pub const INPUT_BINDING: u32 = 3;
+
+/// Binding of the state buffer: every compartment but the inputs, one slot of `dims.slot`
+/// values each.
+pub const STATE_BINDING: u32 = 4;
+
+/// Binding of the first input compartment (`j`); each input has a buffer of its own.
+pub const FIRST_INPUT_BINDING: u32 = 5;
 
 /// Binding of the parameter uniform.
 pub const PARAMS_BINDING: u32 = 2;
+
+/// The WGSL name of the state buffer.
+pub const STATE_NAME: &str = "cell_state";
+
+/// Storage buffers of group 1 of an element-wise cell (the fused kernel's step table and raster).
+pub const FUSED_STORAGE_BUFFERS: u32 = 2;
 
 impl Layout {
     /// The integrators as the cell tables show them: `euler, midpoint`, or `(no ODE)`.
@@ -254,7 +273,7 @@ impl Layout {
     }
 
     /// The compartments a kernel keeps in `CellState` (all but inputs the step only reads), in
-    /// binding order.
+    /// slot order.
     pub fn state_compartments(&self) -> impl Iterator<Item = &'static Compartment> {
         let with_input = self.overwrites_input;
         self.compartments
@@ -262,14 +281,50 @@ impl Layout {
             .filter(move |c| with_input || c.role != Role::Input)
     }
 
-    /// The binding of the scratch buffer.
+    /// The input compartments (`j`), each bound on its own from [`FIRST_INPUT_BINDING`].
+    pub fn inputs(&self) -> impl Iterator<Item = &'static Compartment> {
+        self.compartments.iter().filter(|c| c.role == Role::Input)
+    }
+
+    /// The compartments in the state buffer, in slot order (all but the inputs).
+    pub fn packed(&self) -> impl Iterator<Item = &'static Compartment> {
+        self.compartments.iter().filter(|c| c.role != Role::Input)
+    }
+
+    /// Where compartment `index` (of [`Layout::compartments`]) lives: `Ok(slot)` in the state
+    /// buffer, or `Err(k)` for the k-th input buffer.
+    pub fn location(&self, index: usize) -> std::result::Result<usize, usize> {
+        let before = &self.compartments[..index];
+        let inputs_before = before.iter().filter(|c| c.role == Role::Input).count();
+        if self.compartments[index].role == Role::Input {
+            Err(inputs_before)
+        } else {
+            Ok(index - inputs_before)
+        }
+    }
+
+    /// The binding of the scratch buffer: after the inputs.
     pub fn scratch_binding(&self) -> u32 {
-        FIRST_COMPARTMENT_BINDING + self.compartments.len() as u32
+        FIRST_INPUT_BINDING + self.inputs().count() as u32
+    }
+
+    /// Storage buffers the cell's pipeline layout binds in the compute stage: the run input, the
+    /// state buffer, each input compartment, the scratch buffer where there is one, and for
+    /// element-wise cells the fused kernel's step table and raster (group 1).
+    pub fn storage_buffers(&self, elementwise: bool) -> u32 {
+        2 + self.inputs().count() as u32
+            + u32::from(self.scratch.is_some())
+            + if elementwise { FUSED_STORAGE_BUFFERS } else { 0 }
+    }
+
+    /// The WGSL name of compartment `name`'s slot index constant (`SLOT_v`).
+    fn slot_constant(name: &str) -> String {
+        format!("SLOT_{name}")
     }
 
     /// The WGSL declarations composed before the cell's kernel: `override`s, the uniform struct
-    /// and its binding, one storage binding per compartment, the scratch binding, and (for
-    /// element-wise kernels) `CellState`, `cell_load` and `cell_store`.
+    /// and its binding, the state buffer and one slot constant per compartment, the scratch
+    /// binding, and (for element-wise kernels) `CellState`, `cell_load` and `cell_store`.
     pub fn prelude(&self, source: &str, elementwise: bool) -> String {
         let mut w = String::new();
         // Writing into a String cannot fail.
@@ -291,8 +346,17 @@ impl Layout {
             "@group(0) @binding({PARAMS_BINDING}) var<uniform> P: {};",
             self.uniform_struct
         ));
-        for (k, c) in self.compartments.iter().enumerate() {
-            let binding = FIRST_COMPARTMENT_BINDING + k as u32;
+        line(format!(
+            "// Every compartment but the inputs, slot k at [k·dims.slot, k·dims.slot + B·N); `name[i]` in the kernel reads {STATE_NAME}[SLOT_name * dims.slot + i]."
+        ));
+        line(format!(
+            "@group(0) @binding({STATE_BINDING}) var<storage, read_write> {STATE_NAME}: array<f32>;"
+        ));
+        for (k, c) in self.packed().enumerate() {
+            line(format!("const {}: u32 = {k}u;", Self::slot_constant(c.name)));
+        }
+        for (k, c) in self.inputs().enumerate() {
+            let binding = FIRST_INPUT_BINDING + k as u32;
             line(format!(
                 "@group(0) @binding({binding}) var<storage, read_write> {}: array<f32>;",
                 c.name
@@ -311,20 +375,82 @@ impl Layout {
                 line(format!("    {name}: f32,"));
             }
             line("}".into());
-            let loads: Vec<String> = names.iter().map(|n| format!("{n}[i]")).collect();
+            let loads: Vec<String> = names.iter().map(|n| self.element(n, "i")).collect();
             line(format!(
                 "fn cell_load(i: u32) -> CellState {{\n    return CellState({});\n}}",
                 loads.join(", ")
             ));
             let mut store = String::from("fn cell_store(i: u32, st: CellState) {\n");
             for name in &names {
-                let _ = writeln!(store, "    {name}[i] = st.{name};");
+                let _ = writeln!(store, "    {} = st.{name};", self.element(name, "i"));
             }
             store.push('}');
             line(store);
         }
         w
     }
+
+    /// Compartment `name`'s element at `index`: in its slot of the state buffer, or in its own
+    /// buffer for an input.
+    fn element(&self, name: &str, index: &str) -> String {
+        if self.inputs().any(|c| c.name == name) {
+            format!("{name}[{index}]")
+        } else {
+            format!("{STATE_NAME}[{} * dims.slot + ({index})]", Self::slot_constant(name))
+        }
+    }
+
+    /// The kernel's source with every `compartment[index]` (a compartment name as a whole
+    /// identifier, not a field after `.`, followed by `[`) written as the element of its slot in
+    /// the state buffer. Comments are copied as they are. The hand-written kernels keep indexing
+    /// compartments by name; naga then validates the result like any other source.
+    pub fn pack(&self, source: &str) -> String {
+        let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut out = String::with_capacity(source.len() + source.len() / 4);
+        let mut rest = source;
+        while let Some(pos) = rest.find(|c: char| is_ident(c) || c == '/') {
+            out.push_str(&rest[..pos]);
+            rest = &rest[pos..];
+            if rest.starts_with("//") {
+                let end = rest.find('\n').unwrap_or(rest.len());
+                out.push_str(&rest[..end]);
+                rest = &rest[end..];
+                continue;
+            }
+            let len = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len()).max(1);
+            let word = &rest[..len];
+            let after_field = out.ends_with('.');
+            let compartment = self.packed().any(|c| c.name == word);
+            match rest[len..].strip_prefix('[').and_then(closing_bracket) {
+                Some(close) if compartment && !after_field => {
+                    let inner = &rest[len + 1..len + 1 + close];
+                    out.push_str(&self.element(word, &self.pack(inner)));
+                    rest = &rest[len + 1 + close + 1..];
+                }
+                _ => {
+                    out.push_str(word);
+                    rest = &rest[len..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The position of the `]` that closes an index whose `[` is just before `text`.
+fn closing_bracket(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (k, c) in text.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' if depth == 0 => return Some(k),
+            ']' => depth -= 1,
+            '\n' => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The parameter type of a `cell_params!` default: `required` or an expression.
@@ -578,7 +704,7 @@ macro_rules! describe_cell {
             scratch: $scratch:ident
         }
     ) => {
-        /// The cell's layout: compartments (bindings 4, 5, … in this order), uniform, overrides,
+        /// The cell's layout: compartments (state slots 0, 1, … in this order), uniform, overrides,
         /// scratch and integrators.
         ///
         /// | compartment | role | initial value | `reset()` | meaning |

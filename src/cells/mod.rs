@@ -300,7 +300,7 @@ pub trait CellModel: CellChecks + std::fmt::Debug + Send + Sync {
         [0.0; 4]
     }
 
-    /// 32-bit words of the GPU scratch buffer (the binding after the compartments) for a
+    /// 32-bit words of the GPU scratch buffer (binding 5, for cells whose layout has one) for a
     /// population of this shape: one per batch row by default.
     fn gpu_scratch_words(&self, batch: usize, _n_units: usize) -> usize {
         batch

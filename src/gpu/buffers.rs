@@ -79,8 +79,10 @@ pub struct Dims {
     pub groups_x: u32,
     /// Workgroups along x of the row grid.
     pub rows_x: u32,
+    /// Values between two compartments' slots in the state buffer.
+    pub slot: u32,
     /// Padding to 32 bytes.
-    pub pad: [u32; 3],
+    pub pad: [u32; 2],
 }
 
 /// A 2-D grid of `count` workgroups within `max_per_dim` per dimension, split evenly (software
@@ -92,11 +94,47 @@ pub fn grid(count: u32, max_per_dim: u32) -> (u32, u32) {
     (count.div_ceil(y), y)
 }
 
+/// One compartment of a population on the GPU: `size` bytes (B·N f32, row-major) at byte
+/// `offset` of the population's state buffer. The offset is a multiple of the adapter's
+/// `min_storage_buffer_offset_alignment`, so the compartment can be bound on its own
+/// ([`CompartmentBuffer::binding`]) as well as copied from and to.
+#[derive(Debug, Clone, Copy)]
+pub struct CompartmentBuffer<'a> {
+    /// The population's state buffer (STORAGE | COPY_SRC | COPY_DST).
+    pub buffer: &'a wgpu::Buffer,
+    /// Byte offset of the compartment's first value.
+    pub offset: u64,
+    /// Bytes of the compartment (B·N·4).
+    pub size: u64,
+}
+
+impl<'a> CompartmentBuffer<'a> {
+    /// The compartment as a bind group resource (a storage binding of exactly its values).
+    pub fn binding(&self) -> wgpu::BindingResource<'a> {
+        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: self.buffer,
+            offset: self.offset,
+            size: wgpu::BufferSize::new(self.size),
+        })
+    }
+}
+
 /// Reads `len` f32 values from `buffer` through `staging` (MAP_READ, at least `len·4` bytes).
 pub fn read_f32(ctx: &GpuContext, buffer: &wgpu::Buffer, staging: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
+    read_f32_at(ctx, buffer, 0, staging, len)
+}
+
+/// Reads `len` f32 values from byte `offset` of `buffer` through `staging`.
+pub fn read_f32_at(
+    ctx: &GpuContext,
+    buffer: &wgpu::Buffer,
+    offset: u64,
+    staging: &wgpu::Buffer,
+    len: usize,
+) -> Result<Vec<f32>> {
     let bytes = (len * 4) as u64;
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
-    encoder.copy_buffer_to_buffer(buffer, 0, staging, 0, bytes);
+    encoder.copy_buffer_to_buffer(buffer, offset, staging, 0, bytes);
     ctx.queue.submit([encoder.finish()]);
     let slice = staging.slice(..bytes);
     let (sender, receiver) = std::sync::mpsc::channel();

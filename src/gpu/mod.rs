@@ -1,6 +1,7 @@
 //! The GPU side: context and adapter choice, WGSL composition and validation, buffers, and the
 //! population backend.
 
+pub mod budget;
 pub mod buffers;
 pub mod context;
 pub mod population;

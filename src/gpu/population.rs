@@ -3,9 +3,13 @@
 //!
 //! Binding convention of every cell kernel (`shaders/cells/<key>.wgsl`), group 0: `0` per-step
 //! uniform (dynamic offset), `1` dims, `2` cell parameters, `3` the K×B×N input of a run
-//! (read-only; a placeholder otherwise), `4…` every compartment in [`CellModel::compartments`]
-//! order (read-write, `j` included), then the cell's scratch buffer for row passes. Group 1
-//! (element-wise cells): the fused kernel's step table and spike raster.
+//! (read-only; a placeholder otherwise), `4` the state buffer: every compartment but the input,
+//! in [`CellModel::compartments`] order, one slot of `dims.slot` values each, the slots aligned
+//! so that each can also be bound on its own ([`GpuBackend::buffer`]); `5` the input `j` in a
+//! buffer of its own; `6` the cell's scratch buffer for row passes, where it has one. Group 1
+//! (element-wise cells): the fused kernel's step table and spike raster. So a cell binds at most
+//! 6 storage buffers ([`crate::cells::describe::Layout::storage_buffers`]), within WebGPU's
+//! default of 8.
 //!
 //! A run is recorded into one command buffer per chunk; a chunk is as long as the adapter's
 //! storage binding size allows for its input and raster (usually the whole run). Per step it
@@ -21,12 +25,14 @@ use std::sync::Arc;
 
 use wgpu::util::DeviceExt;
 
-use super::buffers::{Dims, StepUniform, WORKGROUP_SIZE, grid, read_f32};
+use super::budget;
+use super::buffers::{CompartmentBuffer, Dims, StepUniform, WORKGROUP_SIZE, grid, read_f32_at};
 use super::context::GpuContext;
 use super::recorder::Recorder;
 use super::shaders;
 use crate::backend::{Backend, RunRequest};
 use crate::cells::CellModel;
+use crate::cells::describe::{FIRST_INPUT_BINDING, INPUT_BINDING, Layout, STATE_BINDING};
 use crate::error::{Error, Result};
 use crate::run::{Recording, words_per_step};
 
@@ -40,8 +46,13 @@ pub struct GpuBackend {
     spike_index: usize,
     /// Whether the pipelines have group 1 (element-wise kernels: step table and raster).
     has_group1: bool,
-    compartments: Vec<wgpu::Buffer>,
-    scratch: wgpu::Buffer,
+    /// Every compartment but the inputs, slot k at byte k·`slot_bytes`.
+    state: wgpu::Buffer,
+    slot_bytes: u64,
+    /// The input compartments' own buffers.
+    inputs: Vec<wgpu::Buffer>,
+    layout: &'static Layout,
+    scratch: Option<wgpu::Buffer>,
     params: wgpu::Buffer,
     dims: wgpu::Buffer,
     staging: wgpu::Buffer,
@@ -78,18 +89,6 @@ fn storage(read_only: bool) -> wgpu::BufferBindingType {
     wgpu::BufferBindingType::Storage { read_only }
 }
 
-fn check_limit(limit: &'static str, available: u64, needed: u64) -> Result<()> {
-    if needed > available {
-        Err(Error::AdapterLimit {
-            limit,
-            available,
-            needed,
-        })
-    } else {
-        Ok(())
-    }
-}
-
 fn buffer(device: &wgpu::Device, label: &str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
@@ -108,24 +107,21 @@ impl GpuBackend {
         let spike_index = crate::cells::spike_index(cell)?;
         let total = batch * n_units;
         let bytes = (total as u64) * 4;
-        check_limit(
-            "max_storage_buffer_binding_size",
-            limits.max_storage_buffer_binding_size,
-            bytes,
-        )?;
-        check_limit("max_buffer_size", limits.max_buffer_size, bytes)?;
-        // The run input, every compartment and the scratch buffer are storage bindings of one stage.
-        check_limit(
-            "max_storage_buffers_per_shader_stage",
-            u64::from(limits.max_storage_buffers_per_shader_stage),
-            comps.len() as u64 + 2,
+        let layout = cell.entry().layout;
+        let elementwise = cell.entry().elementwise;
+        budget::check_kernel(&budget::cell_kernel(cell.entry()), &limits)?;
+        // Each slot starts at an offset the adapter can bind, so embedders can bind one compartment.
+        let slot_bytes = budget::slot_bytes(total, &limits);
+        let (state_limit, state_available) = budget::state_binding_limit(&limits);
+        budget::check_limit(
+            state_limit,
+            state_available,
+            slot_bytes * layout.packed().count() as u64,
         )?;
         let scratch_bytes = (cell.gpu_scratch_words(batch, n_units) as u64 * 4).max(4);
-        check_limit(
-            "max_storage_buffer_binding_size",
-            limits.max_storage_buffer_binding_size,
-            scratch_bytes,
-        )?;
+        if layout.scratch.is_some() {
+            budget::check_limit(state_limit, state_available, scratch_bytes)?;
+        }
         let max_dim = limits.max_compute_workgroups_per_dimension;
         let element_groups = u32::try_from(total.div_ceil(WORKGROUP_SIZE as usize))
             .map_err(|_| Error::InvalidShape(format!("{total} elements are too many for one dispatch grid")))?;
@@ -137,24 +133,32 @@ impl GpuBackend {
         ctx.checked("creating the population's buffers and pipelines", || {
             let device = &ctx.device;
             let rw = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
-            let compartments: Vec<wgpu::Buffer> = cell
-                .initial_values()
-                .iter()
-                .zip(comps)
-                .map(|(&value, comp)| {
-                    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            let slot = (slot_bytes / 4) as usize;
+            let mut packed = vec![0f32; (slot * layout.packed().count()).max(1)];
+            let mut inputs = Vec::new();
+            for (k, (&value, comp)) in cell.initial_values().iter().zip(comps).enumerate() {
+                match layout.location(k) {
+                    Ok(at) => packed[at * slot..at * slot + total].fill(value),
+                    Err(_) => inputs.push(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                         label: Some(&format!("{label}.{}", comp.name)),
                         contents: bytemuck::cast_slice(&vec![value; total]),
                         usage: rw,
-                    })
-                })
-                .collect();
-            let scratch = buffer(
-                device,
-                &format!("{label}.scratch"),
-                scratch_bytes,
-                wgpu::BufferUsages::STORAGE,
-            );
+                    })),
+                }
+            }
+            let state = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(&format!("{label}.state")),
+                contents: bytemuck::cast_slice(&packed),
+                usage: rw,
+            });
+            let scratch = layout.scratch.map(|name| {
+                buffer(
+                    device,
+                    &format!("{label}.{name}"),
+                    scratch_bytes,
+                    wgpu::BufferUsages::STORAGE,
+                )
+            });
             let mut words = cell.gpu_params();
             words.resize(words.len().div_ceil(4).max(1) * 4, 0);
             let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
@@ -168,7 +172,8 @@ impl GpuBackend {
                 total: total as u32,
                 groups_x: element_grid.0,
                 rows_x: row_grid.0,
-                pad: [0; 3],
+                slot: slot as u32,
+                pad: [0; 2],
             };
             let dims = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(&format!("{label}.dims")),
@@ -186,9 +191,14 @@ impl GpuBackend {
                 layout_entry(0, wgpu::BufferBindingType::Uniform, true),
                 layout_entry(1, wgpu::BufferBindingType::Uniform, false),
                 layout_entry(2, wgpu::BufferBindingType::Uniform, false),
-                layout_entry(3, storage(true), false),
+                layout_entry(INPUT_BINDING, storage(true), false),
+                layout_entry(STATE_BINDING, storage(false), false),
             ];
-            entries.extend((0..comps.len() as u32 + 1).map(|k| layout_entry(4 + k, storage(false), false)));
+            entries
+                .extend((0..inputs.len() as u32).map(|k| layout_entry(FIRST_INPUT_BINDING + k, storage(false), false)));
+            if scratch.is_some() {
+                entries.push(layout_entry(layout.scratch_binding(), storage(false), false));
+            }
             let layout0 = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some(&format!("{label}.layout0")),
                 entries: &entries,
@@ -200,7 +210,6 @@ impl GpuBackend {
                     layout_entry(1, storage(false), false),
                 ],
             });
-            let elementwise = cell.entry().elementwise;
             let groups: Vec<Option<&wgpu::BindGroupLayout>> = if elementwise {
                 vec![Some(&layout0), Some(&layout1)]
             } else {
@@ -244,7 +253,10 @@ impl GpuBackend {
                 pipeline_row_post: passes.row_post.then(|| pipeline("row_post")),
                 pipeline_fused: (elementwise && !cell.has_row_passes()).then(|| pipeline("fused")),
                 recorder: Recorder::new(&ctx),
-                compartments,
+                state,
+                slot_bytes,
+                inputs,
+                layout,
                 scratch,
                 params,
                 dims,
@@ -279,9 +291,18 @@ impl GpuBackend {
         &self.ctx
     }
 
-    /// The storage buffer of compartment `index` (f32, row-major B×N).
-    pub fn buffer(&self, index: usize) -> &wgpu::Buffer {
-        &self.compartments[index]
+    /// Compartment `index` (f32, row-major B×N): its slot of the state buffer, or the input's
+    /// own buffer.
+    pub fn buffer(&self, index: usize) -> CompartmentBuffer<'_> {
+        let (buffer, offset) = match self.layout.location(index) {
+            Ok(slot) => (&self.state, slot as u64 * self.slot_bytes),
+            Err(k) => (&self.inputs[k], 0),
+        };
+        CompartmentBuffer {
+            buffer,
+            offset,
+            size: self.total as u64 * 4,
+        }
     }
 
     fn bind0(&self, steps: &wgpu::Buffer, input: &wgpu::Buffer) -> wgpu::BindGroup {
@@ -304,19 +325,24 @@ impl GpuBackend {
                 resource: self.params.as_entire_binding(),
             },
             wgpu::BindGroupEntry {
-                binding: 3,
+                binding: INPUT_BINDING,
                 resource: input.as_entire_binding(),
             },
+            wgpu::BindGroupEntry {
+                binding: STATE_BINDING,
+                resource: self.state.as_entire_binding(),
+            },
         ];
-        for (k, b) in self
-            .compartments
-            .iter()
-            .chain(std::iter::once(&self.scratch))
-            .enumerate()
-        {
+        for (k, input) in self.inputs.iter().enumerate() {
             entries.push(wgpu::BindGroupEntry {
-                binding: 4 + k as u32,
-                resource: b.as_entire_binding(),
+                binding: FIRST_INPUT_BINDING + k as u32,
+                resource: input.as_entire_binding(),
+            });
+        }
+        if let Some(scratch) = &self.scratch {
+            entries.push(wgpu::BindGroupEntry {
+                binding: self.layout.scratch_binding(),
+                resource: scratch.as_entire_binding(),
             });
         }
         self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -378,9 +404,10 @@ impl Backend for GpuBackend {
     }
 
     fn write(&mut self, index: usize, values: &[f32]) -> Result<()> {
+        let slot = self.buffer(index);
         self.ctx
             .queue
-            .write_buffer(&self.compartments[index], 0, bytemuck::cast_slice(values));
+            .write_buffer(slot.buffer, slot.offset, bytemuck::cast_slice(values));
         Ok(())
     }
 
@@ -391,7 +418,8 @@ impl Backend for GpuBackend {
     fn read(&mut self, index: usize) -> Result<Vec<f32>> {
         let ctx = self.ctx.clone();
         ctx.checked("reading a compartment", || {
-            read_f32(&ctx, &self.compartments[index], &self.staging, self.total)
+            let slot = self.buffer(index);
+            read_f32_at(&ctx, slot.buffer, slot.offset, &self.staging, self.total)
         })?
     }
 

@@ -1,7 +1,7 @@
 //! The per-step path's recording kernels (`shaders/lib/record.wgsl`): pack a step's spikes
 //! into raster words, and copy chosen neurons of a compartment into a trace buffer.
 
-use super::buffers::{RecordParams, WORKGROUP_SIZE, grid};
+use super::buffers::{CompartmentBuffer, RecordParams, WORKGROUP_SIZE, grid};
 use super::context::GpuContext;
 use super::shaders;
 
@@ -28,20 +28,24 @@ fn entry(binding: u32, ty: wgpu::BufferBindingType, dynamic: bool) -> wgpu::Bind
     }
 }
 
+/// Storage bindings 1, 2, … of the recording layout (`true`: read-only): source compartment,
+/// raster, neuron indices, trace.
+pub const STORAGE: &[bool] = &[true, false, true, false];
+
 impl Recorder {
     /// Creates the pipelines (call inside an error scope).
     pub fn new(ctx: &GpuContext) -> Recorder {
         let device = &ctx.device;
-        let storage = |read_only| wgpu::BufferBindingType::Storage { read_only };
+        let mut entries = vec![entry(0, wgpu::BufferBindingType::Uniform, true)];
+        entries.extend(
+            STORAGE
+                .iter()
+                .enumerate()
+                .map(|(k, &read_only)| entry(1 + k as u32, wgpu::BufferBindingType::Storage { read_only }, false)),
+        );
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("record.layout"),
-            entries: &[
-                entry(0, wgpu::BufferBindingType::Uniform, true),
-                entry(1, storage(true), false),
-                entry(2, storage(false), false),
-                entry(3, storage(true), false),
-                entry(4, storage(false), false),
-            ],
+            entries: &entries,
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("record.pipeline_layout"),
@@ -74,8 +78,13 @@ impl Recorder {
     }
 
     /// A bind group: params (dynamic slots), source compartment, raster, neuron indices, trace.
-    pub fn bind(&self, ctx: &GpuContext, buffers: [&wgpu::Buffer; 5]) -> wgpu::BindGroup {
-        let [params, src, raster, indices, trace] = buffers;
+    pub fn bind(
+        &self,
+        ctx: &GpuContext,
+        params: &wgpu::Buffer,
+        src: CompartmentBuffer<'_>,
+        [raster, indices, trace]: [&wgpu::Buffer; 3],
+    ) -> wgpu::BindGroup {
         let params_binding = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
             buffer: params,
             offset: 0,
@@ -91,7 +100,7 @@ impl Recorder {
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
-                    resource: src.as_entire_binding(),
+                    resource: src.binding(),
                 },
                 wgpu::BindGroupEntry {
                     binding: 2,

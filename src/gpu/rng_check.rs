@@ -10,12 +10,18 @@ use super::shaders;
 use crate::error::{Error, Result};
 use crate::rng::Key;
 
-/// The WGSL source of the check kernel.
-pub const SOURCE: &str = include_str!("../../shaders/checks/rng_check.wgsl");
+/// The check kernel's file and WGSL source.
+pub const SHADER: (&str, &str) = (
+    "shaders/checks/rng_check.wgsl",
+    include_str!("../../shaders/checks/rng_check.wgsl"),
+);
+
+/// Storage buffers of the check kernel's (derived) layout: the bits and the uniforms it writes.
+pub const STORAGE_BUFFERS: u32 = 2;
 
 /// The check kernel composed with the WGSL PRNG it tests.
 pub fn composed() -> shaders::ComposedShader {
-    shaders::compose_pieces(&[shaders::LIBRARY[1], ("shaders/checks/rng_check.wgsl", SOURCE)])
+    shaders::compose_pieces(&[shaders::LIBRARY[1], SHADER])
 }
 
 #[repr(C)]

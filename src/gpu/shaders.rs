@@ -36,21 +36,24 @@ pub struct ComposedShader {
 /// Joins the library pieces, the prelude generated from the cell's description
 /// ([`crate::cells::describe::Layout::prelude`]), the cell's kernel, for cells with a choice of
 /// integrator (an `INTEGRATOR` override) the ODE step [`ODE`] that calls the kernel's
-/// `cell_dxdt`, and, for element-wise cells, the shared entry points.
+/// `cell_dxdt`, and, for element-wise cells, the shared entry points. The kernel and the entry
+/// points index compartments by name, which [`crate::cells::describe::Layout::pack`] points at
+/// their slots of the state buffer.
 pub fn compose(cell: &dyn CellModel) -> ComposedShader {
     let entry = cell.entry();
+    let layout = entry.layout;
     let prelude_name = format!("(prelude of {})", entry.key);
-    let prelude = entry
-        .layout
-        .prelude(&format!("src/cells/{}.rs", entry.key), entry.elementwise);
+    let prelude = layout.prelude(&format!("src/cells/{}.rs", entry.key), entry.elementwise);
+    let kernel = layout.pack(entry.shader.1);
+    let shared = layout.pack(ELEMENTWISE.1);
     let mut parts: Vec<(&str, &str)> = LIBRARY.to_vec();
     parts.push((&prelude_name, &prelude));
-    parts.push(entry.shader);
-    if entry.layout.overrides.iter().any(|&(name, _)| name == "INTEGRATOR") {
+    parts.push((entry.shader.0, &kernel));
+    if layout.overrides.iter().any(|&(name, _)| name == "INTEGRATOR") {
         parts.push(ODE);
     }
     if entry.elementwise {
-        parts.push(ELEMENTWISE);
+        parts.push((ELEMENTWISE.0, &shared));
     }
     compose_pieces(&parts)
 }

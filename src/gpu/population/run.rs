@@ -187,19 +187,23 @@ impl GpuBackend {
             contents: &padded_slots(&self.record_params(shape, chunk), self.recorder.stride),
             usage: wgpu::BufferUsages::UNIFORM,
         });
-        let record_bind = |source: &wgpu::Buffer, raster: &wgpu::Buffer, trace: &wgpu::Buffer| {
-            self.recorder
-                .bind(&self.ctx, [&record_params, source, raster, &shape.index_buffer, trace])
+        let record_bind = |source: usize, raster: &wgpu::Buffer, trace: &wgpu::Buffer| {
+            self.recorder.bind(
+                &self.ctx,
+                &record_params,
+                self.buffer(source),
+                [raster, &shape.index_buffer, trace],
+            )
         };
         ChunkResources {
             bind0: self.bind0(&uniforms, input.as_ref().unwrap_or(&self.placeholder)),
             bind1: self.has_group1.then(|| self.bind1(&table_buffer, &raster)),
-            pack_bind: record_bind(&self.compartments[self.spike_index], &raster, &self.placeholder),
+            pack_bind: record_bind(self.spike_index, &raster, &self.placeholder),
             gather_binds: shape
                 .samples
                 .iter()
                 .zip(&traces)
-                .map(|(&c, trace)| record_bind(&self.compartments[c], &self.placeholder, trace))
+                .map(|(&c, trace)| record_bind(c, &self.placeholder, trace))
                 .collect(),
             plan,
             raster,

@@ -27,7 +27,7 @@ impl GpuNetwork {
             .next_multiple_of(u64::from(limits.min_uniform_buffer_offset_alignment));
         ctx.checked("building the network", || -> Result<GpuNetwork> {
             let kernels = KERNELS.iter().map(|k| build_kernel(ctx, k)).collect::<Vec<_>>();
-            let mut arena: Vec<wgpu::Buffer> = Vec::new();
+            let mut arena: Vec<ArenaBuffer> = Vec::new();
             let mut views: Vec<Vec<View>> = Vec::new();
             let mut plans_pending: Vec<Option<Box<GpuBackend>>> = Vec::new();
             // 1. Storage for every compartment that is not wired.
@@ -48,7 +48,7 @@ impl GpuNetwork {
                         let mut b = GpuBackend::new(ctx.clone(), model.as_ref(), c.batch, *n_units)?;
                         for (q, values) in initial.iter().enumerate() {
                             crate::backend::Backend::write(&mut b, q, values)?;
-                            arena.push(b.buffer(q).clone());
+                            arena.push(ArenaBuffer::slot(b.buffer(q)));
                             cv[q] = View {
                                 buffer: arena.len() - 1,
                                 offset: 0,
@@ -70,7 +70,7 @@ impl GpuNetwork {
                             aux.extend_from_slice(&rule.weight_mask);
                         }
                         let aux_buffer = arena.len();
-                        arena.push(init_buffer(device, &format!("{}.aux", c.name), &aux));
+                        arena.push(init_buffer(device, &format!("{}.aux", c.name), &aux).into());
                         cv[mask_q] = View {
                             buffer: aux_buffer,
                             offset: 0,
@@ -86,7 +86,7 @@ impl GpuNetwork {
                                 continue;
                             }
                             check_binding(&c.name, name, initial[q].len(), max_binding)?;
-                            arena.push(init_buffer(device, &format!("{}.{name}", c.name), &initial[q]));
+                            arena.push(init_buffer(device, &format!("{}.{name}", c.name), &initial[q]).into());
                             cv[q] = View {
                                 buffer: arena.len() - 1,
                                 offset: 0,
@@ -97,7 +97,7 @@ impl GpuNetwork {
                     _ => {
                         for (q, (name, _)) in comps.iter().enumerate() {
                             check_binding(&c.name, name, initial[q].len(), max_binding)?;
-                            arena.push(init_buffer(device, &format!("{}.{name}", c.name), &initial[q]));
+                            arena.push(init_buffer(device, &format!("{}.{name}", c.name), &initial[q]).into());
                             cv[q] = View {
                                 buffer: arena.len() - 1,
                                 offset: 0,
@@ -433,7 +433,7 @@ impl GpuNetwork {
 fn projection_plan(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
-    arena: &mut Vec<wgpu::Buffer>,
+    arena: &mut Vec<ArenaBuffer>,
     calls: &wgpu::Buffer,
     stride: u64,
     c: &super::super::graph::Component,
@@ -495,19 +495,19 @@ fn projection_plan(
             ),
         ));
     }
-    arena.push(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some(&format!("{}.index", c.name)),
-        contents: bytemuck::cast_slice(&index),
-        usage: wgpu::BufferUsages::STORAGE,
-    }));
+    arena.push(
+        device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(&format!("{}.index", c.name)),
+                contents: bytemuck::cast_slice(&index),
+                usage: wgpu::BufferUsages::STORAGE,
+            })
+            .into(),
+    );
     let index_buffer = arena.len() - 1;
     let q = |name: &str| c.compartment(name).map(|i| v[i].buffer);
-    let scratch = |arena: &mut Vec<wgpu::Buffer>, label: &str, len: usize| {
-        arena.push(init_buffer(
-            device,
-            &format!("{}.{label}", c.name),
-            &vec![0.0; len.max(1)],
-        ));
+    let scratch = |arena: &mut Vec<ArenaBuffer>, label: &str, len: usize| {
+        arena.push(init_buffer(device, &format!("{}.{label}", c.name), &vec![0.0; len.max(1)]).into());
         arena.len() - 1
     };
     let current = match p.dynamics {

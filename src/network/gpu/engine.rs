@@ -75,8 +75,8 @@ impl NetEngine for GpuNetwork {
             None => values.to_vec(),
         };
         self.ctx.queue.write_buffer(
-            &self.arena[view.buffer],
-            (view.offset * 4) as u64,
+            &self.arena[view.buffer].buffer,
+            self.arena[view.buffer].at(view.offset),
             bytemuck::cast_slice(&physical),
         );
         Ok(())
@@ -222,7 +222,7 @@ impl NetEngine for GpuNetwork {
                             },
                             wgpu::BindGroupEntry {
                                 binding: 2,
-                                resource: self.arena[view.buffer].as_entire_binding(),
+                                resource: self.arena[view.buffer].binding(),
                             },
                             wgpu::BindGroupEntry {
                                 binding: 3,
@@ -251,8 +251,8 @@ impl NetEngine for GpuNetwork {
                             stream.encoder().copy_buffer_to_buffer(
                                 &input_buffers[input],
                                 ((k - start) * n * 4) as u64,
-                                &self.arena[view.buffer],
-                                (view.offset * 4) as u64,
+                                &self.arena[view.buffer].buffer,
+                                self.arena[view.buffer].at(view.offset),
                                 (n * 4) as u64,
                             );
                         }
@@ -318,8 +318,8 @@ impl NetEngine for GpuNetwork {
                         self.encode_materialise(&mut stream, m);
                     }
                     stream.encoder().copy_buffer_to_buffer(
-                        &self.arena[view.buffer],
-                        (view.offset * 4) as u64,
+                        &self.arena[view.buffer].buffer,
+                        self.arena[view.buffer].at(view.offset),
                         &rec_buffer,
                         at,
                         (n * 4) as u64,

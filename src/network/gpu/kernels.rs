@@ -235,7 +235,7 @@ pub(super) fn build_kernel(ctx: &GpuContext, kernel: &NetworkKernel) -> Kernel {
 pub(super) fn make_bind(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
-    arena: &[wgpu::Buffer],
+    arena: &[ArenaBuffer],
     calls: Option<(&wgpu::Buffer, u64)>,
     params: &wgpu::Buffer,
     storage: &[usize],
@@ -258,7 +258,7 @@ pub(super) fn make_bind(
     for (i, &b) in storage.iter().enumerate() {
         entries.push(wgpu::BindGroupEntry {
             binding: 2 + i as u32,
-            resource: arena[b].as_entire_binding(),
+            resource: arena[b].binding(),
         });
     }
     device.create_bind_group(&wgpu::BindGroupDescriptor {

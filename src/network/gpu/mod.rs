@@ -28,12 +28,53 @@ use std::sync::Arc;
 
 use super::graph::{Graph, Port, WireOp};
 use crate::error::{Error, Result};
-use crate::gpu::buffers::read_f32;
+use crate::gpu::buffers::read_f32_at;
 use crate::gpu::population::StepSlots;
 use crate::gpu::{GpuBackend, GpuContext};
 use crate::rng::Key;
 use kernels::{DENSE, ENCODER, EXPONENTIAL, KERNELS as KERNEL_TABLE, Kernel, PROJECTION, TRACE, WIRE};
 use stream::Stream;
+
+/// One arena entry: a whole buffer, or a cell compartment's slot of its population's state
+/// buffer (bound as exactly that range; copies and views add its byte offset).
+struct ArenaBuffer {
+    buffer: wgpu::Buffer,
+    offset: u64,
+    size: Option<wgpu::BufferSize>,
+}
+
+impl ArenaBuffer {
+    fn slot(slot: crate::gpu::buffers::CompartmentBuffer<'_>) -> ArenaBuffer {
+        ArenaBuffer {
+            buffer: slot.buffer.clone(),
+            offset: slot.offset,
+            size: wgpu::BufferSize::new(slot.size),
+        }
+    }
+
+    fn binding(&self) -> wgpu::BindingResource<'_> {
+        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: &self.buffer,
+            offset: self.offset,
+            size: self.size,
+        })
+    }
+
+    /// Byte offset of element `element` (of f32 values).
+    fn at(&self, element: usize) -> u64 {
+        self.offset + (element * 4) as u64
+    }
+}
+
+impl From<wgpu::Buffer> for ArenaBuffer {
+    fn from(buffer: wgpu::Buffer) -> ArenaBuffer {
+        ArenaBuffer {
+            buffer,
+            offset: 0,
+            size: None,
+        }
+    }
+}
 
 /// A compartment's storage: `len` values at element `offset` of arena buffer `buffer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +133,7 @@ struct Materialise {
 pub struct GpuNetwork {
     ctx: Arc<GpuContext>,
     graph: Graph,
-    arena: Vec<wgpu::Buffer>,
+    arena: Vec<ArenaBuffer>,
     views: Vec<Vec<View>>,
     plans: Vec<Plan>,
     /// Per component: wires to compute before its advance.
@@ -169,7 +210,8 @@ impl GpuNetwork {
             mapped_at_creation: false,
         });
         let all = ctx.checked("reading a network compartment", || {
-            read_f32(ctx, &self.arena[view.buffer], &staging, view.offset + view.len)
+            let a = &self.arena[view.buffer];
+            read_f32_at(ctx, &a.buffer, a.offset, &staging, view.offset + view.len)
         })??;
         Ok(all[view.offset..].to_vec())
     }
@@ -178,10 +220,10 @@ impl GpuNetwork {
     fn encode_materialise(&self, stream: &mut Stream, m: &Materialise) {
         match m.op {
             WireOp::Copy => stream.encoder().copy_buffer_to_buffer(
-                &self.arena[m.sources[0].buffer],
-                (m.sources[0].offset * 4) as u64,
-                &self.arena[m.target.buffer],
-                (m.target.offset * 4) as u64,
+                &self.arena[m.sources[0].buffer].buffer,
+                self.arena[m.sources[0].buffer].at(m.sources[0].offset),
+                &self.arena[m.target.buffer].buffer,
+                self.arena[m.target.buffer].at(m.target.offset),
                 (m.target.len * 4) as u64,
             ),
             WireOp::Sum => {
