@@ -351,6 +351,17 @@ fn run_network_config(path: &std::path::Path, out: &std::path::Path, backend: &s
     Ok(ExitCode::SUCCESS)
 }
 
+/// The targets `--backend` names: `cpu`, GPU APIs, or `all`.
+fn bench_targets(backend_arg: &str) -> spikegpu::Result<Vec<spikegpu::bench::BenchTarget>> {
+    let backends = list(backend_arg);
+    let mut targets = Vec::new();
+    if backends.iter().any(|b| b == "cpu" || b == "all") {
+        targets.push(spikegpu::bench::BenchTarget::Cpu);
+    }
+    targets.extend(spikegpu::bench::gpu_targets(&backends)?);
+    Ok(targets)
+}
+
 /// `spikegpu bench --network cuba`: real-time factor, synaptic events/s and neuron-steps/s per
 /// scale and backend, every GPU row checked against the CPU.
 fn bench_network(
@@ -361,7 +372,6 @@ fn bench_network(
     backend_arg: &str,
     json: Option<PathBuf>,
 ) -> spikegpu::Result<ExitCode> {
-    use spikegpu::bench::{self, BenchTarget};
     use spikegpu::network::bench::run_cuba_row;
     if name == "dc" {
         return bench_dc(scale_arg, backend_arg, json);
@@ -379,12 +389,7 @@ fn bench_network(
             _ => Err(bad_arg("--scale", s, "scales are positive numbers")),
         })
         .collect::<spikegpu::Result<Vec<_>>>()?;
-    let backends = list(backend_arg);
-    let mut targets = Vec::new();
-    if backends.iter().any(|b| b == "cpu" || b == "all") {
-        targets.push(BenchTarget::Cpu);
-    }
-    targets.extend(bench::gpu_targets(&backends)?);
+    let targets = bench_targets(backend_arg)?;
     let progress = indicatif::ProgressBar::new((scales.len() * targets.len()) as u64);
     let mut rows = Vec::new();
     for &scale in &scales {
@@ -448,7 +453,6 @@ fn bench_network(
 /// `spikegpu bench --network dc --scale 100,400`: Diehl & Cook training samples/s (784
 /// inputs, `--scale` excitatory cells, 200 steps per sample).
 fn bench_dc(cells_arg: &str, backend_arg: &str, json: Option<PathBuf>) -> spikegpu::Result<ExitCode> {
-    use spikegpu::bench::{self, BenchTarget};
     let sizes = list(cells_arg)
         .iter()
         .map(|s| match s.parse::<f64>() {
@@ -456,12 +460,7 @@ fn bench_dc(cells_arg: &str, backend_arg: &str, json: Option<PathBuf>) -> spikeg
             _ => Err(bad_arg("--scale", s, "for dc: excitatory cell counts, e.g. 100,400")),
         })
         .collect::<spikegpu::Result<Vec<_>>>()?;
-    let backends = list(backend_arg);
-    let mut targets = Vec::new();
-    if backends.iter().any(|b| b == "cpu" || b == "all") {
-        targets.push(BenchTarget::Cpu);
-    }
-    targets.extend(bench::gpu_targets(&backends)?);
+    let targets = bench_targets(backend_arg)?;
     say!(
         "{:<6} {:>6} {:<8} {:>8} {:>12}  device",
         "inputs",
@@ -553,7 +552,7 @@ fn bench(
     json: Option<PathBuf>,
 ) -> spikegpu::Result<ExitCode> {
     use spikegpu::ExecMode;
-    use spikegpu::bench::{self, BenchTarget};
+    use spikegpu::bench;
     let entries: Vec<&cells::CellEntry> = if cells_arg == "all" {
         cells::CELLS.to_vec()
     } else {
@@ -584,12 +583,7 @@ fn bench(
     if steps == 0 || repeats == 0 {
         return Err(bad_arg("--steps/--repeats", "0", "must be at least 1"));
     }
-    let backends = list(backend_arg);
-    let mut targets = Vec::new();
-    if backends.iter().any(|b| b == "cpu" || b == "all") {
-        targets.push(BenchTarget::Cpu);
-    }
-    targets.extend(bench::gpu_targets(&backends)?);
+    let targets = bench_targets(backend_arg)?;
     for t in &targets {
         say!("backend {}: {}", t.backend_name(), t.device_name());
     }

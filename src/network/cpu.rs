@@ -204,14 +204,6 @@ impl CpuNetwork {
         self.keys[component] = key;
     }
 
-    /// Runs the reset process.
-    pub fn reset(&mut self) -> Result<()> {
-        for i in 0..self.graph.reset.len() {
-            self.call(Call::Reset(self.graph.reset[i]), 0.0, 1.0)?;
-        }
-        Ok(())
-    }
-
     /// Runs `times.len()` steps: step k sets every input to its row k, then runs the schedule
     /// with `t = times[k]`. Records `record` after every step, and `rasters` bit-packed.
     pub fn run(
@@ -404,16 +396,10 @@ impl CpuNetwork {
                 Ok(())
             }
             Call::Reset(c) => {
-                let values = self.graph.components[c].reset_values(&self.wired[c]);
-                for (q, v) in values.into_iter().enumerate() {
-                    let Some(v) = v else { continue };
-                    let port = Port {
-                        component: c,
-                        compartment: q,
-                    };
+                for (port, value) in self.graph.reset_writes(c) {
                     let len = self.graph.len(port);
                     // A reset of a wired compartment writes through to the source (ngclearn).
-                    self.write(port, &vec![v; len])?;
+                    self.write(port, &vec![value; len])?;
                 }
                 Ok(())
             }

@@ -310,6 +310,23 @@ impl Graph {
             .product()
     }
 
+    /// What component `c`'s `reset()` writes: `(port, value)` for every compartment it resets
+    /// (a wired one is written through to its source by the engines, as ngclearn does).
+    pub fn reset_writes(&self, c: usize) -> Vec<(Port, f32)> {
+        let n = self.components[c].compartments().len();
+        let port = |q| Port {
+            component: c,
+            compartment: q,
+        };
+        let wired: Vec<bool> = (0..n).map(|q| self.wire_of(port(q)).is_some()).collect();
+        self.components[c]
+            .reset_values(&wired)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(q, v)| v.map(|v| (port(q), v)))
+            .collect()
+    }
+
     /// The delay ring of `port` if it is one: `(depth, plane)` (B·N_pre values a slot).
     pub fn ring(&self, port: Port) -> Option<(usize, usize)> {
         let c = &self.components[port.component];

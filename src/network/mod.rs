@@ -61,8 +61,18 @@ pub trait NetEngine {
     fn write(&mut self, port: Port, values: &[f32]) -> Result<()>;
     /// A component's key now.
     fn key(&self, component: usize) -> Key;
-    /// Runs the reset process.
-    fn reset(&mut self) -> Result<()>;
+    /// Runs the reset process: every listed component's `reset()`, in order (a wired
+    /// compartment is written through to its source).
+    fn reset(&mut self) -> Result<()> {
+        for i in 0..self.graph().reset.len() {
+            let c = self.graph().reset[i];
+            for (port, value) in self.graph().reset_writes(c) {
+                let len = self.graph().len(port);
+                self.write(port, &vec![value; len])?;
+            }
+        }
+        Ok(())
+    }
     /// Runs `times.len()` steps of step size `dt` (step k at time `times[k]`), setting the
     /// graph's inputs to their row k first, and records `record` after every step as float32
     /// values and `rasters` bit-packed (a bit per non-zero value).
@@ -93,9 +103,6 @@ impl NetEngine for CpuNetwork {
     }
     fn key(&self, component: usize) -> Key {
         CpuNetwork::key(self, component)
-    }
-    fn reset(&mut self) -> Result<()> {
-        CpuNetwork::reset(self)
     }
     fn run_packed(
         &mut self,

@@ -275,21 +275,7 @@ impl GpuBackend {
                     pass.dispatch_workgroups(self.element_grid.0, self.element_grid.1, 1);
                 }
             } else {
-                if let Some(p) = &self.pipeline_row_pre {
-                    pass.set_pipeline(p);
-                    pass.dispatch_workgroups(self.row_grid.0, self.row_grid.1, 1);
-                }
-                pass.set_pipeline(&self.pipeline_step);
-                let g = if self.step_per_row {
-                    self.row_grid
-                } else {
-                    self.element_grid
-                };
-                pass.dispatch_workgroups(g.0, g.1, 1);
-                if let Some(p) = &self.pipeline_row_post {
-                    pass.set_pipeline(p);
-                    pass.dispatch_workgroups(self.row_grid.0, self.row_grid.1, 1);
-                }
+                self.dispatch_step(pass);
                 if shape.req.record.spikes {
                     let step = (first - chunk.start) as u64;
                     self.recorder

@@ -77,6 +77,12 @@ impl GpuBackend {
         if let Some(bind1) = &slots.bind1 {
             pass.set_bind_group(1, bind1, &[]);
         }
+        self.dispatch_step(pass);
+    }
+
+    /// The dispatches of one step with bind groups already set: the row passes around the
+    /// element step (shared by runs and by networks).
+    pub(super) fn dispatch_step(&self, pass: &mut wgpu::ComputePass<'_>) {
         if let Some(p) = &self.pipeline_row_pre {
             pass.set_pipeline(p);
             pass.dispatch_workgroups(self.row_grid.0, self.row_grid.1, 1);

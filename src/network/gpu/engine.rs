@@ -86,33 +86,6 @@ impl NetEngine for GpuNetwork {
         self.keys[component]
     }
 
-    fn reset(&mut self) -> Result<()> {
-        for i in 0..self.graph.reset.len() {
-            let c = self.graph.reset[i];
-            let wired: Vec<bool> = (0..self.graph.components[c].compartments().len())
-                .map(|q| {
-                    self.graph
-                        .wire_of(Port {
-                            component: c,
-                            compartment: q,
-                        })
-                        .is_some()
-                })
-                .collect();
-            let values = self.graph.components[c].reset_values(&wired);
-            for (q, v) in values.into_iter().enumerate() {
-                let Some(v) = v else { continue };
-                let port = Port {
-                    component: c,
-                    compartment: q,
-                };
-                let len = self.graph.len(port);
-                self.write(port, &vec![v; len])?;
-            }
-        }
-        Ok(())
-    }
-
     fn run_packed(
         &mut self,
         times: &[f32],
