@@ -351,6 +351,18 @@ fn run_network_config(path: &std::path::Path, out: &std::path::Path, backend: &s
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes benchmark rows as JSON (`--json FILE`).
+fn write_json(path: &std::path::Path, rows: &impl serde::Serialize) -> spikegpu::Result<()> {
+    let io = |source| spikegpu::Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = serde_json::to_string_pretty(rows).map_err(|e| io(std::io::Error::other(e)))?;
+    std::fs::write(path, text).map_err(io)?;
+    say!("wrote {}", path.display());
+    Ok(())
+}
+
 /// The targets `--backend` names: `cpu`, GPU APIs, or `all`.
 fn bench_targets(backend_arg: &str) -> spikegpu::Result<Vec<spikegpu::bench::BenchTarget>> {
     let backends = list(backend_arg);
@@ -437,11 +449,7 @@ fn bench_network(
         );
     }
     if let Some(path) = json {
-        let text = serde_json::to_string_pretty(&rows).map_err(|e| spikegpu::Error::Io {
-            path: path.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        std::fs::write(&path, text).map_err(|source| spikegpu::Error::Io { path, source })?;
+        write_json(&path, &rows)?;
     }
     Ok(if mismatches == 0 && !rows.is_empty() {
         ExitCode::SUCCESS
@@ -486,11 +494,7 @@ fn bench_dc(cells_arg: &str, backend_arg: &str, json: Option<PathBuf>) -> spikeg
         }
     }
     if let Some(path) = json {
-        let text = serde_json::to_string_pretty(&rows).map_err(|e| spikegpu::Error::Io {
-            path: path.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        std::fs::write(&path, text).map_err(|source| spikegpu::Error::Io { path, source })?;
+        write_json(&path, &rows)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -650,13 +654,7 @@ fn bench(
         );
     }
     if let Some(path) = json {
-        let text = serde_json::to_string_pretty(&rows)
-            .map_err(|e| bad_arg("--json", &e.to_string(), "could not serialise"))?;
-        std::fs::write(&path, text).map_err(|source| spikegpu::Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        say!("wrote {}", path.display());
+        write_json(&path, &rows)?;
     }
     if mismatches > 0 {
         eprintln!("!!! {mismatches} GPU row(s) did NOT match the CPU reference: see the check column");
