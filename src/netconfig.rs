@@ -30,8 +30,9 @@
 //! connectivity = "fixed_probability"   # dense, one_to_one, fixed_probability, fixed_in_degree, procedural
 //! p = 0.02                             # fixed_probability, procedural
 //! weight = 1.62                        # constant weight (or the low end with weight_high)
-//! synapse = "exponential_current"      # or "instant"
-//! tau = 5.0                            # ms, exponential_current
+//! synapse = "exponential_current"      # "instant", or "conductance" (ngclearn's ExponentialSynapse)
+//! tau = 5.0                            # ms, exponential_current and conductance
+//! # g_syn_bar = 0.5, syn_rest = 0.0    # conductance only
 //! delay = 0                            # steps
 //!
 //! [record]
@@ -412,10 +413,17 @@ impl NetworkConfig {
             match r.get("synapse").map(|v| v.as_str()) {
                 None | Some(Some("instant")) => {}
                 Some(Some("exponential_current")) => spec = spec.exponential_current(r.float("tau", None)? as f32),
+                Some(Some("conductance")) => {
+                    spec = spec.conductance(
+                        r.float("tau", None)? as f32,
+                        r.float("g_syn_bar", None)? as f32,
+                        r.float("syn_rest", None)? as f32,
+                    )
+                }
                 Some(other) => {
                     return Err(r.error(
                         "synapse",
-                        format!("expected \"instant\" or \"exponential_current\", found {other:?}"),
+                        format!("expected \"instant\", \"exponential_current\" or \"conductance\", found {other:?}"),
                     ));
                 }
             }

@@ -419,3 +419,67 @@ fn diehl_cook_training_is_deterministic_and_the_gpu_learns_the_cpu_weights() {
         }
     }
 }
+
+/// A conductance projection follows ngclearn's ExponentialSynapse (README §4.5), re-implemented
+/// here from the README: g ← g + ((−g)/τ + (I·ḡ)·(1/dt))·dt, i = −(g·scale)·(v − E), with v the
+/// target's voltage after the previous step; and the GPU gives the CPU's bits.
+#[test]
+fn a_conductance_projection_follows_ngclearns_exponential_synapse() {
+    let (tau, gbar, rest, scale, dt) = (4.0f32, 0.3f32, 0.0f32, 1.5f32, 0.5f32);
+    let build = || {
+        let mut b = NetworkBuilder::new(1, 21);
+        let input = b.bernoulli("input", 6).expect("input");
+        let out = b.population("out", lif(), 6).expect("population");
+        b.project(
+            "g",
+            input,
+            out,
+            ProjectionSpec::one_to_one(Weights::Constant(2.0))
+                .conductance(tau, gbar, rest)
+                .scale(scale),
+        )
+        .expect("projection");
+        (b, input, out)
+    };
+    let (b, input, out) = build();
+    let mut net = b.build_cpu().expect("cpu");
+    net.set_input(input, &[0.2; 6]).expect("input");
+    net.set_drive(out, &[0.0; 6]).expect("drive");
+    let spikes_rec = NetRecord {
+        spikes: vec![input],
+        traces: vec![(out, "v".into()), (out, "j".into())],
+    };
+    let run = net.run(100, f64::from(dt), &spikes_rec).expect("run");
+    let spikes = run.spike_events(input);
+    assert!(spikes.len() > 20, "too few input spikes");
+    let (v, j) = (&run.traces[0].2, &run.traces[1].2);
+    let mut g = [0.0f32; 6];
+    let mut v_prev = [-65.0f32; 6];
+    for k in 0..100 {
+        for e in 0..6 {
+            // The projection sees the input spikes of the step before (advanced first).
+            let x = if k > 0 && spikes.contains(&(k - 1, e)) {
+                1.0f32
+            } else {
+                0.0
+            };
+            let o = 0.0f32 + x * 2.0;
+            let dg = (-g[e]) / tau + (o * gbar) * (1.0 / dt);
+            g[e] += dg * dt;
+            let i = (-(g[e] * scale)) * (v_prev[e] - rest);
+            // j = drive (0) + the projection's output.
+            assert_eq!(j[k * 6 + e], 0.0 + i, "step {k}, unit {e}");
+            v_prev[e] = v[k * 6 + e];
+        }
+    }
+    if let Some(ctx) = common::gpu() {
+        let (b, input, out) = build();
+        let mut gpu = b.build_gpu(&ctx).expect("gpu");
+        gpu.set_input(input, &[0.2; 6]).expect("input");
+        gpu.set_drive(out, &[0.0; 6]).expect("drive");
+        let g_run = gpu.run(100, f64::from(dt), &spikes_rec).expect("run");
+        if ctx.adapter.is_software() {
+            assert_eq!(g_run, run, "GPU differs from the CPU");
+        }
+    }
+}

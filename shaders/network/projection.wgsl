@@ -9,7 +9,7 @@ struct ProjectionParams {
     // 0 dense, 1 one-to-one, 2 sparse, 3 procedural.
     connectivity: u32,
     depth: u32,
-    // 0 instant, 1 exponential current.
+    // 0 instant, 1 exponential current, 2 conductance.
     dynamics: u32,
     pre_groups_x: u32,
     post_groups_x: u32,
@@ -23,6 +23,11 @@ struct ProjectionParams {
     weight_key: vec2<u32>,
     pad1: u32,
     pad2: u32,
+    // Conductance dynamics (ngclearn's ExponentialSynapse).
+    tau_decay: f32,
+    g_syn_bar: f32,
+    syn_rest: f32,
+    pad3: u32,
 }
 
 @group(0) @binding(1) var<uniform> P: ProjectionParams;
@@ -34,6 +39,8 @@ struct ProjectionParams {
 @group(0) @binding(6) var<storage, read_write> current: array<f32>;
 @group(0) @binding(7) var<storage, read_write> ring: array<f32>;
 @group(0) @binding(8) var<storage, read_write> delayed: array<f32>;
+// Conductance: the target's voltage (a placeholder otherwise).
+@group(0) @binding(9) var<storage, read> v: array<f32>;
 
 @compute @workgroup_size(256)
 fn projection_pre(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -100,6 +107,13 @@ fn projection_post(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
         let c = current[k] * call.decay + acc * P.scale;
         current[k] = c;
         outputs[k] = c;
+    } else if (P.dynamics == 2u) {
+        // `current` holds the conductance g (ngclearn's operation order, README §4.5).
+        let g_old = current[k];
+        let dg = (-g_old) / P.tau_decay + (acc * P.g_syn_bar) * call.inv_dt;
+        let g = g_old + dg * call.dt;
+        current[k] = g;
+        outputs[k] = (-(g * P.scale)) * (v[k] - P.syn_rest);
     } else {
         outputs[k] = acc * P.scale;
     }

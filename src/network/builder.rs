@@ -165,6 +165,18 @@ impl ProjectionSpec {
         self
     }
 
+    /// As ngclearn's `ExponentialSynapse` in conductance form: a conductance that decays with
+    /// `tau_decay` (ms), jumps by `g_syn_bar` per unit of summed input, and drives
+    /// `−(g·scale)·(v − syn_rest)` into the target, `v` being the target's voltage.
+    pub fn conductance(mut self, tau_decay: f32, g_syn_bar: f32, syn_rest: f32) -> ProjectionSpec {
+        self.dynamics = ProjectionDynamics::Conductance {
+            tau_decay,
+            g_syn_bar,
+            syn_rest,
+        };
+        self
+    }
+
     /// With an axonal delay of `steps`.
     pub fn delay(mut self, steps: usize) -> ProjectionSpec {
         self.delay = steps;
@@ -366,7 +378,30 @@ impl NetworkBuilder {
             },
         };
         self.graph.components[pre_layer.component].compartment(&source)?;
+        let conductance = matches!(projection.dynamics, ProjectionDynamics::Conductance { .. });
+        let target_v = if conductance {
+            let v = self.graph.components[post_layer.component]
+                .compartment("v")
+                .map_err(|e| bad(name, format!("a conductance reads the target's voltage: {e}")))?;
+            Some(Port {
+                component: post_layer.component,
+                compartment: v,
+            })
+        } else {
+            None
+        };
         let component = self.add(name, Kind::Projection(projection))?;
+        if let Some(v) = target_v {
+            let q = self.graph.components[component].compartment(super::projection::names::VOLTAGE)?;
+            self.graph.wires.push(Wire {
+                target: Port {
+                    component,
+                    compartment: q,
+                },
+                sources: vec![v],
+                op: WireOp::Copy,
+            });
+        }
         self.projections.push((component, from.0, to.0, Some(source)));
         Ok(ProjectionId(self.projections.len() - 1))
     }

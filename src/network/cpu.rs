@@ -300,7 +300,18 @@ impl CpuNetwork {
         let idx = |name: &str| names.iter().position(|n| *n == name);
         let mut take = |name: &str| idx(name).map(|i| std::mem::take(&mut own[i])).unwrap_or_default();
         let mut outputs = take(pnames::OUTPUTS);
-        let mut current = take(pnames::CURRENT);
+        let mut current = match p.dynamics {
+            projection::ProjectionDynamics::Conductance { .. } => take(pnames::CONDUCTANCE),
+            _ => take(pnames::CURRENT),
+        };
+        // The target's voltage, read through its wire at the moment of the call.
+        let v = match idx(pnames::VOLTAGE) {
+            Some(q) => self.read(Port {
+                component: c,
+                compartment: q,
+            }),
+            None => Vec::new(),
+        };
         let mut ring = take(pnames::DELAY_BUFFER);
         let head = match p.delay {
             0 => 0,
@@ -329,13 +340,18 @@ impl CpuNetwork {
                 ring: &mut ring,
                 head,
                 current: &mut current,
+                v: &v,
                 outputs: &mut outputs,
             },
-            p.decay(dt),
+            dt,
         );
+        let current_name = match p.dynamics {
+            projection::ProjectionDynamics::Conductance { .. } => pnames::CONDUCTANCE,
+            _ => pnames::CURRENT,
+        };
         for (name, value) in [
             (pnames::OUTPUTS, outputs),
-            (pnames::CURRENT, current),
+            (current_name, current),
             (pnames::DELAY_BUFFER, ring),
         ] {
             if let Some(i) = idx(name) {

@@ -121,6 +121,17 @@ pub enum ProjectionDynamics {
         /// Decay time constant (ms, > 0).
         tau: f32,
     },
+    /// ngclearn's `ExponentialSynapse` in its conductance form, reading the target's voltage
+    /// `v` (wired from the target population, as of the previous step):
+    /// `g = g + ((−g)/tau_decay + (I·g_syn_bar)·(1/dt))·dt`, `i = −(g·scale)·(v − syn_rest)`.
+    Conductance {
+        /// Conductance decay time constant (ms, > 0).
+        tau_decay: f32,
+        /// Conductance per unit of summed input.
+        g_syn_bar: f32,
+        /// Reversal potential (mV).
+        syn_rest: f32,
+    },
 }
 
 /// A validated projection between two layers.
@@ -141,7 +152,8 @@ pub struct Projection {
 }
 
 /// Compartment names of a projection, in state order: `inputs`, `outputs`, `weights`, then
-/// `i` (exponential current) and `input_delay_buffer` (delay > 0).
+/// `i` (exponential current) or `g_syn` and `v` (conductance), and `input_delay_buffer`
+/// (delay > 0).
 pub mod names {
     /// The presynaptic signal (B, N_pre), usually wired from the source's spikes.
     pub const INPUTS: &str = "inputs";
@@ -153,6 +165,10 @@ pub mod names {
     pub const CURRENT: &str = "i";
     /// The delay ring (D, B, N_pre).
     pub const DELAY_BUFFER: &str = "input_delay_buffer";
+    /// The conductance of a conductance projection (B, N_post).
+    pub const CONDUCTANCE: &str = "g_syn";
+    /// The target's voltage a conductance projection reads (B, N_post), wired from the target.
+    pub const VOLTAGE: &str = "v";
 }
 
 fn bad(part: &str, problem: impl Into<String>) -> Error {
@@ -173,6 +189,18 @@ impl Projection {
             && !(tau.is_finite() && tau > 0.0)
         {
             return Err(bad(name, format!("tau = {tau} must be positive and finite")));
+        }
+        if let ProjectionDynamics::Conductance {
+            tau_decay,
+            g_syn_bar,
+            syn_rest,
+        } = self.dynamics
+            && !(tau_decay.is_finite() && tau_decay > 0.0 && g_syn_bar.is_finite() && syn_rest.is_finite())
+        {
+            return Err(bad(
+                name,
+                "a conductance needs tau_decay > 0 and finite g_syn_bar and syn_rest",
+            ));
         }
         let finite = |w: &[f32]| -> Result<()> {
             match w.iter().position(|x| !x.is_finite()) {
@@ -236,8 +264,13 @@ impl Projection {
             (names::OUTPUTS, vec![batch, self.n_post]),
             (names::WEIGHTS, vec![weights]),
         ];
-        if matches!(self.dynamics, ProjectionDynamics::ExponentialCurrent { .. }) {
-            out.push((names::CURRENT, vec![batch, self.n_post]));
+        match self.dynamics {
+            ProjectionDynamics::ExponentialCurrent { .. } => out.push((names::CURRENT, vec![batch, self.n_post])),
+            ProjectionDynamics::Conductance { .. } => {
+                out.push((names::CONDUCTANCE, vec![batch, self.n_post]));
+                out.push((names::VOLTAGE, vec![batch, self.n_post]));
+            }
+            ProjectionDynamics::Instant => {}
         }
         if self.delay > 0 {
             out.push((names::DELAY_BUFFER, vec![self.delay, batch, self.n_pre]));
@@ -263,7 +296,7 @@ impl Projection {
     pub fn decay(&self, dt: f32) -> f32 {
         match self.dynamics {
             ProjectionDynamics::ExponentialCurrent { tau } => (-f64::from(dt) / f64::from(tau)).exp() as f32,
-            ProjectionDynamics::Instant => 0.0,
+            ProjectionDynamics::Instant | ProjectionDynamics::Conductance { .. } => 0.0,
         }
     }
 
@@ -468,19 +501,22 @@ pub struct ProjectionState<'a> {
     pub ring: &'a mut [f32],
     /// The ring's head.
     pub head: usize,
-    /// The exponential current (empty for instantaneous projections).
+    /// The exponential current, or the conductance (empty for instantaneous projections).
     pub current: &'a mut [f32],
+    /// The target's voltage (conductance projections; empty otherwise).
+    pub v: &'a [f32],
     /// The outputs (B, N_post).
     pub outputs: &'a mut [f32],
 }
 
-/// One projection advance on the CPU: the delay ring, the sum, the dynamics (`decay` is
-/// [`Projection::decay`] of this step).
-pub fn advance(proj: &Projection, batch: usize, inputs: &[f32], weights: &[f32], st: ProjectionState<'_>, decay: f32) {
+/// One projection advance on the CPU of step size `dt`: the delay ring, the sum, the dynamics.
+pub fn advance(proj: &Projection, batch: usize, inputs: &[f32], weights: &[f32], st: ProjectionState<'_>, dt: f32) {
+    let decay = proj.decay(dt);
     let ProjectionState {
         ring,
         head,
         current,
+        v,
         outputs,
     } = st;
     let plane = batch * proj.n_pre;
@@ -501,6 +537,20 @@ pub fn advance(proj: &Projection, batch: usize, inputs: &[f32], weights: &[f32],
             for (o, i) in outputs.iter_mut().zip(current.iter_mut()) {
                 *i = *i * decay + *o * proj.scale;
                 *o = *i;
+            }
+        }
+        ProjectionDynamics::Conductance {
+            tau_decay,
+            g_syn_bar,
+            syn_rest,
+        } => {
+            // ngclearn's ExponentialSynapse operation order (README §4.5); 1/dt is a float32
+            // division of the float32 dt, computed once.
+            let inv_dt = 1.0 / dt;
+            for ((o, g), &vk) in outputs.iter_mut().zip(current.iter_mut()).zip(v) {
+                let dg = (-*g) / tau_decay + (*o * g_syn_bar) * inv_dt;
+                *g += dg * dt;
+                *o = (-(*g * proj.scale)) * (vk - syn_rest);
             }
         }
     }

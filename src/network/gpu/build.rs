@@ -458,7 +458,15 @@ fn projection_plan(
             q.weight_key.0,
         ),
     };
-    let dynamics = u32::from(matches!(p.dynamics, ProjectionDynamics::ExponentialCurrent { .. }));
+    let (dynamics, tau_decay, g_syn_bar, syn_rest) = match p.dynamics {
+        ProjectionDynamics::Instant => (0u32, 0.0f32, 0.0f32, 0.0f32),
+        ProjectionDynamics::ExponentialCurrent { .. } => (1, 0.0, 0.0, 0.0),
+        ProjectionDynamics::Conductance {
+            tau_decay,
+            g_syn_bar,
+            syn_rest,
+        } => (2, tau_decay, g_syn_bar, syn_rest),
+    };
     let words = [
         c.batch as u32,
         p.n_pre as u32,
@@ -479,6 +487,10 @@ fn projection_plan(
         weight_key[0],
         weight_key[1],
         0,
+        0,
+        tau_decay.to_bits(),
+        g_syn_bar.to_bits(),
+        syn_rest.to_bits(),
         0,
     ];
     let params = uniform_words(device, &c.name, &words);
@@ -510,9 +522,10 @@ fn projection_plan(
         arena.push(init_buffer(device, &format!("{}.{label}", c.name), &vec![0.0; len.max(1)]).into());
         arena.len() - 1
     };
-    let current = match p.dynamics {
-        ProjectionDynamics::ExponentialCurrent { .. } => q(pnames::CURRENT)?,
-        ProjectionDynamics::Instant => scratch(arena, "current", 1),
+    let (current, voltage) = match p.dynamics {
+        ProjectionDynamics::ExponentialCurrent { .. } => (q(pnames::CURRENT)?, scratch(arena, "v", 1)),
+        ProjectionDynamics::Conductance { .. } => (q(pnames::CONDUCTANCE)?, q(pnames::VOLTAGE)?),
+        ProjectionDynamics::Instant => (scratch(arena, "current", 1), scratch(arena, "v", 1)),
     };
     let (ring, delayed) = if p.delay > 0 {
         (q(pnames::DELAY_BUFFER)?, scratch(arena, "delayed", pre_n as usize))
@@ -527,6 +540,7 @@ fn projection_plan(
         current,
         ring,
         delayed,
+        voltage,
     ];
     Ok(Plan::Projection {
         bind: make_bind(device, layout, arena, Some((calls, stride)), &params, &bufs),

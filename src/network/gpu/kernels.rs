@@ -84,7 +84,7 @@ pub const KERNELS: &[NetworkKernel] = &[
         pieces: &[RNG, INDEX, CALL, network_piece!("projection")],
         entries: &["projection_pre", "projection_post"],
         uses_call: true,
-        storage: &[true, false, true, true, false, false, false],
+        storage: &[true, false, true, true, false, false, false, true],
     },
     NetworkKernel {
         pieces: &[INDEX, network_piece!("wire")],
