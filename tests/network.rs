@@ -483,3 +483,94 @@ fn a_conductance_projection_follows_ngclearns_exponential_synapse() {
         }
     }
 }
+
+/// A plastic projection built with the API learns by ngclearn's TraceSTDPSynapse rule: every
+/// step's weights equal an update computed here from the README's equations (mu = 0) with the
+/// step's spikes and traces; the GPU learns the same bits; a rule without its traces is refused.
+#[test]
+fn a_plastic_projection_follows_the_trace_stdp_rule() {
+    use spikegpu::network::stdp::TraceStdp;
+    use spikegpu::network::traces::{Decay, VarTrace};
+    let gated = |n| VarTrace {
+        n_units: n,
+        tau_tr: 20.0,
+        a_delta: 0.0,
+        p_scale: 1.0,
+        gamma_tr: 1.0,
+        decay: Decay::Exponential,
+        n_nearest_spikes: 0.0,
+    };
+    let rule = TraceStdp {
+        a_plus: 0.05,
+        a_minus: 0.02,
+        eta: 1.0,
+        mu: 0.0,
+        pretrace_target: 0.0,
+        w_bound: 12.0,
+        tau_w: 0.0,
+        weight_mask: vec![1.0; 8 * 4],
+    };
+    let build = || {
+        let mut b = NetworkBuilder::new(1, 4);
+        let input = b.bernoulli("input", 8).expect("input");
+        let out = b.population("out", lif(), 4).expect("population");
+        let tr_in = b.trace("tr_in", input, gated(8)).expect("trace");
+        let tr_out = b.trace("tr_out", out, gated(4)).expect("trace");
+        b.plastic("w", input, out, Weights::Constant(10.0), rule.clone(), (tr_in, tr_out))
+            .expect("plastic projection");
+        (b, input, out, tr_in, tr_out)
+    };
+    type Steps = Vec<(Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>)>;
+    fn observe<E: NetEngine>(
+        mut net: Network<E>,
+        ids: (LayerId, LayerId, spikegpu::network::TraceId, spikegpu::network::TraceId),
+    ) -> Steps {
+        let (input, out, tr_in, tr_out) = ids;
+        net.set_input(input, &[0.3; 8]).expect("input");
+        let w = net.engine_ref().graph().port("w.weights").expect("weights");
+        let mut steps = Vec::new();
+        for _ in 0..60 {
+            net.run(1, 1.0, &NetRecord::default()).expect("step");
+            steps.push((
+                net.read(input, "outputs").expect("pre spikes"),
+                net.read(out, "s").expect("post spikes"),
+                net.read_trace(tr_in).expect("pre trace"),
+                net.read_trace(tr_out).expect("post trace"),
+                net.engine().read(w).expect("weights"),
+            ));
+        }
+        steps
+    }
+    let (b, input, out, tr_in, tr_out) = build();
+    let cpu = observe(b.build_cpu().expect("cpu"), (input, out, tr_in, tr_out));
+    let mut w = vec![10.0f32; 32];
+    let mut post_spikes = 0.0;
+    for (k, (pre, post, x_pre, x_post, weights)) in cpu.iter().enumerate() {
+        for i in 0..8 {
+            for j in 0..4 {
+                let ltp = 0.0 + x_pre[i] * (post[j] * rule.a_plus);
+                let ltd = 0.0 + pre[i] * (x_post[j] * rule.a_minus);
+                let dw = ltp + (-ltd);
+                w[i * 4 + j] = (w[i * 4 + j] + dw * rule.eta).max(0.0).min(rule.w_bound);
+            }
+        }
+        assert_eq!(weights, &w, "weights after step {k}");
+        post_spikes += post.iter().sum::<f32>();
+    }
+    assert!(post_spikes > 5.0, "the target hardly fired: {post_spikes} spikes");
+    assert_ne!(w, vec![10.0f32; 32], "nothing was learnt");
+    if let Some(ctx) = common::gpu() {
+        let (b, input, out, tr_in, tr_out) = build();
+        let gpu = observe(b.build_gpu(&ctx).expect("gpu"), (input, out, tr_in, tr_out));
+        if ctx.adapter.is_software() {
+            assert_eq!(gpu, cpu, "the GPU learnt other weights");
+        }
+    }
+    // A rule whose traces follow other layers is refused, naming the part.
+    let mut b = NetworkBuilder::new(1, 4);
+    let input = b.bernoulli("input", 8).expect("input");
+    let out = b.population("out", lif(), 4).expect("population");
+    let tr_in = b.trace("tr_in", input, gated(8)).expect("trace");
+    let e = error_of(b.plastic("w", input, out, Weights::Constant(1.0), rule, (tr_in, tr_in)));
+    assert!(e.contains("`w`") && e.contains("post_trace"), "{e}");
+}

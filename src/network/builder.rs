@@ -32,6 +32,8 @@ use crate::rng::Key;
 use super::encoders::EncoderKind;
 use super::graph::{Call, Component, Graph, Kind, Port, StepOp, Wire, WireOp};
 use super::projection::{Connectivity, Procedural, Projection, ProjectionDynamics, SparseSynapses};
+use super::stdp::TraceStdp;
+use super::synapses::{Dynamics, SynapseSpec};
 use super::traces::VarTrace;
 use super::{CpuNetwork, GpuNetwork, NetEngine};
 
@@ -214,6 +216,8 @@ pub struct NetworkBuilder {
     layers: Vec<LayerInfo>,
     projections: Vec<(usize, usize, usize, Option<String>)>,
     traces: Vec<usize>,
+    /// The layer each trace follows.
+    trace_layers: Vec<usize>,
 }
 
 fn bad(part: &str, problem: impl Into<String>) -> Error {
@@ -233,6 +237,7 @@ impl NetworkBuilder {
             layers: Vec::new(),
             projections: Vec::new(),
             traces: Vec::new(),
+            trace_layers: Vec::new(),
         }
     }
 
@@ -431,7 +436,126 @@ impl NetworkBuilder {
             op: WireOp::Copy,
         });
         self.traces.push(component);
+        self.trace_layers.push(of.0);
         Ok(TraceId(self.traces.len() - 1))
+    }
+
+    /// A dense projection that learns with ngclearn's `TraceSTDPSynapse` rule (README §4.6):
+    /// `from`'s spikes drive `to` through `weights` (N_pre × N_post; the rule's weight mask is
+    /// multiplied in), and after every step (after the traces, as ngclearn's exhibits order it)
+    /// the weights change from both layers' spikes and the traces `(pre_trace, post_trace)` (of
+    /// `from` and of `to`). Normalise between samples with
+    /// [`super::normalize::normalize_columns`].
+    pub fn plastic(
+        &mut self,
+        name: &str,
+        from: LayerId,
+        to: LayerId,
+        weights: Weights,
+        rule: TraceStdp,
+        (pre_trace, post_trace): (TraceId, TraceId),
+    ) -> Result<ProjectionId> {
+        let layer = |l: LayerId| self.layers.get(l.0).cloned().ok_or_else(|| bad(name, "unknown layer"));
+        let (pre, post) = (layer(from)?, layer(to)?);
+        if post.drive.is_none() {
+            return Err(bad(
+                name,
+                "the target must be a population (encoders take no input current)",
+            ));
+        }
+        let trace_of = |t: TraceId| self.trace_layers.get(t.0).copied();
+        if trace_of(pre_trace) != Some(from.0) {
+            return Err(bad(
+                name,
+                "the rule needs a trace of its source layer's spikes as `pre_trace`",
+            ));
+        }
+        if trace_of(post_trace) != Some(to.0) {
+            return Err(bad(
+                name,
+                "the rule needs a trace of its target layer's spikes as `post_trace`",
+            ));
+        }
+        let (n_pre, n_post) = (pre.n_units, post.n_units);
+        if rule.weight_mask.len() != n_pre * n_post {
+            return Err(bad(
+                name,
+                format!(
+                    "the weight mask has {} values; ({n_pre}, {n_post}) needs {}",
+                    rule.weight_mask.len(),
+                    n_pre * n_post
+                ),
+            ));
+        }
+        let key = self.next_key();
+        let mut synapse = SynapseSpec {
+            class: "TraceSTDPSynapse",
+            n_pre,
+            n_post,
+            dynamics: Dynamics::Instant,
+            weight_init: None,
+            bias_init: None,
+            g_conduct_factor: 1.0,
+            p_conn: 1.0,
+            p_release_mean: 1.0,
+            max_delay_steps: 0,
+            mask: None,
+            is_nonplastic: false,
+        }
+        .build(name, key)?;
+        synapse.weights = match weights {
+            Weights::Constant(x) => vec![x; n_pre * n_post],
+            Weights::Uniform { low, high } => key.split().1.uniform(n_pre * n_post, low, high),
+            Weights::Values(v) if v.len() == n_pre * n_post => v,
+            Weights::Values(v) => {
+                return Err(bad(
+                    name,
+                    format!(
+                        "{} weights given; ({n_pre}, {n_post}) needs {}",
+                        v.len(),
+                        n_pre * n_post
+                    ),
+                ));
+            }
+        };
+        if let Some(i) = synapse.weights.iter().position(|w| !w.is_finite()) {
+            return Err(bad(name, format!("weight {i} is not finite")));
+        }
+        for (w, m) in synapse.weights.iter_mut().zip(&rule.weight_mask) {
+            *w *= m;
+        }
+        synapse.stdp = Some(rule);
+        let component = self.add(name, Kind::Synapse(synapse))?;
+        let pre_spikes = spike_port(&self.graph, pre.component);
+        let post_spikes = spike_port(&self.graph, post.component);
+        let trace_port = |t: TraceId| Port {
+            component: self.traces[t.0],
+            compartment: 1,
+        };
+        for (compartment, source) in [
+            ("preSpike", pre_spikes),
+            ("postSpike", post_spikes),
+            ("preTrace", trace_port(pre_trace)),
+            ("postTrace", trace_port(post_trace)),
+        ] {
+            let target = Port {
+                component,
+                compartment: self.graph.components[component].compartment(compartment)?,
+            };
+            self.graph.wires.push(Wire {
+                target,
+                sources: vec![source],
+                op: WireOp::Copy,
+            });
+        }
+        let source = if matches!(self.graph.components[pre.component].kind, Kind::Cell { .. }) {
+            "s"
+        } else {
+            "outputs"
+        };
+        self.projections
+            .push((component, from.0, to.0, Some(source.to_string())));
+        Ok(ProjectionId(self.projections.len() - 1))
     }
 
     /// The graph: components, wires, ngclearn's default order.
@@ -487,7 +611,7 @@ impl NetworkBuilder {
                 .filter(|&c| pred(&graph.components[c].kind))
                 .collect()
         };
-        let projections_first = order(&|k| matches!(k, Kind::Projection(_)));
+        let projections_first = order(&|k| matches!(k, Kind::Projection(_) | Kind::Synapse(_)));
         let encoders = order(&|k| matches!(k, Kind::Encoder { .. }));
         let cells = order(&|k| matches!(k, Kind::Cell { .. }));
         let trace_components = order(&|k| matches!(k, Kind::Trace(_)));
@@ -498,6 +622,12 @@ impl NetworkBuilder {
             .chain(trace_components)
         {
             graph.step.push(StepOp::Call(Call::Advance(c)));
+        }
+        // Learning after every advance of the step, as ngclearn's exhibits run their evolve
+        // process after the advance process.
+        let learning = order(&|k| matches!(k, Kind::Synapse(s) if s.is_plastic()));
+        for c in learning {
+            graph.step.push(StepOp::Call(Call::Evolve(c)));
         }
         graph.reset = (0..graph.components.len()).collect();
         graph.check()?;
