@@ -58,6 +58,42 @@ pub struct TraceStdp {
     pub weight_mask: Vec<f32>,
 }
 
+impl TraceStdp {
+    /// `evolve()` for batch 1 and `mu = 0` (the Diehl & Cook case), row by row over contiguous
+    /// weights: the same operations in the same order as the general loop, so the same bits.
+    fn evolve_single_row(&self, n_pre: usize, n_post: usize, st: StdpState<'_>) {
+        let post_plus: Vec<f32> = st.post_spike[..n_post].iter().map(|p| p * self.a_plus).collect();
+        let trace_minus: Vec<f32> = st.post_trace[..n_post].iter().map(|p| p * self.a_minus).collect();
+        for i in 0..n_pre {
+            let x_hat = st.pre_trace[i] - self.pretrace_target;
+            let pre = st.pre_spike[i];
+            let row = i * n_post..(i + 1) * n_post;
+            let weights = &mut st.weights[row.clone()];
+            let d_weights = &mut st.d_weights[row.clone()];
+            let mask = &self.weight_mask[row];
+            for j in 0..n_post {
+                let w = weights[j];
+                let pot = 0.0 + x_hat * post_plus[j];
+                let dw = if self.a_minus > 0.0 {
+                    pot + (-(0.0 + pre * trace_minus[j]))
+                } else {
+                    pot
+                };
+                let mut w_new = w + dw * self.eta;
+                if self.tau_w > 0.0 {
+                    w_new -= w / self.tau_w;
+                }
+                weights[j] = if mask[j] != 0.0 {
+                    w_new.max(0.0).min(self.w_bound)
+                } else {
+                    0.0
+                };
+                d_weights[j] = dw;
+            }
+        }
+    }
+}
+
 /// What one `evolve()` reads and writes.
 #[derive(Debug)]
 pub struct StdpState<'a> {
@@ -79,6 +115,9 @@ impl TraceStdp {
     /// One `evolve()` of an (N_pre, N_post) synapse with batch `batch`. Twin:
     /// `shaders/network/stdp.wgsl` `stdp_evolve`.
     pub fn evolve(&self, batch: usize, n_pre: usize, n_post: usize, st: StdpState<'_>) {
+        if batch == 1 && self.mu == 0.0 {
+            return self.evolve_single_row(n_pre, n_post, st);
+        }
         for i in 0..n_pre {
             for j in 0..n_post {
                 let k = i * n_post + j;

@@ -633,14 +633,32 @@ impl Synapse {
                 } else {
                     st.delayed_inputs.copy_from_slice(st.inputs);
                 }
+                // Row by row over the non-zero inputs (spikes are sparse), accumulating into the
+                // outputs: each output still sums its terms in ascending presynaptic order, as the
+                // GPU's gather does (a skipped zero term changes no bit).
                 for b in 0..batch {
-                    for j in 0..post {
-                        let mut acc = 0.0f32;
-                        for i in 0..pre {
-                            acc += st.delayed_inputs[b * pre + i] * self.masked_weight(st.weights, st.mask, i, j);
+                    let out = &mut st.outputs[b * post..(b + 1) * post];
+                    out.fill(0.0);
+                    for i in 0..pre {
+                        let x = st.delayed_inputs[b * pre + i];
+                        if x == 0.0 {
+                            continue;
                         }
+                        let row = &st.weights[i * post..(i + 1) * post];
+                        if self.mask_shape == [1, 1] {
+                            let m = st.mask[0];
+                            for (o, &w) in out.iter_mut().zip(row) {
+                                *o += x * (w * m);
+                            }
+                        } else {
+                            for (j, o) in out.iter_mut().enumerate() {
+                                *o += x * self.masked_weight(st.weights, st.mask, i, j);
+                            }
+                        }
+                    }
+                    for (j, o) in out.iter_mut().enumerate() {
                         let bias = st.biases[if st.biases.len() == 1 { 0 } else { j }];
-                        st.outputs[b * post + j] = ((acc * st.gate[b * post + j]) * self.g_conduct_factor) + bias;
+                        *o = ((*o * st.gate[b * post + j]) * self.g_conduct_factor) + bias;
                     }
                 }
             }
