@@ -177,8 +177,9 @@ impl GpuNetwork {
                         ];
                         let params = uniform_words(device, &c.name, &words);
                         let bufs: Vec<usize> = v.iter().map(|x| x.buffer).collect();
-                        Plan::Trace {
-                            bind: make_bind(
+                        Plan::single(
+                            TRACE,
+                            make_bind(
                                 device,
                                 &kernels[TRACE].layout,
                                 &arena,
@@ -186,8 +187,8 @@ impl GpuNetwork {
                                 &params,
                                 &bufs,
                             ),
-                            grid: g,
-                        }
+                            g,
+                        )
                     }
                     Kind::Projection(p) => projection_plan(
                         device,
@@ -214,8 +215,9 @@ impl GpuNetwork {
                         };
                         let params = uniform_words(device, &c.name, &[n, g.0, freq.to_bits(), poisson]);
                         let bufs: Vec<usize> = v.iter().map(|x| x.buffer).collect();
-                        Plan::Encoder {
-                            bind: make_bind(
+                        Plan::single(
+                            ENCODER,
+                            make_bind(
                                 device,
                                 &kernels[ENCODER].layout,
                                 &arena,
@@ -223,8 +225,8 @@ impl GpuNetwork {
                                 &params,
                                 &bufs,
                             ),
-                            grid: g,
-                        }
+                            g,
+                        )
                     }
                     Kind::Synapse(s) => match s.dynamics {
                         Dynamics::Instant => {
@@ -336,7 +338,8 @@ impl GpuNetwork {
                                     Some((STDP, bind, g))
                                 }
                             };
-                            Plan::Dense {
+                            Plan::Kernel {
+                                kernel: DENSE,
                                 bind: make_bind(
                                     device,
                                     &kernels[DENSE].layout,
@@ -345,8 +348,7 @@ impl GpuNetwork {
                                     &params,
                                     &bufs,
                                 ),
-                                pre_grid,
-                                post_grid,
+                                dispatches: vec![(0, pre_grid), (1, post_grid)],
                                 evolve,
                             }
                         }
@@ -381,8 +383,9 @@ impl GpuNetwork {
                                 q(names::I_SYN)?,
                                 q(names::G_SYN)?,
                             ];
-                            Plan::Exponential {
-                                bind: make_bind(
+                            Plan::single(
+                                EXPONENTIAL,
+                                make_bind(
                                     device,
                                     &kernels[EXPONENTIAL].layout,
                                     &arena,
@@ -390,8 +393,8 @@ impl GpuNetwork {
                                     &params,
                                     &bufs,
                                 ),
-                                grid: g,
-                            }
+                                g,
+                            )
                         }
                     },
                 };
@@ -542,9 +545,16 @@ fn projection_plan(
         delayed,
         voltage,
     ];
-    Ok(Plan::Projection {
+    // The ring pass (entry 0) runs only with a delay; the sum (entry 1) always.
+    let mut dispatches = Vec::new();
+    if p.delay > 0 {
+        dispatches.push((0, pre_grid));
+    }
+    dispatches.push((1, post_grid));
+    Ok(Plan::Kernel {
+        kernel: PROJECTION,
         bind: make_bind(device, layout, arena, Some((calls, stride)), &params, &bufs),
-        pre_grid: (p.delay > 0).then_some(pre_grid),
-        post_grid,
+        dispatches,
+        evolve: None,
     })
 }

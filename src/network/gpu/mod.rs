@@ -32,7 +32,7 @@ use crate::gpu::buffers::read_f32_at;
 use crate::gpu::population::StepSlots;
 use crate::gpu::{GpuBackend, GpuContext};
 use crate::rng::Key;
-use kernels::{DENSE, ENCODER, EXPONENTIAL, KERNELS as KERNEL_TABLE, Kernel, PROJECTION, TRACE, WIRE};
+use kernels::{KERNELS as KERNEL_TABLE, Kernel, WIRE};
 use stream::Stream;
 
 /// One arena entry: a whole buffer, or a cell compartment's slot of its population's state
@@ -86,29 +86,14 @@ struct View {
 
 /// What one component dispatches per advance.
 enum Plan {
-    Encoder {
+    /// One network kernel under one bind group (call uniform at binding 0): its entry points
+    /// dispatched in order, each `(entry index, grid)`.
+    Kernel {
+        kernel: usize,
         bind: wgpu::BindGroup,
-        grid: (u32, u32),
-    },
-    Dense {
-        bind: wgpu::BindGroup,
-        pre_grid: (u32, u32),
-        post_grid: (u32, u32),
+        dispatches: Vec<(usize, (u32, u32))>,
         /// A plastic synapse's evolve: its kernel, bind group and grid.
         evolve: Option<(usize, wgpu::BindGroup, (u32, u32))>,
-    },
-    Exponential {
-        bind: wgpu::BindGroup,
-        grid: (u32, u32),
-    },
-    Projection {
-        bind: wgpu::BindGroup,
-        pre_grid: Option<(u32, u32)>,
-        post_grid: (u32, u32),
-    },
-    Trace {
-        bind: wgpu::BindGroup,
-        grid: (u32, u32),
     },
     /// Nothing to dispatch (a drive only holds the user's values).
     Nothing,
@@ -117,6 +102,18 @@ enum Plan {
         /// One uniform slot per advance of a chunk, allocated once.
         slots: StepSlots,
     },
+}
+
+impl Plan {
+    /// A kernel with a single entry point over `grid`.
+    fn single(kernel: usize, bind: wgpu::BindGroup, grid: (u32, u32)) -> Plan {
+        Plan::Kernel {
+            kernel,
+            bind,
+            dispatches: vec![(0, grid)],
+            evolve: None,
+        }
+    }
 }
 
 /// A wire that must be computed before a call: `(target view, source views)`.
@@ -243,7 +240,7 @@ impl GpuNetwork {
         for m in &self.before[c] {
             self.encode_materialise(stream, m);
         }
-        if let Plan::Dense {
+        if let Plan::Kernel {
             evolve: Some((kernel, bind, grid)),
             ..
         } = &self.plans[c]
@@ -266,52 +263,20 @@ impl GpuNetwork {
         }
         let offset = [(slot * self.stride) as u32];
         match &self.plans[c] {
-            Plan::Encoder { bind, grid } => {
-                let pass = stream.pass();
-                pass.set_pipeline(&self.kernels[ENCODER].pipelines[0]);
-                pass.set_bind_group(0, bind, &offset);
-                pass.dispatch_workgroups(grid.0, grid.1, 1);
-            }
-            Plan::Dense {
+            Plan::Kernel {
+                kernel,
                 bind,
-                pre_grid,
-                post_grid,
+                dispatches,
                 ..
             } => {
                 let pass = stream.pass();
                 pass.set_bind_group(0, bind, &offset);
-                pass.set_pipeline(&self.kernels[DENSE].pipelines[0]);
-                pass.dispatch_workgroups(pre_grid.0, pre_grid.1, 1);
-                pass.set_pipeline(&self.kernels[DENSE].pipelines[1]);
-                pass.dispatch_workgroups(post_grid.0, post_grid.1, 1);
-            }
-            Plan::Projection {
-                bind,
-                pre_grid,
-                post_grid,
-            } => {
-                let pass = stream.pass();
-                pass.set_bind_group(0, bind, &offset);
-                if let Some(g) = pre_grid {
-                    pass.set_pipeline(&self.kernels[PROJECTION].pipelines[0]);
-                    pass.dispatch_workgroups(g.0, g.1, 1);
+                for &(entry, grid) in dispatches {
+                    pass.set_pipeline(&self.kernels[*kernel].pipelines[entry]);
+                    pass.dispatch_workgroups(grid.0, grid.1, 1);
                 }
-                pass.set_pipeline(&self.kernels[PROJECTION].pipelines[1]);
-                pass.dispatch_workgroups(post_grid.0, post_grid.1, 1);
-            }
-            Plan::Trace { bind, grid } => {
-                let pass = stream.pass();
-                pass.set_pipeline(&self.kernels[TRACE].pipelines[0]);
-                pass.set_bind_group(0, bind, &offset);
-                pass.dispatch_workgroups(grid.0, grid.1, 1);
             }
             Plan::Nothing => {}
-            Plan::Exponential { bind, grid } => {
-                let pass = stream.pass();
-                pass.set_pipeline(&self.kernels[EXPONENTIAL].pipelines[0]);
-                pass.set_bind_group(0, bind, &offset);
-                pass.dispatch_workgroups(grid.0, grid.1, 1);
-            }
             Plan::Cell { backend, slots } => backend.encode_step(stream.pass(), slots, cell_slot),
         }
     }
