@@ -201,6 +201,45 @@ impl<'a> TableReader<'a> {
         }
     }
 
+    /// The registered cell named (ngclearn class name or key) at `key`; an unknown name gets the
+    /// closest known one.
+    pub(crate) fn cell_entry(&mut self, key: &'static str) -> Result<&'static cells::CellEntry> {
+        let name = self.string(key)?;
+        cells::lookup(name).map_err(|_| {
+            let known: Vec<&str> = cells::CELLS.iter().flat_map(|e| [e.class_name, e.key]).collect();
+            let closest = closest(name, known.iter().copied());
+            self.error(key, format!("unknown cell `{name}` (did you mean `{closest}`?)"))
+        })
+    }
+
+    /// The `params` table (ngclearn keyword arguments) built into a model of `entry`.
+    pub(crate) fn cell_params(
+        &mut self,
+        entry: &'static cells::CellEntry,
+    ) -> Result<(Box<dyn CellModel>, Map<String, Json>)> {
+        let mut params = Map::new();
+        match self.get("params") {
+            None => {}
+            Some(Value::Table(t)) => {
+                for (k, v) in t {
+                    params.insert(k.clone(), to_json(self.file, k, v)?);
+                }
+            }
+            Some(other) => return Err(self.error("params", format!("expected a table, found {}", other.type_str()))),
+        }
+        let cell = (entry.from_params)(&params).map_err(|e| self.error("params", e.to_string()))?;
+        Ok((cell, params))
+    }
+
+    /// The step size `dt` (ms), positive.
+    pub(crate) fn step_size(&mut self) -> Result<f64> {
+        let dt = self.float("dt", None)?;
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(self.error("dt", format!("expected a positive step size in ms, found {dt}")));
+        }
+        Ok(dt)
+    }
+
     /// Fails on a known key that this configuration does not use (e.g. `value` with a Poisson
     /// drive), naming the keys it does use.
     pub(crate) fn finish(self) -> Result<()> {
@@ -231,23 +270,32 @@ pub(crate) fn to_json(file: &Path, key: &str, value: &Value) -> Result<Json> {
     })
 }
 
+/// The text of a configuration file.
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Configuration text as a TOML table (`file` names it in errors).
+pub(crate) fn parse_table(file: &Path, text: &str) -> Result<Table> {
+    text.parse().map_err(|e: toml::de::Error| Error::Config {
+        file: file.to_path_buf(),
+        key: "(file)".into(),
+        problem: format!("not valid TOML: {e}"),
+    })
+}
+
 impl RunConfig {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<RunConfig> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        RunConfig::parse(path, &text)
+        RunConfig::parse(path, &read_text(path)?)
     }
 
     /// Parses and validates configuration text (`file` names it in errors).
     pub fn parse(file: &Path, text: &str) -> Result<RunConfig> {
-        let table: Table = text.parse().map_err(|e: toml::de::Error| Error::Config {
-            file: file.to_path_buf(),
-            key: "(file)".into(),
-            problem: format!("not valid TOML: {e}"),
-        })?;
+        let table = parse_table(file, text)?;
         let mut top = TableReader::new(
             file,
             "",
@@ -256,38 +304,13 @@ impl RunConfig {
                 "cell", "n_units", "batch", "seed", "dt", "steps", "params", "drive", "record",
             ],
         )?;
-        let cell_name = top.string("cell")?;
-        let entry = cells::lookup(cell_name).map_err(|_| {
-            let known: Vec<&str> = cells::CELLS.iter().flat_map(|e| [e.class_name, e.key]).collect();
-            let closest = closest(cell_name, known.iter().copied());
-            top.error(
-                "cell",
-                format!("unknown cell `{cell_name}` (did you mean `{closest}`?)"),
-            )
-        })?;
+        let entry = top.cell_entry("cell")?;
         let n_units = top.count("n_units", None, 1)? as usize;
         let batch = top.count("batch", Some(1), 1)? as usize;
         let seed = top.count("seed", Some(0), 0)?;
-        let dt = top.float("dt", None)?;
-        if !(dt.is_finite() && dt > 0.0) {
-            return Err(top.error("dt", format!("expected a positive step size in ms, found {dt}")));
-        }
+        let dt = top.step_size()?;
         let steps = top.count("steps", None, 1)? as usize;
-        let mut params = Map::new();
-        match top.get("params") {
-            None => {}
-            Some(Value::Table(t)) => {
-                for (k, v) in t {
-                    params.insert(k.clone(), to_json(file, k, v)?);
-                }
-            }
-            Some(other) => return Err(top.error("params", format!("expected a table, found {}", other.type_str()))),
-        }
-        let cell = (entry.from_params)(&params).map_err(|e| Error::Config {
-            file: file.to_path_buf(),
-            key: "params".into(),
-            problem: e.to_string(),
-        })?;
+        let (cell, params) = top.cell_params(entry)?;
         let drive_table = match top.required("drive", "a table with `kind`")? {
             Value::Table(t) => t,
             other => return Err(top.error("drive", format!("expected a table, found {}", other.type_str()))),

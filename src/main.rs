@@ -310,8 +310,12 @@ fn validate(traces: Option<PathBuf>, which: Which, api: &str) -> spikegpu::Resul
 }
 
 /// `spikegpu run network.toml`: populations, encoders and projections from a file.
-fn run_network_config(path: &std::path::Path, out: &std::path::Path, backend: &str) -> spikegpu::Result<ExitCode> {
-    let mut config = spikegpu::netconfig::NetworkConfig::load(path)?;
+fn run_network_config(
+    mut config: spikegpu::netconfig::NetworkConfig,
+    out: &std::path::Path,
+    backend: &str,
+) -> spikegpu::Result<ExitCode> {
+    let path = config.file.clone();
     let builder = config.take_builder();
     let files = match backend {
         "cpu" => {
@@ -670,9 +674,9 @@ fn run_config(path: &std::path::Path, out: &std::path::Path, backend: &str) -> s
         source,
     })?;
     if spikegpu::netconfig::is_network_config(&text) {
-        return run_network_config(path, out, backend);
+        return run_network_config(spikegpu::netconfig::NetworkConfig::parse(path, &text)?, out, backend);
     }
-    let config = spikegpu::config::RunConfig::load(path)?;
+    let config = spikegpu::config::RunConfig::parse(path, &text)?;
     let make = |cell: Box<dyn cells::CellModel>| -> spikegpu::Result<Population<Box<dyn Backend>>> {
         let cpu = |cell| {
             Ok(Population::cpu(cell, config.n_units, config.batch, config.seed)?

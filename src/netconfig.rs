@@ -46,11 +46,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde_json::Map;
 use toml::{Table, Value};
 
-use crate::cells::{self, params::closest};
-use crate::config::{TableReader, to_json};
+use crate::cells::params::closest;
+use crate::config::{TableReader, parse_table, read_text};
 use crate::error::{Error, Result};
 use crate::network::{
     ConnectivitySpec, LayerId, NetEngine, NetRecord, Network, NetworkBuilder, ProjectionSpec, Weights,
@@ -186,21 +185,13 @@ pub fn read_npy(path: &Path) -> Result<(Vec<f32>, Vec<usize>)> {
 impl NetworkConfig {
     /// Reads and validates a network file.
     pub fn load(path: &Path) -> Result<NetworkConfig> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        NetworkConfig::parse(path, &text)
+        NetworkConfig::parse(path, &read_text(path)?)
     }
 
     /// Parses and validates network text (`file` names it in errors; relative weight files are
     /// read beside it).
     pub fn parse(file: &Path, text: &str) -> Result<NetworkConfig> {
-        let table: Table = text.parse().map_err(|e: toml::de::Error| Error::Config {
-            file: file.to_path_buf(),
-            key: "(file)".into(),
-            problem: format!("not valid TOML: {e}"),
-        })?;
+        let table = parse_table(file, text)?;
         let mut top = TableReader::new(
             file,
             "",
@@ -218,10 +209,7 @@ impl NetworkConfig {
         )?;
         let seed = top.count("seed", Some(0), 0)?;
         let batch = top.count("batch", Some(1), 1)? as usize;
-        let dt = top.float("dt", None)?;
-        if !(dt.is_finite() && dt > 0.0) {
-            return Err(top.error("dt", format!("expected a positive step size in ms, found {dt}")));
-        }
+        let dt = top.step_size()?;
         let steps = top.count("steps", None, 1)? as usize;
         for key in ["population", "encoder", "projection", "record"] {
             top.get(key);
@@ -235,29 +223,9 @@ impl NetworkConfig {
             let prefix = format!("population[{i}]");
             let mut r = TableReader::new(file, &prefix, t, &["name", "cell", "n_units", "params", "drive", "v0"])?;
             let name = r.string("name")?.to_string();
-            let cell_name = r.string("cell")?;
-            let entry = cells::lookup(cell_name).map_err(|_| {
-                let known: Vec<&str> = cells::CELLS.iter().flat_map(|e| [e.class_name, e.key]).collect();
-                r.error(
-                    "cell",
-                    format!(
-                        "unknown cell `{cell_name}` (did you mean `{}`?)",
-                        closest(cell_name, known.iter().copied())
-                    ),
-                )
-            })?;
+            let entry = r.cell_entry("cell")?;
             let n_units = r.count("n_units", None, 1)? as usize;
-            let mut params = Map::new();
-            match r.get("params") {
-                None => {}
-                Some(Value::Table(p)) => {
-                    for (k, v) in p {
-                        params.insert(k.clone(), to_json(file, k, v)?);
-                    }
-                }
-                Some(other) => return Err(r.error("params", format!("expected a table, found {}", other.type_str()))),
-            }
-            let cell = (entry.from_params)(&params).map_err(|e| r.error("params", e.to_string()))?;
+            let (cell, _) = r.cell_params(entry)?;
             let drive = r.float("drive", Some(0.0))? as f32;
             let range = match r.get("v0") {
                 None => None,
