@@ -6,7 +6,7 @@ use crate::cells::{StateView, StepInfo};
 use crate::error::{Error, Result};
 use crate::rng::Key;
 
-use super::graph::{Call, Graph, Kind, Port, StepOp, WireOp};
+use super::graph::{Call, Graph, Kind, Port, Ring, StepOp, WireOp};
 use super::projection::{self, names as pnames};
 use super::stdp::StdpState;
 use super::synapses::{StepConstants, SynapseState, names};
@@ -128,12 +128,7 @@ impl CpuNetwork {
             None => {
                 let physical = &self.state[port.component][port.compartment];
                 match self.projection_ring(port) {
-                    Some((depth, plane, head)) => (0..depth)
-                        .flat_map(|d| {
-                            let p = (head + d) % depth;
-                            physical[p * plane..(p + 1) * plane].iter().copied()
-                        })
-                        .collect(),
+                    Some(ring) => ring.unroll(physical),
                     None => physical.clone(),
                 }
             }
@@ -171,27 +166,25 @@ impl CpuNetwork {
             });
         }
         match self.projection_ring(target) {
-            Some((depth, plane, head)) => {
-                let slot = &mut self.state[target.component][target.compartment];
-                for d in 0..depth {
-                    let p = (head + d) % depth;
-                    slot[p * plane..(p + 1) * plane].copy_from_slice(&values[d * plane..(d + 1) * plane]);
-                }
-            }
+            Some(ring) => ring.store(values, &mut self.state[target.component][target.compartment]),
             None => self.state[target.component][target.compartment].copy_from_slice(values),
         }
         Ok(())
     }
 
     /// A projection's delay ring is stored with its logical slot 0 at `head` (the advances so
-    /// far modulo the depth), as on the GPU: `(depth, plane, head)`. (A DenseSynapse's ring is
-    /// rolled in place, as ngclearn does.)
-    fn projection_ring(&self, port: Port) -> Option<(usize, usize, usize)> {
+    /// far modulo the depth), as on the GPU. (A DenseSynapse's ring is rolled in place, as
+    /// ngclearn does.)
+    fn projection_ring(&self, port: Port) -> Option<Ring> {
         if !matches!(self.graph.components[port.component].kind, Kind::Projection(_)) {
             return None;
         }
         let (depth, plane) = self.graph.ring(port)?;
-        Some((depth, plane, (self.advances[port.component] % depth as u64) as usize))
+        Some(Ring {
+            depth,
+            plane,
+            head: (self.advances[port.component] % depth as u64) as usize,
+        })
     }
 
     /// A component's key now.

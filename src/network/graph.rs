@@ -44,6 +44,44 @@ pub enum Kind {
     },
 }
 
+/// A delay ring as the engines store it: `depth` slots of `plane` values, logical slot `d` at
+/// physical slot `(head + d) % depth`, so a step's roll only overwrites one slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ring {
+    /// Slots.
+    pub depth: usize,
+    /// Values per slot.
+    pub plane: usize,
+    /// Physical slot of logical slot 0.
+    pub head: usize,
+}
+
+impl Ring {
+    /// Appends the logical order (slot 0 first) of the `physical` values to `out`.
+    pub fn unroll_into(&self, physical: &[f32], out: &mut Vec<f32>) {
+        for d in 0..self.depth {
+            let p = (self.head + d) % self.depth;
+            out.extend_from_slice(&physical[p * self.plane..(p + 1) * self.plane]);
+        }
+    }
+
+    /// The logical order of the `physical` values.
+    pub fn unroll(&self, physical: &[f32]) -> Vec<f32> {
+        let mut out = Vec::with_capacity(physical.len());
+        self.unroll_into(physical, &mut out);
+        out
+    }
+
+    /// Writes `logical` values (slot 0 first) into `physical` storage.
+    pub fn store(&self, logical: &[f32], physical: &mut [f32]) {
+        for d in 0..self.depth {
+            let p = (self.head + d) % self.depth;
+            physical[p * self.plane..(p + 1) * self.plane]
+                .copy_from_slice(&logical[d * self.plane..(d + 1) * self.plane]);
+        }
+    }
+}
+
 /// One component: a name, a kind, a batch size and its PRNG key.
 #[derive(Debug)]
 pub struct Component {

@@ -31,15 +31,7 @@ impl NetEngine for GpuNetwork {
         }
         let physical = self.read_view(self.view(port))?;
         Ok(match self.ring_of(port) {
-            Some((depth, plane)) => {
-                let head = self.head(port.component);
-                (0..depth)
-                    .flat_map(|d| {
-                        let p = (head + d) % depth;
-                        physical[p * plane..(p + 1) * plane].to_vec()
-                    })
-                    .collect()
-            }
+            Some(ring) => ring.unroll(&physical),
             None => physical,
         })
     }
@@ -63,13 +55,9 @@ impl NetEngine for GpuNetwork {
             ));
         }
         let physical: Vec<f32> = match self.ring_of(port) {
-            Some((depth, plane)) => {
-                let head = self.head(port.component);
+            Some(ring) => {
                 let mut p = vec![0.0; values.len()];
-                for d in 0..depth {
-                    let slot = (head + d) % depth;
-                    p[slot * plane..(slot + 1) * plane].copy_from_slice(&values[d * plane..(d + 1) * plane]);
-                }
+                ring.store(values, &mut p);
                 p
             }
             None => values.to_vec(),
@@ -207,7 +195,8 @@ impl NetEngine for GpuNetwork {
                 })
                 .collect();
             let mut slots: Vec<CallUniform> = Vec::with_capacity(len * advances_per_step);
-            let mut heads_at_step: Vec<Vec<usize>> = Vec::with_capacity(len);
+            // Per step, per recorded port: the delay ring as it stood (to unroll the copy).
+            let mut rings_at_step: Vec<Vec<Option<Ring>>> = Vec::with_capacity(len);
             let mut stream = Stream::new(&device);
             // Per cell component: the step of each of its advances in this chunk.
             let mut cell_steps: Vec<Vec<StepInfo>> = self.graph.components.iter().map(|_| Vec::new()).collect();
@@ -281,7 +270,7 @@ impl NetEngine for GpuNetwork {
                     }
                 }
                 let mut at = ((k - start) * step_words * 4) as u64;
-                let mut heads = Vec::new();
+                let mut rings = Vec::new();
                 for (&port, &n) in record.iter().zip(&record_lens) {
                     // A wired compartment is recorded as its sources are after the step (as
                     // the CPU reads it): an aliased copy is its source, a computed one is
@@ -298,9 +287,9 @@ impl NetEngine for GpuNetwork {
                         (n * 4) as u64,
                     );
                     at += (n * 4) as u64;
-                    heads.push(self.head(port.component));
+                    rings.push(self.ring_of(port));
                 }
-                heads_at_step.push(heads);
+                rings_at_step.push(rings);
                 if !packs.is_empty() {
                     let pass = stream.pass();
                     pass.set_pipeline(&self.kernels[PACK].pipelines[0]);
@@ -365,18 +354,13 @@ impl NetEngine for GpuNetwork {
             for (out, words) in rec.rasters.iter_mut().zip(raster_values) {
                 out.extend(words.iter().map(|w| w.to_bits()));
             }
-            for (k, heads) in heads_at_step.iter().enumerate() {
+            for (k, rings) in rings_at_step.iter().enumerate() {
                 let mut at = k * step_words;
-                for (r, (&port, &n)) in record.iter().zip(&record_lens).enumerate() {
+                for ((out, &n), ring) in rec.values.iter_mut().zip(&record_lens).zip(rings) {
                     let row = &values[at..at + n];
-                    match self.ring_of(port) {
-                        Some((depth, plane)) => {
-                            for d in 0..depth {
-                                let p = (heads[r] + d) % depth;
-                                rec.values[r].extend_from_slice(&row[p * plane..(p + 1) * plane]);
-                            }
-                        }
-                        None => rec.values[r].extend_from_slice(row),
+                    match ring {
+                        Some(ring) => ring.unroll_into(row, out),
+                        None => out.extend_from_slice(row),
                     }
                     at += n;
                 }

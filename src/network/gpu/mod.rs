@@ -26,7 +26,7 @@ pub use kernels::{KERNELS, NetworkKernel};
 
 use std::sync::Arc;
 
-use super::graph::{Graph, Port, WireOp};
+use super::graph::{Graph, Port, Ring, WireOp};
 use crate::error::{Error, Result};
 use crate::gpu::buffers::read_f32_at;
 use crate::gpu::population::StepSlots;
@@ -187,8 +187,14 @@ impl GpuNetwork {
     }
 
     /// The delay ring of `port`, if it is one: `(depth, plane)`.
-    fn ring_of(&self, port: Port) -> Option<(usize, usize)> {
-        self.graph.ring(port)
+    /// The delay ring stored at `port` now, if it is one.
+    fn ring_of(&self, port: Port) -> Option<Ring> {
+        let (depth, plane) = self.graph.ring(port)?;
+        Some(Ring {
+            depth,
+            plane,
+            head: self.head(port.component),
+        })
     }
 
     fn head(&self, component: usize) -> usize {
