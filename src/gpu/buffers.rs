@@ -136,7 +136,16 @@ pub fn read_f32_at(
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     encoder.copy_buffer_to_buffer(buffer, offset, staging, 0, bytes);
     ctx.queue.submit([encoder.finish()]);
-    let slice = staging.slice(..bytes);
+    map_f32(ctx, staging, len)
+}
+
+/// Maps the first `len` f32 values of a MAP_READ buffer once the submitted work is done, copies
+/// them out and unmaps it.
+pub fn map_f32(ctx: &GpuContext, buffer: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let slice = buffer.slice(..(len * 4) as u64);
     let (sender, receiver) = std::sync::mpsc::channel();
     slice.map_async(wgpu::MapMode::Read, move |r| {
         // The receiver lives until recv() below returns; a send error cannot happen.
@@ -149,8 +158,22 @@ pub fn read_f32_at(
         let view = slice.get_mapped_range().map_err(|e| map_error(e.to_string()))?;
         bytemuck::cast_slice::<u8, f32>(&view).to_vec()
     };
-    staging.unmap();
+    buffer.unmap();
     Ok(out)
+}
+
+/// A compute-stage buffer binding of a bind group layout.
+pub fn layout_entry(binding: u32, ty: wgpu::BufferBindingType, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty,
+            has_dynamic_offset: dynamic,
+            min_binding_size: None,
+        },
+        count: None,
+    }
 }
 
 fn map_error(message: String) -> Error {

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use wgpu::util::DeviceExt;
 
 use super::budget;
-use super::buffers::{CompartmentBuffer, Dims, StepUniform, WORKGROUP_SIZE, grid, read_f32_at};
+use super::buffers::{CompartmentBuffer, Dims, StepUniform, WORKGROUP_SIZE, grid, layout_entry, read_f32_at};
 use super::context::GpuContext;
 use super::recorder::Recorder;
 use super::shaders;
@@ -70,19 +70,6 @@ pub struct GpuBackend {
     step_per_row: bool,
     timing: bool,
     last_gpu_seconds: Option<f64>,
-}
-
-fn layout_entry(binding: u32, ty: wgpu::BufferBindingType, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty,
-            has_dynamic_offset: dynamic,
-            min_binding_size: None,
-        },
-        count: None,
-    }
 }
 
 fn storage(read_only: bool) -> wgpu::BufferBindingType {

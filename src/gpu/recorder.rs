@@ -1,7 +1,7 @@
 //! The per-step path's recording kernels (`shaders/lib/record.wgsl`): pack a step's spikes
 //! into raster words, and copy chosen neurons of a compartment into a trace buffer.
 
-use super::buffers::{CompartmentBuffer, RecordParams, WORKGROUP_SIZE, grid};
+use super::buffers::{CompartmentBuffer, RecordParams, WORKGROUP_SIZE, grid, layout_entry};
 use super::context::GpuContext;
 use super::shaders;
 
@@ -15,19 +15,6 @@ pub struct Recorder {
     pub stride: u64,
 }
 
-fn entry(binding: u32, ty: wgpu::BufferBindingType, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty,
-            has_dynamic_offset: dynamic,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
 /// Storage bindings 1, 2, … of the recording layout (`true`: read-only): source compartment,
 /// raster, neuron indices, trace.
 pub const STORAGE: &[bool] = &[true, false, true, false];
@@ -36,12 +23,11 @@ impl Recorder {
     /// Creates the pipelines (call inside an error scope).
     pub fn new(ctx: &GpuContext) -> Recorder {
         let device = &ctx.device;
-        let mut entries = vec![entry(0, wgpu::BufferBindingType::Uniform, true)];
+        let mut entries = vec![layout_entry(0, wgpu::BufferBindingType::Uniform, true)];
         entries.extend(
-            STORAGE
-                .iter()
-                .enumerate()
-                .map(|(k, &read_only)| entry(1 + k as u32, wgpu::BufferBindingType::Storage { read_only }, false)),
+            STORAGE.iter().enumerate().map(|(k, &read_only)| {
+                layout_entry(1 + k as u32, wgpu::BufferBindingType::Storage { read_only }, false)
+            }),
         );
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("record.layout"),

@@ -4,9 +4,8 @@ use super::kernels::*;
 use super::stream::Stream;
 use super::*;
 use crate::cells::StepInfo;
-use crate::error::{Error, Result};
-use crate::gpu::GpuContext;
-use crate::gpu::buffers::{WORKGROUP_SIZE, grid};
+use crate::error::Result;
+use crate::gpu::buffers::{WORKGROUP_SIZE, grid, map_f32};
 use crate::network::NetEngine;
 use crate::network::cpu::{NetRecording, StepInputs, check_inputs};
 use crate::network::graph::{Call, Graph, Kind, Port, StepOp, WireOp};
@@ -342,11 +341,11 @@ impl NetEngine for GpuNetwork {
                     ctx.queue.submit([stream.finish()]);
                     // A run returns once its work is done, recorded or not.
                     ctx.wait()?;
-                    let values = map_all(&ctx, &rec_buffer, len * step_words)?;
+                    let values = map_f32(&ctx, &rec_buffer, len * step_words)?;
                     let rasters = raster_staging
                         .iter()
                         .zip(&raster_words)
-                        .map(|(b, &words)| map_all(&ctx, b, len * words))
+                        .map(|(b, &words)| map_f32(&ctx, b, len * words))
                         .collect::<Result<Vec<_>>>()?;
                     Ok((values, rasters))
                 })??;
@@ -392,32 +391,4 @@ impl RunTiming {
     pub fn host_us_per_step(&self) -> f64 {
         self.host_seconds / self.steps.max(1) as f64 * 1e6
     }
-}
-
-/// Maps a MAP_READ buffer after the submitted work and returns its first `len` floats.
-fn map_all(ctx: &GpuContext, buffer: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
-    if len == 0 {
-        return Ok(Vec::new());
-    }
-    let slice = buffer.slice(..(len * 4) as u64);
-    let (sender, receiver) = std::sync::mpsc::channel();
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        // The receiver waits below; a failed send cannot happen.
-        let _ = sender.send(r);
-    });
-    ctx.wait()?;
-    let fail = |message: String| Error::Gpu {
-        during: "reading the network's recording".into(),
-        message,
-    };
-    receiver
-        .recv()
-        .map_err(|e| fail(e.to_string()))?
-        .map_err(|e| fail(e.to_string()))?;
-    let out = {
-        let view = slice.get_mapped_range().map_err(|e| fail(e.to_string()))?;
-        bytemuck::cast_slice::<u8, f32>(&view).to_vec()
-    };
-    buffer.unmap();
-    Ok(out)
 }

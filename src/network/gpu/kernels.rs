@@ -7,6 +7,7 @@ use wgpu::util::DeviceExt;
 use super::*;
 use crate::error::Result;
 use crate::gpu::GpuContext;
+use crate::gpu::buffers::layout_entry;
 use crate::gpu::shaders::compose_pieces;
 
 /// `Call` of `shaders/network/call.wgsl`.
@@ -171,19 +172,6 @@ pub(super) fn uniform_words(device: &wgpu::Device, label: &str, words: &[u32]) -
         contents: bytemuck::cast_slice(&w),
         usage: wgpu::BufferUsages::UNIFORM,
     })
-}
-
-pub(super) fn layout_entry(binding: u32, ty: wgpu::BufferBindingType, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty,
-            has_dynamic_offset: dynamic,
-            min_binding_size: None,
-        },
-        count: None,
-    }
 }
 
 pub(super) fn build_kernel(ctx: &GpuContext, kernel: &NetworkKernel) -> Kernel {
