@@ -14,8 +14,7 @@
 
 use std::time::Instant;
 
-use spikegpu::network::diehl_cook::{DiehlCookParams, diehl_cook};
-use spikegpu::network::normalize::normalize_columns;
+use spikegpu::network::diehl_cook::{self, DiehlCookParams};
 use spikegpu::network::{CpuNetwork, GpuNetwork, NetEngine};
 use spikegpu::rng::Key;
 
@@ -89,7 +88,7 @@ fn bars_image(side: usize, key: Key) -> Vec<f32> {
     img
 }
 
-/// Presents one image for the sample's steps; returns each excitatory cell's spike count.
+/// Presents one image (scaled by the intensity) with the library's exhibit routine.
 fn present<E: NetEngine>(
     engine: &mut E,
     image: &[f32],
@@ -97,28 +96,8 @@ fn present<E: NetEngine>(
     learn: bool,
     w_norm: f32,
 ) -> spikegpu::Result<Vec<u32>> {
-    let g = engine.graph();
     let image: Vec<f32> = image.iter().map(|x| x * INTENSITY.with(|i| *i.borrow())).collect();
-    let image = &image[..];
-    let (inputs, spikes, weights) = (g.port("z0.inputs")?, g.port("z1e.s")?, g.port("W1.weights")?);
-    engine.reset()?;
-    engine.write(inputs, image)?;
-    let times: Vec<f32> = (0..steps).map(|k| k as f32).collect();
-    let rec = engine.run_packed(&times, 1.0, &[], &[], &[spikes])?;
-    if learn {
-        normalize_columns(engine, weights, w_norm, 1)?;
-    }
-    let n = engine.graph().len(spikes);
-    let words = n.div_ceil(32);
-    let mut counts = vec![0u32; n];
-    for (w, &bits) in rec.rasters[0].iter().enumerate() {
-        for b in 0..32 {
-            if bits >> b & 1 == 1 && (w % words) * 32 + b < n {
-                counts[(w % words) * 32 + b] += 1;
-            }
-        }
-    }
-    Ok(counts)
+    diehl_cook::present(engine, &image, steps, learn.then_some(w_norm))
 }
 
 thread_local! {
@@ -246,9 +225,9 @@ fn main() -> std::process::ExitCode {
     let result = (|| -> spikegpu::Result<()> {
         match o.backend.as_str() {
             "cpu" => train_and_evaluate(
-                CpuNetwork::new(diehl_cook(&params)?)?,
+                CpuNetwork::new(diehl_cook::diehl_cook(&params)?)?,
                 |w| {
-                    let mut e = CpuNetwork::new(diehl_cook(&eval_params)?)?;
+                    let mut e = CpuNetwork::new(diehl_cook::diehl_cook(&eval_params)?)?;
                     let port = e.graph().port("W1.weights")?;
                     e.write(port, &w)?;
                     Ok(e)
@@ -260,9 +239,9 @@ fn main() -> std::process::ExitCode {
                 let ctx = spikegpu::GpuContext::from_env()?;
                 println!("backend: {} ({:?})", ctx.adapter.name, ctx.adapter.backend);
                 train_and_evaluate(
-                    GpuNetwork::new(&ctx, diehl_cook(&params)?)?,
+                    GpuNetwork::new(&ctx, diehl_cook::diehl_cook(&params)?)?,
                     |w| {
-                        let mut e = GpuNetwork::new(&ctx, diehl_cook(&eval_params)?)?;
+                        let mut e = GpuNetwork::new(&ctx, diehl_cook::diehl_cook(&eval_params)?)?;
                         let port = e.graph().port("W1.weights")?;
                         e.write(port, &w)?;
                         Ok(e)

@@ -373,8 +373,7 @@ fn a_gated_trace_snaps_to_p_scale_on_a_spike_and_decays_by_exp_minus_dt_over_tau
 /// software adapters.
 #[test]
 fn diehl_cook_training_is_deterministic_and_the_gpu_learns_the_cpu_weights() {
-    use spikegpu::network::diehl_cook::{DiehlCookParams, diehl_cook};
-    use spikegpu::network::normalize::normalize_columns;
+    use spikegpu::network::diehl_cook::{DiehlCookParams, diehl_cook, present};
     use spikegpu::network::{CpuNetwork, GpuNetwork};
     let params = DiehlCookParams {
         steps_per_sample: 60,
@@ -382,18 +381,11 @@ fn diehl_cook_training_is_deterministic_and_the_gpu_learns_the_cpu_weights() {
         ..DiehlCookParams::exhibit(16, 6)
     };
     fn train<E: NetEngine>(mut e: E, w_norm: f32, steps: usize) -> Vec<f32> {
-        let (inputs, weights) = (
-            e.graph().port("z0.inputs").expect("z0"),
-            e.graph().port("W1.weights").expect("W1"),
-        );
-        let times: Vec<f32> = (0..steps).map(|k| k as f32).collect();
         for s in 0..6u32 {
             let image: Vec<f32> = spikegpu::rng::Key::from_seed(9).fold_in(s).uniform(16, 0.0, 4.0);
-            e.reset().expect("reset");
-            e.write(inputs, &image).expect("image");
-            e.run(&times, 1.0, &[], &[]).expect("run");
-            normalize_columns(&mut e, weights, w_norm, 1).expect("normalize");
+            present(&mut e, &image, steps, Some(w_norm)).expect("sample");
         }
+        let weights = e.graph().port("W1.weights").expect("W1");
         e.read(weights).expect("weights")
     }
     let cpu = || CpuNetwork::new(diehl_cook(&params).expect("graph")).expect("cpu");

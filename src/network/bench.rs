@@ -191,17 +191,11 @@ pub fn run_dc_row(target: &BenchTarget, n_in: usize, n_exc: usize, samples: usiz
         ..DiehlCookParams::exhibit(n_in, n_exc)
     };
     fn train<E: NetEngine>(e: &mut E, p: &super::diehl_cook::DiehlCookParams, samples: usize) -> Result<f64> {
-        let inputs = e.graph().port("z0.inputs")?;
-        let weights = e.graph().port("W1.weights")?;
-        let times: Vec<f32> = (0..p.steps_per_sample).map(|k| k as f32).collect();
         let mut timed = 0.0;
         for s in 0..=samples {
             let image = crate::rng::Key::from_seed(7).fold_in(s as u32).uniform01(p.n_in);
             let start = Instant::now();
-            e.reset()?;
-            e.write(inputs, &image)?;
-            e.run(&times, 1.0, &[], &[])?;
-            super::normalize::normalize_columns(e, weights, p.w_norm, 1)?;
+            super::diehl_cook::present(e, &image, p.steps_per_sample, Some(p.w_norm))?;
             if s > 0 {
                 timed += start.elapsed().as_secs_f64();
             }

@@ -10,7 +10,9 @@
 
 use serde_json::{Value, json};
 
+use super::NetEngine;
 use super::graph::{Call, Graph, StepOp, Wire, WireOp};
+use super::normalize::normalize_columns;
 use super::trace::{ComponentDecl, build_component};
 use crate::error::{Error, Result};
 use crate::rng::Key;
@@ -138,4 +140,29 @@ pub fn diehl_cook(p: &DiehlCookParams) -> Result<Graph> {
         .collect::<Result<_>>()?;
     graph.check()?;
     Ok(graph)
+}
+
+/// Presents one sample as the exhibit's `process(obs)` does: the reset process, `z0.inputs =
+/// image`, `steps` steps at `t = k` with `dt = 1`, then (with `w_norm`) W1's per-column
+/// normalisation. Returns how often each excitatory cell spiked.
+pub fn present<E: NetEngine>(engine: &mut E, image: &[f32], steps: usize, w_norm: Option<f32>) -> Result<Vec<u32>> {
+    let g = engine.graph();
+    let (inputs, spikes, weights) = (g.port("z0.inputs")?, g.port("z1e.s")?, g.port("W1.weights")?);
+    engine.reset()?;
+    engine.write(inputs, image)?;
+    let times: Vec<f32> = (0..steps).map(|k| k as f32).collect();
+    let rec = engine.run_packed(&times, 1.0, &[], &[], &[spikes])?;
+    if let Some(w_norm) = w_norm {
+        normalize_columns(engine, weights, w_norm, 1)?;
+    }
+    let n = engine.graph().len(spikes);
+    let words = n.div_ceil(32);
+    let mut counts = vec![0u32; n];
+    for (w, &bits) in rec.rasters[0].iter().enumerate() {
+        let first = (w % words) * 32;
+        for (b, count) in counts.iter_mut().skip(first).take(32).enumerate() {
+            *count += bits >> b & 1;
+        }
+    }
+    Ok(counts)
 }
