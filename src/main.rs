@@ -90,6 +90,9 @@ enum Command {
         /// Regenerate network connectivity every step instead of storing it.
         #[arg(long)]
         procedural: bool,
+        /// Diehl & Cook (`--network dc`): excitatory cell counts, comma-separated (784 inputs).
+        #[arg(long, default_value = "100,400")]
+        n_exc: String,
     },
     /// List the GPU adapters wgpu finds, with the limits spikegpu depends on and which cells and
     /// network kernels fit them.
@@ -157,8 +160,10 @@ fn main() -> ExitCode {
             scale,
             seconds,
             procedural,
-        } => match network {
-            Some(name) => bench_network(&name, &scale, seconds, procedural, &backend, json),
+            n_exc,
+        } => match network.as_deref() {
+            Some("dc") => bench_dc(&n_exc, &backend, json),
+            Some(name) => bench_network(name, &scale, seconds, procedural, &backend, json),
             None => bench(&cells, &n, steps, &backend, &mode, repeats, json),
         },
     };
@@ -389,9 +394,6 @@ fn bench_network(
     json: Option<PathBuf>,
 ) -> spikegpu::Result<ExitCode> {
     use spikegpu::network::bench::run_cuba_row;
-    if name == "dc" {
-        return bench_dc(scale_arg, backend_arg, json);
-    }
     if name != "cuba" {
         return Err(bad_arg("--network", name, "the network benchmarks are: cuba, dc"));
     }
@@ -462,14 +464,14 @@ fn bench_network(
     })
 }
 
-/// `spikegpu bench --network dc --scale 100,400`: Diehl & Cook training samples/s (784
-/// inputs, `--scale` excitatory cells, 200 steps per sample).
+/// `spikegpu bench --network dc --n-exc 100,400,1600`: Diehl & Cook training samples/s (784
+/// inputs, 200 steps per sample).
 fn bench_dc(cells_arg: &str, backend_arg: &str, json: Option<PathBuf>) -> spikegpu::Result<ExitCode> {
     let sizes = list(cells_arg)
         .iter()
         .map(|s| match s.parse::<f64>() {
             Ok(x) if x >= 1.0 && x.fract() == 0.0 => Ok(x as usize),
-            _ => Err(bad_arg("--scale", s, "for dc: excitatory cell counts, e.g. 100,400")),
+            _ => Err(bad_arg("--n-exc", s, "excitatory cell counts, e.g. 100,400,1600")),
         })
         .collect::<spikegpu::Result<Vec<_>>>()?;
     let targets = bench_targets(backend_arg)?;

@@ -112,76 +112,6 @@ fn array_of_tables<'a>(file: &Path, top: &'a Table, key: &str) -> Result<Vec<&'a
     }
 }
 
-/// Reads a float32 or float64 2-D (or 1-D) C-order NumPy file: `(values, shape)`.
-pub fn read_npy(path: &Path) -> Result<(Vec<f32>, Vec<usize>)> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let bad = |problem: &str| Error::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(problem.to_string()),
-    };
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
-        return Err(bad("not a NumPy .npy file"));
-    }
-    let (header_len, start) = match bytes[6] {
-        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        _ if bytes.len() >= 12 => (
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-            12,
-        ),
-        _ => return Err(bad("truncated header")),
-    };
-    let header = std::str::from_utf8(
-        bytes
-            .get(start..start + header_len)
-            .ok_or_else(|| bad("truncated header"))?,
-    )
-    .map_err(|_| bad("header is not text"))?;
-    let descr = if header.contains("'<f4'") {
-        4
-    } else if header.contains("'<f8'") {
-        8
-    } else {
-        return Err(bad(
-            "only little-endian float32 ('<f4') or float64 ('<f8') arrays are read",
-        ));
-    };
-    if header.contains("'fortran_order': True") {
-        return Err(bad("Fortran-order arrays are not read; save with np.ascontiguousarray"));
-    }
-    let shape_text = header
-        .split("'shape':")
-        .nth(1)
-        .and_then(|s| s.split('(').nth(1))
-        .and_then(|s| s.split(')').next())
-        .ok_or_else(|| bad("no shape in the header"))?;
-    let shape: Vec<usize> = shape_text
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().map_err(|_| bad("bad shape")))
-        .collect::<Result<_>>()?;
-    let data = &bytes[start + header_len..];
-    let n: usize = shape.iter().product();
-    if data.len() < n * descr {
-        return Err(bad("fewer values than the shape says"));
-    }
-    let values = if descr == 4 {
-        data[..n * 4]
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect()
-    } else {
-        data[..n * 8]
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
-            .collect()
-    };
-    Ok((values, shape))
-}
-
 impl NetworkConfig {
     /// Reads and validates a network file.
     pub fn load(path: &Path) -> Result<NetworkConfig> {
@@ -323,7 +253,7 @@ impl NetworkConfig {
                 "dense" => match r.get("weights_npy") {
                     Some(Value::String(npy)) => {
                         let path = file.parent().unwrap_or(Path::new(".")).join(npy);
-                        let (values, shape) = read_npy(&path)?;
+                        let (values, shape) = crate::npy::read_f32(&path)?;
                         if shape != [n_pre, n_post] {
                             return Err(r.error(
                                 "weights_npy",

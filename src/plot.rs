@@ -123,13 +123,14 @@ pub fn lines(
 }
 
 /// A grid of grey-scale tiles (e.g. receptive fields): each of `tiles` is `width × height`
-/// values, drawn black (high) on white (low), scaled per tile.
+/// values, drawn black (high) on white (low), scaled per tile. Pixels shrink from 12 to 1 image
+/// pixel per value so that large grids (6,400 fields of 28 × 28) stay about 2,000 pixels wide.
 pub fn tiles(path: &Path, title: &str, tiles: &[Vec<f32>], width: usize, height: usize) -> Result<()> {
     font(path)?;
     let cols = (tiles.len() as f64).sqrt().ceil().max(1.0) as usize;
     let rows = tiles.len().div_ceil(cols).max(1);
-    let cell = 12usize;
-    let gap = 4usize;
+    let gap = if width * cols > 400 { 1 } else { 4 };
+    let cell = (2000 / (cols * width).max(1)).clamp(1, 12);
     let w = (cols * (width * cell + gap) + gap) as u32;
     let h = (rows * (height * cell + gap) + gap + 40) as u32;
     let root = BitMapBackend::new(path, (w.max(300), h)).into_drawing_area();

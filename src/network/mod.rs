@@ -35,6 +35,7 @@ pub mod init;
 pub mod models;
 pub mod normalize;
 pub mod projection;
+pub mod readout;
 pub mod stdp;
 pub mod synapses;
 pub mod trace;
