@@ -4,9 +4,10 @@
 //! `cargo run --release --example diehl_cook -- [options]`
 //!
 //! * **Your data**: `--images X.npy` (N images in [0, 1], shape (N, H, W) or (N, D), float32,
-//!   float64 or uint8 divided by 255) and optionally `--labels Y.npy` (N integers). The last
-//!   `--test` images (default 20 %) are held out; the network trains on `--samples`
-//!   presentations of the others in order (default: one pass). With labels, every excitatory
+//!   float64 or uint8 divided by 255) and optionally `--labels Y.npy` (N integers). The images
+//!   are shuffled with the seed (`--no-shuffle` keeps the file's order: data sets are often
+//!   sorted by class), the last `--test` of them (default 20 % with labels) held out, and the
+//!   network trains on `--samples` presentations of the others in order (default: one pass). With labels, every excitatory
 //!   cell is then assigned its most responsive class over `--assign` training images (default:
 //!   up to 1,000), and the run reports the accuracy on the held-out images
 //!   (`spikegpu::network::readout`). Full size as the exhibit: 784 inputs and
@@ -48,6 +49,7 @@ struct Options {
     steps: usize,
     backend: String,
     seed: u64,
+    shuffle: bool,
     out: Option<String>,
 }
 
@@ -66,6 +68,7 @@ impl Default for Options {
             steps: 200,
             backend: "cpu".into(),
             seed: 1,
+            shuffle: true,
             out: None,
         }
     }
@@ -96,6 +99,7 @@ fn options() -> Result<Options, String> {
             "--seed" => o.seed = parse(&a, value(&a)?)?,
             "--backend" => o.backend = value(&a)?,
             "--out" => o.out = Some(value(&a)?),
+            "--no-shuffle" => o.shuffle = false,
             other => return Err(format!("unknown option `{other}` (see the example's doc comment)")),
         }
     }
@@ -200,10 +204,11 @@ fn from_files(o: &Options) -> Result<Data, String> {
         return Err(format!("--test {test} leaves no training images of {n}"));
     }
     let train_len = n - test;
-    let image = |s: usize| pixels[s * size..(s + 1) * size].to_vec();
+    let order = shuffled(n, o.shuffle.then(|| Key::from_seed(o.seed).fold_in(0x5eed)));
+    let image = |s: usize| pixels[order[s] * size..(order[s] + 1) * size].to_vec();
     let labelled = |range: std::ops::Range<usize>| -> Vec<(Vec<f32>, usize)> {
         match &labels {
-            Some(l) => range.map(|s| (image(s), l[s])).collect(),
+            Some(l) => range.map(|s| (image(s), l[order[s]])).collect(),
             None => Vec::new(),
         }
     };
@@ -214,7 +219,7 @@ fn from_files(o: &Options) -> Result<Data, String> {
             if side * side == size { (side, side) } else { (size, 1) }
         }
     };
-    let train_pixels = pixels[..train_len * size].to_vec();
+    let train_pixels: Vec<f32> = (0..train_len).flat_map(image).collect();
     Ok(Data {
         train: Box::new(move |s| {
             let s = s % train_len;
@@ -227,6 +232,17 @@ fn from_files(o: &Options) -> Result<Data, String> {
         tile,
         labelled: labels.is_some(),
     })
+}
+
+/// `0..n`, shuffled by Fisher–Yates with the key's draws (in order without one).
+fn shuffled(n: usize, key: Option<Key>) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    if let Some(key) = key {
+        for i in (1..n).rev() {
+            order.swap(i, key.bits_at(i as u64) as usize % (i + 1));
+        }
+    }
+    order
 }
 
 /// Presents one image scaled by the Poisson intensity with the library's exhibit routine.
