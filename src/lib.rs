@@ -103,6 +103,7 @@ pub mod cpu;
 pub mod error;
 pub mod gpu;
 pub mod integrators;
+pub mod math;
 #[cfg(feature = "cli")]
 pub mod netconfig;
 pub mod network;

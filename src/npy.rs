@@ -227,7 +227,10 @@ mod tests {
         let array = parse(&bytes).expect("valid in this test");
         assert_eq!((array.values, array.shape), (vec![0.0, 255.0], vec![1, 2]));
         let replaced = |from: &str, to: &str| {
-            let at = bytes.windows(from.len()).position(|w| w == from.as_bytes()).expect("valid in this test");
+            let at = bytes
+                .windows(from.len())
+                .position(|w| w == from.as_bytes())
+                .expect("valid in this test");
             let mut out = bytes.clone();
             out[at..at + to.len()].copy_from_slice(to.as_bytes());
             out

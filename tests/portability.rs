@@ -11,7 +11,7 @@ use naga::proc::{BoundsCheckPolicies, BoundsCheckPolicy};
 use naga::valid::{Capabilities, ModuleInfo, ValidationFlags, Validator};
 use naga::{AddressSpace, Expression, Literal, Module, ShaderStage, StorageAccess};
 use spikegpu::cells::CELLS;
-use spikegpu::gpu::{rng_check, shaders};
+use spikegpu::gpu::{math_check, rng_check, shaders};
 
 /// One module as a pipeline sees it: the composed source and the variant's override values.
 struct Variant {
@@ -40,6 +40,7 @@ fn every_variant() -> Vec<Variant> {
     for (name, shader) in [
         ("record", shaders::compose_pieces(&[shaders::RECORD])),
         ("rng_check", rng_check::composed()),
+        ("math_check", math_check::composed()),
     ] {
         all.push(Variant {
             name: name.to_string(),

@@ -1,7 +1,7 @@
 //! Device-free: naga parses and validates every composed shader × integrator × option variant.
 
 use spikegpu::cells::CELLS;
-use spikegpu::gpu::{rng_check, shaders};
+use spikegpu::gpu::{math_check, rng_check, shaders};
 
 #[test]
 fn every_cell_variant_validates() {
@@ -30,8 +30,9 @@ fn every_variant_sets_only_declared_overrides() {
 }
 
 #[test]
-fn rng_check_kernel_validates() {
+fn check_kernels_validate() {
     shaders::validate(&rng_check::composed(), "rng_check", &[]).unwrap_or_else(|e| panic!("{e}"));
+    shaders::validate(&math_check::composed(), "math_check", &[]).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

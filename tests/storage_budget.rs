@@ -11,7 +11,7 @@ use spikegpu::cells::{CELLS, IzhikevichCell, IzhikevichParams, LifCell, LifParam
 use spikegpu::conformance::Outcome;
 use spikegpu::gpu::budget::{self, KernelKind};
 use spikegpu::gpu::buffers::WORKGROUP_SIZE;
-use spikegpu::gpu::{recorder, rng_check, shaders};
+use spikegpu::gpu::{math_check, recorder, rng_check, shaders};
 use spikegpu::network::gpu::KERNELS;
 use spikegpu::{Error, GpuContext, Population, selfcheck};
 
@@ -89,6 +89,10 @@ fn every_pipeline_layout_binds_at_most_eight_storage_buffers() {
     assert_eq!(
         declared_storage_buffers("rng_check", &rng_check::composed().source),
         rng_check::STORAGE_BUFFERS
+    );
+    assert_eq!(
+        declared_storage_buffers("math_check", &math_check::composed().source),
+        math_check::STORAGE_BUFFERS
     );
 }
 

@@ -3,7 +3,9 @@
 
 pub mod budget;
 pub mod buffers;
+pub mod check_kernel;
 pub mod context;
+pub mod math_check;
 pub mod population;
 pub mod recorder;
 pub mod rng_check;

@@ -194,7 +194,9 @@ mod tests {
 
     #[test]
     fn errors_name_the_sample() {
-        let e = ClassReadout::fit(&[vec![1]], &[5], 2).expect_err("an error").to_string();
+        let e = ClassReadout::fit(&[vec![1]], &[5], 2)
+            .expect_err("an error")
+            .to_string();
         assert!(e.contains("sample 0 has label 5"), "{e}");
         assert!(ClassReadout::fit(&[vec![1]], &[], 2).is_err());
     }

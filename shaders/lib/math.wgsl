@@ -1,0 +1,63 @@
+// Elementary functions with + - * /, floor and bit operations only: the twin of src/math.rs
+// (line for line), so that the GPU computes the CPU's bits on adapters that do not fuse
+// multiply-adds. fdlibm's expf and logf; bounds and out-of-domain values in src/math.rs.
+
+const MATH_LN2_HI: f32 = 6.9314575195e-1;   // 0x3f317200
+const MATH_LN2_LO: f32 = 1.4286067653e-6;   // 0x35bfbe8e
+const MATH_INV_LN2: f32 = 1.4426950216;     // 0x3fb8aa3b
+const MATH_EXP_P1: f32 = 1.6666625440e-1;   // 0x3e2aaa8f
+const MATH_EXP_P2: f32 = -2.7667332906e-3;  // 0xbb355215
+const MATH_EXP_MIN: f32 = -87.33654;        // 0xc2aeac4f
+const MATH_EXP_MAX: f32 = 88.72283;         // 0x42b17217
+const MATH_F32_MAX: f32 = 3.4028234663852886e38; // 0x7f7fffff
+const MATH_F32_MIN_POSITIVE: f32 = 1.1754943508e-38; // 0x00800000
+
+fn math_scale_by_power_of_two(y: f32, k: i32) -> f32 {
+    let half = k / 2;
+    let first = bitcast<f32>(u32(half + 127) << 23u);
+    let second = bitcast<f32>(u32(k - half + 127) << 23u);
+    return y * first * second;
+}
+
+fn math_exp(x: f32) -> f32 {
+    if (x < MATH_EXP_MIN) {
+        return 0.0;
+    }
+    if (x > MATH_EXP_MAX) {
+        return MATH_F32_MAX;
+    }
+    let k = floor(x * MATH_INV_LN2 + 0.5);
+    let hi = x - k * MATH_LN2_HI;
+    let lo = k * MATH_LN2_LO;
+    let r = hi - lo;
+    let rr = r * r;
+    let c = r - rr * (MATH_EXP_P1 + rr * MATH_EXP_P2);
+    let y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+    return math_scale_by_power_of_two(y, i32(k));
+}
+
+const MATH_LOG_LN2_HI: f32 = 6.9313812256e-1; // 0x3f317180
+const MATH_LOG_LN2_LO: f32 = 9.0580006145e-6; // 0x3717f7d1
+const MATH_LG1: f32 = 0.66666662693;          // 0x3f2aaaaa
+const MATH_LG2: f32 = 0.40000972152;          // 0x3eccce13
+const MATH_LG3: f32 = 0.28498786688;          // 0x3e91e9ee
+const MATH_LG4: f32 = 0.24279078841;          // 0x3e789e26
+
+fn math_log(x: f32) -> f32 {
+    if (x < MATH_F32_MIN_POSITIVE) {
+        return -MATH_F32_MAX;
+    }
+    let bits = bitcast<u32>(x) + (0x3f800000u - 0x3f3504f3u);
+    let k = i32(bits >> 23u) - 127;
+    let m = bitcast<f32>((bits & 0x007fffffu) + 0x3f3504f3u);
+    let f = m - 1.0;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let w = z * z;
+    let t1 = w * (MATH_LG2 + w * MATH_LG4);
+    let t2 = z * (MATH_LG1 + w * MATH_LG3);
+    let r = t2 + t1;
+    let hfsq = 0.5 * f * f;
+    let kf = f32(k);
+    return s * (hfsq + r) + kf * MATH_LOG_LN2_LO - hfsq + f + kf * MATH_LOG_LN2_HI;
+}

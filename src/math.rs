@@ -1,0 +1,117 @@
+//! Elementary functions written with `+ − × ÷`, `floor` and bit operations only, so that the
+//! CPU and the GPU compute the same bits: the WGSL twin is `shaders/lib/math.wgsl`
+//! (`math_exp`, `math_log`), line for line. A platform's own `exp` differs between vendors
+//! and from Rust's libm in the last bit, so a cell that calls it can only match the CPU within
+//! a tolerance; with these it matches bit for bit on every adapter that evaluates `a × b + c`
+//! as two rounded operations (lavapipe does; a GPU that fuses them into one multiply-add is
+//! within an ulp or two).
+//!
+//! | function | domain | max error (exhaustive over every f32 of the domain, against f64) |
+//! |---|---|---|
+//! | [`exp`] | [−87.33654, 88.72283] | ≤ 1 ulp |
+//! | [`log`] | normal positive floats [2⁻¹²⁶, f32::MAX] | ≤ 1 ulp |
+//!
+//! Outside the domain, [`exp`] returns 0 below (where `eˣ` would be a subnormal, which GPUs may
+//! flush) and `f32::MAX` above (where JAX's `exp` gives inf: spikegpu's kernels never make an
+//! infinity, see `docs/PORTABILITY.md`); [`log`] of 0, a subnormal or a negative number returns
+//! −f32::MAX (JAX: −inf or NaN). `tests/math_library.rs` checks the bounds exhaustively and the
+//! GPU twin bit for bit.
+//!
+//! The algorithms are fdlibm's `expf` and `logf` (Sun Microsystems, 1993; as in musl and
+//! FreeBSD): Cody–Waite argument reduction with a two-part ln 2 whose leading part has
+//! trailing zero bits (so `k · LN2_HI` is exact), then a rational (exp) or polynomial (log)
+//! approximation on the reduced range.
+
+/// ln 2's leading part: 0x3f317200, 15 significant bits, so `k · LN2_HI` is exact for |k| ≤ 2⁹.
+const LN2_HI: f32 = f32::from_bits(0x3f31_7200);
+/// ln 2 − LN2_HI (0x35bfbe8e).
+const LN2_LO: f32 = f32::from_bits(0x35bf_be8e);
+/// 1 / ln 2.
+const INV_LN2: f32 = std::f32::consts::LOG2_E;
+/// fdlibm `expf`'s Remez coefficients for `r·(eʳ+1)/(eʳ−1) ≈ 2 + P1·r² + P2·r⁴`.
+const EXP_P1: f32 = f32::from_bits(0x3e2a_aa8f);
+const EXP_P2: f32 = f32::from_bits(0xbb35_5215);
+/// Below this, `eˣ` is subnormal (< 2⁻¹²⁶).
+pub const EXP_MIN: f32 = f32::from_bits(0xc2ae_ac4f);
+/// Above this, `eˣ` overflows f32.
+pub const EXP_MAX: f32 = f32::from_bits(0x42b1_7217);
+
+/// `eˣ` (≤ 1 ulp on [`EXP_MIN`], [`EXP_MAX`]; 0 below, `f32::MAX` above). Twin: `math_exp`.
+#[inline]
+pub fn exp(x: f32) -> f32 {
+    if x < EXP_MIN {
+        return 0.0;
+    }
+    if x > EXP_MAX {
+        return f32::MAX;
+    }
+    // x = k·ln 2 + r with |r| ≤ ln 2 / 2; `floor(· + 0.5)` rounds the same way in WGSL and Rust.
+    let k = (x * INV_LN2 + 0.5).floor();
+    let hi = x - k * LN2_HI;
+    let lo = k * LN2_LO;
+    let r = hi - lo;
+    let rr = r * r;
+    let c = r - rr * (EXP_P1 + rr * EXP_P2);
+    let y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+    scale_by_power_of_two(y, k as i32)
+}
+
+/// `y · 2ᵏ` for y in [0.5, 2] and k in [−127, 128], in two exact steps so that no
+/// intermediate is subnormal or infinite.
+#[inline]
+fn scale_by_power_of_two(y: f32, k: i32) -> f32 {
+    let half = k / 2;
+    let first = f32::from_bits(((half + 127) as u32) << 23);
+    let second = f32::from_bits(((k - half + 127) as u32) << 23);
+    y * first * second
+}
+
+/// `logf`'s own split of ln 2 (0x3f317180 and 0x3717f7d1).
+const LOG_LN2_HI: f32 = f32::from_bits(0x3f31_7180);
+const LOG_LN2_LO: f32 = f32::from_bits(0x3717_f7d1);
+/// fdlibm `logf`'s polynomial: `log(1+f) = f − hfsq + s·(hfsq + R)`, `R ≈ Lg1·s² + … + Lg4·s⁸`.
+const LG1: f32 = f32::from_bits(0x3f2a_aaaa);
+const LG2: f32 = f32::from_bits(0x3ecc_ce13);
+const LG3: f32 = f32::from_bits(0x3e91_e9ee);
+const LG4: f32 = f32::from_bits(0x3e78_9e26);
+
+/// Natural logarithm (≤ 1 ulp on the normal positive floats; −f32::MAX for x < 2⁻¹²⁶). Twin:
+/// `math_log`.
+#[inline]
+pub fn log(x: f32) -> f32 {
+    if x < f32::MIN_POSITIVE {
+        return -f32::MAX;
+    }
+    // x = 2ᵏ · m with m in [√2/2, √2): move the mantissa's exponent field to 0x3f800000 or
+    // 0x3f000000 (0x3f3504f3 ≈ √2/2 is the boundary).
+    let bits = x.to_bits().wrapping_add(0x3f80_0000 - 0x3f35_04f3);
+    let k = (bits >> 23) as i32 - 127;
+    let m = f32::from_bits((bits & 0x007f_ffff) + 0x3f35_04f3);
+    let f = m - 1.0;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let w = z * z;
+    let t1 = w * (LG2 + w * LG4);
+    let t2 = z * (LG1 + w * LG3);
+    let r = t2 + t1;
+    let hfsq = 0.5 * f * f;
+    let kf = k as f32;
+    s * (hfsq + r) + kf * LOG_LN2_LO - hfsq + f + kf * LOG_LN2_HI
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_points_and_edges() {
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(log(1.0), 0.0);
+        assert_eq!(exp(-100.0), 0.0);
+        assert_eq!(exp(100.0), f32::MAX);
+        assert_eq!(log(0.0), -f32::MAX);
+        assert_eq!(log(-1.0), -f32::MAX);
+        assert!(exp(EXP_MAX).is_finite() && exp(EXP_MIN) >= f32::MIN_POSITIVE);
+        assert!((log(f32::MAX) - 88.722_84).abs() < 1e-4);
+    }
+}
