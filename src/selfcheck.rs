@@ -36,13 +36,14 @@ pub enum Exactness {
 }
 
 impl Exactness {
-    /// The cell's own GPU tolerance where it has one
-    /// ([`crate::cells::describe::Tolerance::gpu`]); otherwise bitwise on software adapters and
-    /// 1e-5 on others (they may fuse multiply-adds).
+    /// Bitwise on software adapters where the cell's description says they reproduce the CPU
+    /// ([`crate::cells::describe::Tolerance::software_bitwise`]); otherwise the cell's own GPU
+    /// tolerance where it has one, or 1e-5 (hardware may fuse multiply-adds).
     pub fn for_cell(ctx: &GpuContext, cell: &dyn CellModel) -> Exactness {
-        match cell.entry().tolerance.gpu {
+        let tolerance = cell.entry().tolerance;
+        match tolerance.gpu {
+            _ if ctx.adapter.is_software() && tolerance.software_bitwise => Exactness::Bitwise,
             Some(tol) => Exactness::Tolerance(tol),
-            None if ctx.adapter.is_software() => Exactness::Bitwise,
             None => Exactness::Tolerance(1e-5),
         }
     }

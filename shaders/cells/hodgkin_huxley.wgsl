@@ -5,7 +5,7 @@
 
 // src/cells/hodgkin_huxley.rs `ratio`: the analytic limit where the denominator is 0.
 fn hh_ratio(scale: f32, x: f32) -> f32 {
-    let denominator = exp(x / 10.0) - 1.0;
+    let denominator = math_exp(x / 10.0) - 1.0;
     if (denominator == 0.0) {
         return scale * 10.0;
     }
@@ -33,11 +33,11 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     let g = *st;
     // The six rates, once, from the old voltage (src/cells/hodgkin_huxley.rs `rates`).
     let an = hh_ratio(0.01, 10.0 - g.v);
-    let bn = 0.125 * exp(-g.v / 80.0);
+    let bn = 0.125 * math_exp(-g.v / 80.0);
     let am = hh_ratio(0.1, 25.0 - g.v);
-    let bm = 4.0 * exp(-g.v / 18.0);
-    let ah = 0.07 * exp(-g.v / 20.0);
-    let bh = 1.0 / (exp((30.0 - g.v) / 10.0) + 1.0);
+    let bm = 4.0 * math_exp(-g.v / 18.0);
+    let ah = 0.07 * math_exp(-g.v / 20.0);
+    let bh = 1.0 / (math_exp((30.0 - g.v) / 10.0) + 1.0);
     let v1 = ode_step(HH_V, g.v, vec4<f32>(j_r, g.n, g.m, g.h));
     let n1 = ode_step(HH_GATE, g.n, vec4<f32>(an, bn, 0.0, 0.0));
     let m1 = ode_step(HH_GATE, g.m, vec4<f32>(am, bm, 0.0, 0.0));

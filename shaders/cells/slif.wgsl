@@ -23,7 +23,7 @@ fn slif_sech(x: f32) -> f32 {
     if (abs(x) > 88.0) {
         return 0.0;
     }
-    return 1.0 / ((exp(x) + exp(-x)) / 2.0);
+    return 1.0 / ((math_exp(x) + math_exp(-x)) / 2.0);
 }
 
 // Lateral inhibition: the units of each row that spiked on the previous step, in ascending

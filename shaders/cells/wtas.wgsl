@@ -23,17 +23,17 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         lane_max = max(lane_max, vv);
     }
     let row_max = workgroup_max(r.lid, lane_max);
-    // Σ exp(v − max), in src/reductions.rs's order.
+    // Σ math_exp(v − max), in src/reductions.rs's order.
     var lane_sum = 0.0;
     for (var n = r.lid; n < r.n_here; n += WG) {
-        lane_sum += exp(v[r.base + n] - row_max);
+        lane_sum += math_exp(v[r.base + n] - row_max);
     }
     let total = workgroup_sum(r.lid, lane_sum);
     // Spikes and their count.
     var lane_count = 0.0;
     for (var n = r.lid; n < r.n_here; n += WG) {
         let i = r.base + n;
-        let spike = spike_of(exp(v[i] - row_max) / total, thr[i]);
+        let spike = spike_of(math_exp(v[i] - row_max) / total, thr[i]);
         s[i] = spike;
         lane_count += spike;
     }

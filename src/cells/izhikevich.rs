@@ -78,6 +78,7 @@ describe_cell! {
         tolerance: Tolerance {
             trace: 2e-2,
             gpu: Some(1e-3),
+            software_bitwise: false,
             upstroke: Some(Upstroke { compartment: "v", above: 0.0, tolerance: 5e-2 }),
         },
         compartments: {

@@ -14,15 +14,12 @@ pub const SHADER: (&str, &str) = (
     include_str!("../../shaders/checks/math_check.wgsl"),
 );
 
-/// The math library's WGSL file and source.
-pub const LIBRARY: (&str, &str) = ("shaders/lib/math.wgsl", include_str!("../../shaders/lib/math.wgsl"));
-
 /// Storage buffers of the check kernel: its inputs and its outputs.
 pub const STORAGE_BUFFERS: u32 = 2;
 
 /// The check kernel composed with the math library.
 pub fn composed() -> shaders::ComposedShader {
-    shaders::compose_pieces(&[LIBRARY, SHADER])
+    shaders::compose_pieces(&[shaders::MATH_LIBRARY, SHADER])
 }
 
 /// A function of the math library.

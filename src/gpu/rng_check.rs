@@ -20,7 +20,7 @@ pub const STORAGE_BUFFERS: u32 = 2;
 
 /// The check kernel composed with the WGSL PRNG it tests.
 pub fn composed() -> shaders::ComposedShader {
-    shaders::compose_pieces(&[shaders::LIBRARY[1], SHADER])
+    shaders::compose_pieces(&[shaders::RNG_LIBRARY, SHADER])
 }
 
 #[repr(C)]

@@ -14,10 +14,17 @@ macro_rules! lib_piece {
     };
 }
 
+/// The counter-based PRNG (`shaders/lib/rng.wgsl`, twin of [`crate::rng`]).
+pub const RNG_LIBRARY: (&str, &str) = lib_piece!("rng");
+
+/// The math library (`shaders/lib/math.wgsl`, twin of [`crate::math`]).
+pub const MATH_LIBRARY: (&str, &str) = lib_piece!("math");
+
 /// The shared WGSL pieces every cell kernel is composed with, in order, with their file names.
 pub const LIBRARY: &[(&str, &str)] = &[
     lib_piece!("common"),
-    lib_piece!("rng"),
+    MATH_LIBRARY,
+    RNG_LIBRARY,
     lib_piece!("integrators"),
     lib_piece!("surrogate"),
     lib_piece!("spikes"),
