@@ -5,7 +5,7 @@ step,fused` times in Rust: the benchmark variant (`LIFCell`, tau_m = 10 ms, tau_
 Euler), a per-neuron drive uniform in [12, 28), dt = 0.1 ms, no recording, one warm-up run, the
 median of `--repeats` timed runs, each waiting until the backend has finished.
 
-    python examples/python/bench_lif.py --backend cpu,vulkan
+    python benches/python_lif.py --backend cpu,vulkan
 """
 
 import argparse
