@@ -11,7 +11,6 @@ venv=target/python-venv
 python=${PYTHON:-python3}
 if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
-    "$venv/bin/pip" install --quiet --upgrade pip
 fi
 "$venv/bin/pip" install --quiet "maturin>=1.7,<2" pytest numpy
 # One release build of the extension, installed into the venv (the workspace's target/ is reused).
