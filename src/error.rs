@@ -78,7 +78,7 @@ pub enum Error {
 
     /// A cell name (ngclearn class or spikegpu key) that spikegpu does not know or does not
     /// implement yet.
-    #[error("unknown or unimplemented cell `{0}`")]
+    #[error("unknown or unimplemented cell {0}")]
     UnknownCell(String),
 
     /// No GPU adapter was found, or not one of the backend the user named.

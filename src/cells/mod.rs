@@ -398,7 +398,7 @@ pub fn find(name: &str) -> Option<&'static CellEntry> {
 pub fn lookup(name: &str) -> Result<&'static CellEntry> {
     find(name).ok_or_else(|| {
         let known: Vec<String> = CELLS.iter().map(|e| format!("{} ({})", e.class_name, e.key)).collect();
-        Error::UnknownCell(format!("{name}; known cells: {}", known.join(", ")))
+        Error::UnknownCell(format!("`{name}`; known cells: {}", known.join(", ")))
     })
 }
 

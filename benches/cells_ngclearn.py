@@ -1,0 +1,96 @@
+"""The ten spiking cells in ngclearn 3.2.3 (JAX CPU, jit-compiled scan) side by side with
+`spikegpu bench --backend cpu` on the same machine: neuron-steps per second, N = 1e5, batch 1,
+100 steps, default parameters (the required ones as below), a constant per-neuron input.
+
+    python3.12 -m venv venv && venv/bin/pip install ngclearn==3.2.3
+    cargo build --release
+    venv/bin/python benches/cells_ngclearn.py --spikegpu target/release/spikegpu [--rounds 2]
+
+Each round runs every ngclearn cell (compilation excluded: one warm-up scan, then the median of
+three timed scans) and then the spikegpu CPU rows (`--mode step,fused`, the better of the two),
+so both see the same machine load. Prints one table row per cell with the ratio.
+"""
+import argparse
+import json
+import statistics
+import subprocess
+import tempfile
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from ngclearn import Context, MethodProcess
+from ngclearn.components import (AdExCell, FitzhughNagumoCell, HodgkinHuxleyCell, IFCell, IzhikevichCell,
+                                 LIFCell, QuadLIFCell, RAFCell, SLIFCell, WTASCell)
+
+# ngclearn class, spikegpu key, required/extra parameters, input range (spikegpu's bench uses
+# inputs in the same part of each cell's range).
+CELLS = [
+    (LIFCell, "lif", dict(tau_m=10.0), (10.0, 30.0)),
+    (IFCell, "integrate_and_fire", dict(tau_m=10.0), (10.0, 30.0)),
+    (QuadLIFCell, "quad_lif", dict(tau_m=10.0), (10.0, 30.0)),
+    (SLIFCell, "slif", dict(tau_m=10.0, resist_m=1.0, thr=0.5), (0.3, 1.0)),
+    (WTASCell, "wtas", dict(tau_m=1.0), (0.0, 2.0)),
+    (AdExCell, "adex", dict(), (50.0, 100.0)),
+    (FitzhughNagumoCell, "fitzhugh_nagumo", dict(), (0.3, 1.0)),
+    (HodgkinHuxleyCell, "hodgkin_huxley", dict(tau_v=1.0), (5.0, 15.0)),
+    (IzhikevichCell, "izhikevich", dict(), (5.0, 15.0)),
+    (RAFCell, "resonate_and_fire", dict(), (5.0, 15.0)),
+]
+
+
+def ngclearn_rate(cls, params, lo_hi, n, steps, dt):
+    with Context(f"bench_{cls.__name__}") as ctx:
+        cell = cls("z", n_units=n, key=jax.random.PRNGKey(1), **params)
+        advance = MethodProcess("advance") >> cell.advance_state
+        reset = MethodProcess("reset") >> cell.reset
+    reset.run()
+    rng = np.random.default_rng(2024)
+    lo, hi = lo_hi
+    cell.j.set(jnp.asarray(rng.uniform(lo, hi, (1, n)), dtype=jnp.float32))
+    rows = jnp.array(advance.pack_rows(steps, t=lambda x: x * dt, dt=dt))
+    advance.scan(rows)  # compile
+    jax.block_until_ready(cell.s.get())
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        advance.scan(rows)
+        jax.block_until_ready(cell.s.get())
+        times.append(time.perf_counter() - start)
+    return n * steps / statistics.median(times)
+
+
+def spikegpu_rates(binary, keys, n, steps):
+    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+        subprocess.run([binary, "bench", "--backend", "cpu", "--cells", ",".join(keys), "--n", str(n),
+                        "--steps", str(steps), "--json", f.name], check=True, capture_output=True)
+        rows = json.load(open(f.name))
+    best = {}
+    for r in rows:
+        best[r["cell"]] = max(best.get(r["cell"], 0.0), r["neuron_steps_per_s"])
+    return best
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--spikegpu", default="target/release/spikegpu")
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--dt", type=float, default=0.1)
+    ap.add_argument("--rounds", type=int, default=1)
+    args = ap.parse_args()
+    print(f"ngclearn 3.2.3 on JAX {jax.__version__} ({jax.devices()[0].platform}) vs spikegpu CPU; "
+          f"N = {args.n}, {args.steps} steps")
+    print("| cell | ngclearn (neuron-steps/s) | spikegpu CPU | spikegpu / ngclearn |")
+    print("|---|---|---|---|")
+    for _ in range(args.rounds):
+        ngc = {key: ngclearn_rate(cls, p, r, args.n, args.steps, args.dt) for cls, key, p, r in CELLS}
+        ours = spikegpu_rates(args.spikegpu, [key for _, key, _, _ in CELLS], args.n, args.steps)
+        for cls, key, _, _ in CELLS:
+            print(f"| {cls.__name__} | {ngc[key]:.2g} | {ours[key]:.2g} | {ours[key] / ngc[key]:.2f}× |",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
