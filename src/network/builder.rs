@@ -32,6 +32,7 @@ use crate::rng::Key;
 use super::encoders::EncoderKind;
 use super::graph::{Call, Component, Graph, Kind, Port, StepOp, Wire, WireOp};
 use super::projection::{Connectivity, Procedural, Projection, ProjectionDynamics, SparseSynapses};
+use super::rules::Rule;
 use super::stdp::TraceStdp;
 use super::synapses::{Dynamics, SynapseSpec};
 use super::traces::VarTrace;
@@ -524,7 +525,7 @@ impl NetworkBuilder {
         for (w, m) in synapse.weights.iter_mut().zip(&rule.weight_mask) {
             *w *= m;
         }
-        synapse.stdp = Some(rule);
+        synapse.rule = Some(Rule::Trace(rule));
         let component = self.add(name, Kind::Synapse(synapse))?;
         let pre_spikes = spike_port(&self.graph, pre.component);
         let post_spikes = spike_port(&self.graph, post.component);

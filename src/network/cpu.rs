@@ -8,7 +8,7 @@ use crate::rng::Key;
 
 use super::graph::{Call, Graph, Kind, Port, Ring, StepOp, WireOp};
 use super::projection::{self, names as pnames};
-use super::stdp::StdpState;
+use super::stdp::SynapseSet;
 use super::synapses::{StepConstants, SynapseState, names};
 
 /// The reference engine: every compartment a `Vec<f32>` on the host.
@@ -362,46 +362,20 @@ impl CpuNetwork {
                 let Kind::Synapse(syn) = &component.kind else {
                     unreachable!("evolve is only scheduled for plastic synapses")
                 };
-                let names = &self.names[c];
-                let idx = |name: &str| names.iter().position(|n| *n == name).unwrap_or(0);
-                let state = &mut self.state[c];
-                if let Some(rule) = &syn.event_stdp {
-                    let mut weights = std::mem::take(&mut state[idx(names::WEIGHTS)]);
-                    let mut d_weights = std::mem::take(&mut state[idx(names::D_WEIGHTS)]);
-                    rule.evolve(
-                        t,
-                        syn.n_pre,
-                        syn.n_post,
-                        state[idx(names::ETA)][0],
-                        &state[idx(names::PRE_TOLS)],
-                        &state[idx(names::POST_SPIKE)],
-                        &mut weights,
-                        &mut d_weights,
-                    );
-                    state[idx(names::WEIGHTS)] = weights;
-                    state[idx(names::D_WEIGHTS)] = d_weights;
-                    return Ok(());
-                }
-                let Some(rule) = &syn.stdp else {
+                let Some(rule) = &syn.rule else {
                     unreachable!("evolve is only scheduled for plastic synapses")
                 };
-                let mut weights = std::mem::take(&mut state[idx(names::WEIGHTS)]);
-                let mut d_weights = std::mem::take(&mut state[idx(names::D_WEIGHTS)]);
+                let names_of = &self.names[c];
+                let weights_q = names_of.iter().position(|n| *n == names::WEIGHTS).unwrap_or(0);
                 rule.evolve(
                     component.batch,
-                    syn.n_pre,
-                    syn.n_post,
-                    StdpState {
-                        weights: &mut weights,
-                        d_weights: &mut d_weights,
-                        pre_spike: &state[idx(names::PRE_SPIKE)],
-                        post_spike: &state[idx(names::POST_SPIKE)],
-                        pre_trace: &state[idx(names::PRE_TRACE)],
-                        post_trace: &state[idx(names::POST_TRACE)],
-                    },
+                    (syn.n_pre, syn.n_post),
+                    SynapseSet::Dense,
+                    (t, dt),
+                    names_of,
+                    weights_q,
+                    &mut self.state[c],
                 );
-                state[idx(names::WEIGHTS)] = weights;
-                state[idx(names::D_WEIGHTS)] = d_weights;
                 Ok(())
             }
             Call::Reset(c) => {

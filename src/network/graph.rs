@@ -250,17 +250,15 @@ impl Component {
         match &self.kind {
             // inputs are never reset (ngclearn's quirk).
             Kind::Encoder { .. } => vec![None, Some(0.0), Some(0.0)],
-            // TraceSTDPSynapse zeroes its inputs, outputs, spikes and traces (these through the
-            // wiring) and dWeights; it keeps weights, gate and delayed_inputs.
+            // A plastic synapse zeroes its inputs, outputs and its rule's spikes, traces and
+            // updates (these through the wiring); it keeps weights, gate and delayed_inputs.
             Kind::Synapse(s) if s.is_plastic() => comps
                 .iter()
                 .zip(wired)
                 .map(|((name, _), &w)| match *name {
                     "inputs" if w => None,
-                    "inputs" | "outputs" | "preSpike" | "postSpike" | "preTrace" | "postTrace" | "dWeights" => {
-                        Some(0.0)
-                    }
-                    _ => None,
+                    "inputs" | "outputs" => Some(0.0),
+                    other => s.rule.as_ref().and_then(|r| r.reset_value(other)),
                 })
                 .collect(),
             Kind::Synapse(_) => comps

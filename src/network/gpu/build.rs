@@ -66,7 +66,7 @@ impl GpuNetwork {
                         aux.extend_from_slice(&initial[bias_q]);
                         aux.extend(s.delay_indices.iter().map(|&d| d as f32));
                         // A TraceSTDPSynapse's fixed weight mask follows (its evolve kernel reads it).
-                        if let Some(rule) = &s.stdp {
+                        if let Some(crate::network::rules::Rule::Trace(rule)) = &s.rule {
                             aux.extend_from_slice(&rule.weight_mask);
                         }
                         let aux_buffer = arena.len();
@@ -269,8 +269,8 @@ impl GpuNetwork {
                                 ring,
                                 v[q(names::DELAYED_INPUTS)?].buffer,
                             ];
-                            let evolve = match (&s.stdp, &s.event_stdp) {
-                                (None, Some(rule)) => {
+                            let evolve = match &s.rule {
+                                Some(crate::network::rules::Rule::Event(rule)) => {
                                     let n = (s.n_pre * s.n_post) as u32;
                                     let g = grid(n.div_ceil(WORKGROUP_SIZE), max_dim);
                                     let words = [
@@ -305,8 +305,7 @@ impl GpuNetwork {
                                     );
                                     Some((EVENT_STDP, bind, g))
                                 }
-                                (None, None) => None,
-                                (Some(rule), _) => {
+                                Some(crate::network::rules::Rule::Trace(rule)) => {
                                     let n = (s.n_pre * s.n_post) as u32;
                                     let g = grid(n.div_ceil(WORKGROUP_SIZE), max_dim);
                                     let wmask_off = bias.offset + bias.len + s.delay_indices.len();
@@ -337,6 +336,7 @@ impl GpuNetwork {
                                     let bind = make_bind(device, &kernels[STDP].layout, &arena, None, &params, &bufs);
                                     Some((STDP, bind, g))
                                 }
+                                _ => None,
                             };
                             Plan::Kernel {
                                 kernel: DENSE,
