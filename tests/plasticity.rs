@@ -16,7 +16,9 @@ const CASES: &[&str] = &[
 ];
 
 fn load(case: &str) -> NetTrace {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(format!("{case}.json"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(format!("{case}.json"));
     NetTrace::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -374,6 +374,7 @@ impl NetworkBuilder {
             dynamics: spec.dynamics,
             scale: spec.scale,
             delay: spec.delay,
+            rule: None,
         };
         projection.validate(name)?;
         let source = match &spec.source {

@@ -359,18 +359,29 @@ impl CpuNetwork {
             Call::Evolve(c) => {
                 self.resolve_wires(c);
                 let component = &self.graph.components[c];
-                let Kind::Synapse(syn) = &component.kind else {
-                    unreachable!("evolve is only scheduled for plastic synapses")
+                let (rule, shape, set) = match &component.kind {
+                    Kind::Synapse(syn) => (&syn.rule, (syn.n_pre, syn.n_post), SynapseSet::Dense),
+                    Kind::Projection(p) => {
+                        let set = match &p.connectivity {
+                            projection::Connectivity::Sparse(s) => SynapseSet::Sparse {
+                                pre: &s.post_pre,
+                                post: &s.post_post,
+                            },
+                            _ => SynapseSet::Dense,
+                        };
+                        (&p.rule, (p.n_pre, p.n_post), set)
+                    }
+                    _ => unreachable!("evolve is only scheduled for plastic synapses and projections"),
                 };
-                let Some(rule) = &syn.rule else {
-                    unreachable!("evolve is only scheduled for plastic synapses")
+                let Some(rule) = rule else {
+                    unreachable!("evolve is only scheduled for plastic synapses and projections")
                 };
                 let names_of = &self.names[c];
                 let weights_q = names_of.iter().position(|n| *n == names::WEIGHTS).unwrap_or(0);
                 rule.evolve(
                     component.batch,
-                    (syn.n_pre, syn.n_post),
-                    SynapseSet::Dense,
+                    shape,
+                    set,
                     (t, dt),
                     names_of,
                     weights_q,

@@ -118,7 +118,14 @@ impl ExpStdp {
 
     /// `dW` of synapse (i, j) with old weight `w`. Twin: `exp_stdp.wgsl` `exp_evolve`.
     #[inline]
-    pub fn d_weight(&self, batch: usize, (n_pre, n_post): (usize, usize), (i, j): (usize, usize), w: f32, st: &StdpInputs<'_>) -> f32 {
+    pub fn d_weight(
+        &self,
+        batch: usize,
+        (n_pre, n_post): (usize, usize),
+        (i, j): (usize, usize),
+        w: f32,
+        st: &StdpInputs<'_>,
+    ) -> f32 {
         let mut pot = 0.0f32;
         let mut tar = 0.0f32;
         let mut dep = 0.0f32;
@@ -154,7 +161,11 @@ impl ExpStdp {
             let w = weights[k];
             let dw = self.d_weight(batch, shape, set.pair(k, shape.1), w, st);
             let w_new = (w + dw * eta).max(0.01).min(self.w_high);
-            weights[k] = if set.mask(&self.weight_mask, k) != 0.0 { w_new } else { 0.0 };
+            weights[k] = if set.mask(&self.weight_mask, k) != 0.0 {
+                w_new
+            } else {
+                0.0
+            };
             d_weights[k] = dw;
         }
     }

@@ -109,12 +109,23 @@ impl Mstdpet {
     /// The eligibility decay factor for step `dt`: `f32(exp(f32(−dt / tau_elg)))` (0 when
     /// `tau_elg` is 0).
     pub fn decay(&self, dt: f32) -> f32 {
-        if self.tau_elg > 0.0 { ((-dt) / self.tau_elg).exp() } else { 0.0 }
+        if self.tau_elg > 0.0 {
+            ((-dt) / self.tau_elg).exp()
+        } else {
+            0.0
+        }
     }
 
     /// One `evolve` (batch 1) over the synapses of `set`, with the eligibility factor `decay`
     /// ([`Mstdpet::decay`]). Twin: `mstdpet.wgsl` `mstdpet_evolve`.
-    pub fn evolve(&self, shape: (usize, usize), set: SynapseSet<'_>, decay: f32, inputs: &StdpInputs<'_>, st: ModulatedState<'_>) {
+    pub fn evolve(
+        &self,
+        shape: (usize, usize),
+        set: SynapseSet<'_>,
+        decay: f32,
+        inputs: &StdpInputs<'_>,
+        st: ModulatedState<'_>,
+    ) {
         for k in 0..set.len(shape.0, shape.1) {
             let (i, j) = set.pair(k, shape.1);
             let w = st.weights[k];

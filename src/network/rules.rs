@@ -66,7 +66,11 @@ impl Rule {
     /// The compartments the rule adds, for batch `b`, `n_pre`/`n_post` units and `n_syn`
     /// weights, in state order (ngclearn's declaration order).
     pub fn compartments(&self, b: usize, pre: usize, post: usize, n_syn: usize) -> Vec<(&'static str, Vec<usize>)> {
-        let syn = if n_syn == pre * post { vec![pre, post] } else { vec![n_syn] };
+        let syn = if n_syn == pre * post {
+            vec![pre, post]
+        } else {
+            vec![n_syn]
+        };
         let stdp = || {
             vec![
                 (names::PRE_SPIKE, vec![b, pre]),
@@ -112,9 +116,7 @@ impl Rule {
     /// zeroed through the wiring (ngclearn's quirk).
     pub fn reset_value(&self, name: &str) -> Option<f32> {
         match name {
-            names::PRE_SPIKE | names::POST_SPIKE | names::PRE_TRACE | names::POST_TRACE | names::D_WEIGHTS => {
-                Some(0.0)
-            }
+            names::PRE_SPIKE | names::POST_SPIKE | names::PRE_TRACE | names::POST_TRACE | names::D_WEIGHTS => Some(0.0),
             names::PRE_TOLS | rule_names::ELIGIBILITY => Some(0.0),
             rule_names::OUTMASK => Some(1.0),
             _ => None,
@@ -181,7 +183,15 @@ impl Rule {
                 &mut weights,
                 &mut d_weights,
             ),
-            Rule::Exp(r) => r.evolve(batch, shape, set, get(names::ETA)[0], &inputs(), &mut weights, &mut d_weights),
+            Rule::Exp(r) => r.evolve(
+                batch,
+                shape,
+                set,
+                get(names::ETA)[0],
+                &inputs(),
+                &mut weights,
+                &mut d_weights,
+            ),
             Rule::Modulated(r) => {
                 let mut eligibility = std::mem::take(&mut state[idx(rule_names::ELIGIBILITY)]);
                 let get = |name: &str| state.get(idx(name)).map_or(&[][..], Vec::as_slice);

@@ -166,7 +166,15 @@ impl TraceStdp {
     /// ascending order), then the weight dependence. Twin: `stdp_rule.wgsl` `trace_dw` and the
     /// contraction loops of `stdp.wgsl` / `mstdpet.wgsl`.
     #[inline]
-    pub fn d_weight(&self, batch: usize, n_pre: usize, n_post: usize, (i, j): (usize, usize), w: f32, st: &StdpInputs<'_>) -> f32 {
+    pub fn d_weight(
+        &self,
+        batch: usize,
+        n_pre: usize,
+        n_post: usize,
+        (i, j): (usize, usize),
+        w: f32,
+        st: &StdpInputs<'_>,
+    ) -> f32 {
         let mut pot = 0.0f32;
         let mut dep = 0.0f32;
         for b in 0..batch {

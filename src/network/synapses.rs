@@ -59,8 +59,8 @@
 
 use serde_json::{Map, Value};
 
-use super::init::{Dist, Init, bernoulli, randint};
 use super::exp_stdp::ExpStdp;
+use super::init::{Dist, Init, bernoulli, randint};
 use super::mstdpet::Mstdpet;
 use super::rules::Rule;
 use super::stdp::{EventStdp, TraceStdp};
@@ -283,7 +283,9 @@ impl Synapse {
         if rule.as_ref().is_some_and(|rule| !matches!(rule, Rule::Event(_))) && p_conn != 1.0 {
             return Err(part_error(
                 name,
-                format!("`p_conn` must be 1: ngclearn 3.2.3's {class} passes it into p_release_mean (a NameError for 0 < p_conn < 1); use weight_mask for sparse connectivity"),
+                format!(
+                    "`p_conn` must be 1: ngclearn 3.2.3's {class} passes it into p_release_mean (a NameError for 0 < p_conn < 1); use weight_mask for sparse connectivity"
+                ),
             ));
         }
         r.finish().map_err(|e| part_error(name, e.to_string()))?;
@@ -352,10 +354,7 @@ impl Synapse {
                 names::MASK => self.mask.clone(),
                 names::BIASES => self.biases.clone(),
                 names::GATE => vec![1.0; shape.iter().product()],
-                _ => vec![
-                    self.rule.as_ref().and_then(|r| r.initial(name)).unwrap_or(0.0);
-                    shape.iter().product()
-                ],
+                _ => vec![self.rule.as_ref().and_then(|r| r.initial(name)).unwrap_or(0.0); shape.iter().product()],
             })
             .collect()
     }
