@@ -47,6 +47,16 @@ impl Rule {
         }
     }
 
+    /// Checks the rule's constants; the problem when one is bad.
+    pub fn check(&self) -> Option<String> {
+        match self {
+            Rule::Trace(r) => r.check(),
+            Rule::Event(r) => r.check(),
+            Rule::Exp(r) => r.check(),
+            Rule::Modulated(r) => r.check(),
+        }
+    }
+
     /// The (N_pre, N_post) weight mask the rule keeps at zero, if it has one.
     pub fn weight_mask(&self) -> Option<&[f32]> {
         match self {

@@ -59,6 +59,26 @@ pub struct TraceStdp {
 }
 
 impl TraceStdp {
+    /// Checks the constants; the problem when one is bad.
+    pub fn check(&self) -> Option<String> {
+        let finite = [
+            self.a_plus,
+            self.a_minus,
+            self.eta,
+            self.mu,
+            self.pretrace_target,
+            self.w_bound,
+            self.tau_w,
+        ];
+        if finite.iter().any(|x| !x.is_finite()) || self.mu < 0.0 || self.tau_w < 0.0 || self.w_bound <= 0.0 {
+            return Some(format!(
+                "STDP constants must be finite, mu and tau_w >= 0, w_bound > 0 (got mu {}, tau_w {}, w_bound {})",
+                self.mu, self.tau_w, self.w_bound
+            ));
+        }
+        None
+    }
+
     /// `evolve()` for batch 1 and `mu = 0` (the Diehl & Cook case), row by row over contiguous
     /// weights: the same operations in the same order as the general loop, so the same bits.
     fn evolve_single_row(&self, n_pre: usize, n_post: usize, st: StdpState<'_>) {
@@ -285,6 +305,25 @@ pub struct EventStdp {
 }
 
 impl EventStdp {
+    /// Checks the constants; the problem when one is bad.
+    pub fn check(&self) -> Option<String> {
+        let values = [
+            self.eta,
+            self.one_plus_lmbda,
+            self.a_plus,
+            self.a_minus,
+            self.presyn_win_len,
+            self.w_bound,
+        ];
+        if values.iter().any(|x| !x.is_finite()) || self.presyn_win_len < 0.0 || self.w_bound <= 0.01 {
+            return Some(format!(
+                "EventSTDP constants must be finite, presyn_win_len >= 0, w_bound > 0.01 (got presyn_win_len {}, w_bound {})",
+                self.presyn_win_len, self.w_bound
+            ));
+        }
+        None
+    }
+
     /// One `evolve(t)` of an (N_pre, N_post) synapse (batch 1) over the synapses of `set`.
     /// Twin: `event_evolve`.
     #[allow(clippy::too_many_arguments)]

@@ -249,19 +249,8 @@ impl Synapse {
                 presyn_win_len: r.f32_or("presyn_win_len", 2.0)?,
                 w_bound: r.f32_or("w_bound", 1.0)?,
             };
-            let values = [
-                rule.eta,
-                rule.one_plus_lmbda,
-                rule.a_plus,
-                rule.a_minus,
-                rule.presyn_win_len,
-                rule.w_bound,
-            ];
-            if values.iter().any(|x| !x.is_finite()) || rule.presyn_win_len < 0.0 || rule.w_bound <= 0.01 {
-                return Err(part_error(
-                    name,
-                    "EventSTDP constants must be finite, presyn_win_len >= 0, w_bound > 0.01",
-                ));
+            if let Some(problem) = rule.check() {
+                return Err(part_error(name, problem));
             }
             if p_conn != 1.0 {
                 return Err(part_error(
@@ -592,20 +581,8 @@ fn trace_rule(
                 }
                 Rule::Modulated(rule)
             } else {
-                let finite = [
-                    stdp.a_plus,
-                    stdp.a_minus,
-                    stdp.eta,
-                    stdp.mu,
-                    stdp.pretrace_target,
-                    stdp.w_bound,
-                    stdp.tau_w,
-                ];
-                if finite.iter().any(|x| !x.is_finite()) || stdp.mu < 0.0 || stdp.tau_w < 0.0 || stdp.w_bound <= 0.0 {
-                    return Err(part_error(
-                        name,
-                        "STDP constants must be finite, mu and tau_w >= 0, w_bound > 0",
-                    ));
+                if let Some(problem) = stdp.check() {
+                    return Err(part_error(name, problem));
                 }
                 Rule::Trace(stdp)
             }
