@@ -14,7 +14,7 @@ use spikegpu::network::projection::{Connectivity, Projection, ProjectionDynamics
 use spikegpu::network::rules::Rule;
 use spikegpu::network::stdp::{EventStdp, TraceStdp};
 use spikegpu::network::synapses::{Dynamics, SynapseSpec};
-use spikegpu::network::{CpuNetwork, GpuNetwork, NetEngine, NetRecording};
+use spikegpu::network::{CpuNetwork, GpuNetwork, NetEngine, NetRecording, NetRun};
 use spikegpu::rng::Key;
 
 const N_PRE: usize = 9;
@@ -319,5 +319,133 @@ fn every_rule_on_a_sparse_projection_equals_the_masked_dense_synapse() {
                 assert!(worst <= 5e-6, "{}: GPU vs CPU error {worst:e}", rule.class());
             }
         }
+    }
+}
+
+mod builder {
+    use super::*;
+    use spikegpu::cells::{LifCell, LifParams};
+    use spikegpu::network::traces::{Decay, VarTrace};
+    use spikegpu::network::{LayerId, NetRecord, Network, NetworkBuilder, ProjectionSpec, TraceId, Weights};
+
+    fn lif() -> Box<LifCell> {
+        let mut p = LifParams::with_tau_m(10.0);
+        p.refract_time = 2.0;
+        Box::new(LifCell::new(p).expect("valid LIF"))
+    }
+
+    fn gated(n: usize) -> VarTrace {
+        VarTrace {
+            n_units: n,
+            tau_tr: 20.0,
+            a_delta: 0.0,
+            p_scale: 1.0,
+            gamma_tr: 1.0,
+            decay: Decay::Exponential,
+            n_nearest_spikes: 0.0,
+        }
+    }
+
+    fn layers(batch: usize) -> (NetworkBuilder, LayerId, LayerId, [TraceId; 2]) {
+        let mut b = NetworkBuilder::new(batch, 3);
+        let input = b.bernoulli("input", N_PRE).expect("input");
+        let out = b.population("out", lif(), N_POST).expect("population");
+        let t_in = b.trace("t_in", input, gated(N_PRE)).expect("trace");
+        let t_out = b.trace("t_out", out, gated(N_POST)).expect("trace");
+        (b, input, out, [t_in, t_out])
+    }
+
+    /// A network whose input drives `out` through a plastic connection learning with `rule`:
+    /// dense with the connectivity as weight mask, or sparse with the same synapses.
+    fn network(rule: &Rule, sparse: bool, batch: usize) -> (NetworkBuilder, LayerId, LayerId) {
+        let (mut b, input, out, traces) = layers(batch);
+        let weights: Vec<f32> = Key::from_seed(5).uniform(N_PRE * N_POST, 2.0, 6.0);
+        let spec = if sparse {
+            let mut list = Vec::new();
+            for i in 0..N_PRE {
+                for j in 0..N_POST {
+                    if connected(i, j) {
+                        list.push((i as u32, j as u32, weights[i * N_POST + j]));
+                    }
+                }
+            }
+            ProjectionSpec::list(list)
+        } else {
+            ProjectionSpec::dense(Weights::Values(weights))
+        };
+        let mut rule = rule.clone();
+        if sparse {
+            match &mut rule {
+                Rule::Trace(r) => r.weight_mask.clear(),
+                Rule::Exp(r) => r.weight_mask.clear(),
+                _ => {}
+            }
+        }
+        b.plastic_rule("w", input, out, spec, rule, &traces)
+            .expect("plastic connection");
+        (b, input, out)
+    }
+
+    /// 80 steps of training: the spike rasters, the learnt weights and the target's spike count.
+    fn train<E: NetEngine>(mut net: Network<E>, input: LayerId, out: LayerId, batch: usize) -> (NetRun, Vec<f32>, u64) {
+        net.set_input(input, &vec![0.3; batch * N_PRE]).expect("input");
+        net.set_drive(out, &vec![16.0; batch * N_POST]).expect("drive");
+        let run = net.run(80, 1.0, &NetRecord::spikes(&[input, out])).expect("run");
+        let w = net.engine().graph().port("w.weights").expect("weights");
+        let weights = net.engine().read(w).expect("weights");
+        let fired = run.spike_count(out);
+        (run, weights, fired)
+    }
+
+    /// Through the builder, in a running network (spikes feed back into the traces): a sparse
+    /// TraceSTDP / ExpSTDP connection and the dense one masked to the same synapses give the
+    /// same spikes and the same weights at every synapse, on the CPU and the GPU.
+    #[test]
+    fn a_sparse_plastic_connection_equals_the_masked_dense_one_in_a_network() {
+        let mask: Vec<f32> = (0..N_PRE * N_POST)
+            .map(|k| f32::from(u8::from(connected(k / N_POST, k % N_POST))))
+            .collect();
+        let ctx = common::gpu();
+        for (rule, batch) in rules(&mask)
+            .into_iter()
+            .filter(|(r, _)| matches!(r, Rule::Trace(_) | Rule::Exp(_)))
+        {
+            let mut results = Vec::new();
+            for sparse in [false, true] {
+                let (b, input, out) = network(&rule, sparse, batch);
+                results.push(train(b.build_cpu().expect("cpu"), input, out, batch));
+                if let Some(ctx) = &ctx {
+                    let (b, input, out) = network(&rule, sparse, batch);
+                    results.push(train(b.build_gpu(ctx).expect("gpu"), input, out, batch));
+                }
+            }
+            let per = results.len() / 2;
+            let (dense, sparse) = results.split_at(per);
+            let stored: Vec<usize> = (0..N_POST)
+                .flat_map(|j| {
+                    (0..N_PRE)
+                        .filter(move |&i| connected(i, j))
+                        .map(move |i| i * N_POST + j)
+                })
+                .collect();
+            for (d, s) in dense.iter().zip(sparse) {
+                assert_eq!(d.0.rasters, s.0.rasters, "{}: spikes differ", rule.class());
+                let at: Vec<f32> = stored.iter().map(|&k| d.1[k]).collect();
+                assert_eq!(at, s.1, "{}: weights differ", rule.class());
+                assert!(d.2 > 5, "{}: the target hardly fired ({} spikes)", rule.class(), d.2);
+            }
+            assert_ne!(
+                dense[0].1,
+                network_initial(&rule),
+                "{}: nothing was learnt",
+                rule.class()
+            );
+        }
+    }
+
+    fn network_initial(rule: &Rule) -> Vec<f32> {
+        let weights: Vec<f32> = Key::from_seed(5).uniform(N_PRE * N_POST, 2.0, 6.0);
+        let mask = rule.weight_mask().map_or(vec![1.0; weights.len()], <[f32]>::to_vec);
+        weights.iter().zip(mask).map(|(w, m)| w * m).collect()
     }
 }
