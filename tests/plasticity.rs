@@ -62,35 +62,15 @@ fn a_wrong_rule_semantic_is_caught() {
 }
 
 mod api {
-    use spikegpu::cells::{LifCell, LifParams};
     use spikegpu::network::mstdpet::Mstdpet;
     use spikegpu::network::normalize::normalize_columns;
     use spikegpu::network::rules::Rule;
     use spikegpu::network::stdp::TraceStdp;
-    use spikegpu::network::traces::{Decay, VarTrace};
     use spikegpu::network::{
         LayerId, NetEngine, NetRecord, Network, NetworkBuilder, ProjectionId, ProjectionSpec, TraceId, Weights,
     };
 
     use super::common;
-
-    fn lif() -> Box<LifCell> {
-        let mut p = LifParams::with_tau_m(10.0);
-        p.refract_time = 2.0;
-        Box::new(LifCell::new(p).expect("valid LIF"))
-    }
-
-    fn gated(n: usize) -> VarTrace {
-        VarTrace {
-            n_units: n,
-            tau_tr: 20.0,
-            a_delta: 0.0,
-            p_scale: 1.0,
-            gamma_tr: 1.0,
-            decay: Decay::Exponential,
-            n_nearest_spikes: 0.0,
-        }
-    }
 
     fn modulated() -> Mstdpet {
         Mstdpet {
@@ -113,9 +93,9 @@ mod api {
     fn layers(batch: usize) -> (NetworkBuilder, LayerId, LayerId, [TraceId; 2]) {
         let mut b = NetworkBuilder::new(batch, 3);
         let input = b.bernoulli("input", 8).expect("input");
-        let out = b.population("out", lif(), 4).expect("population");
-        let t_in = b.trace("t_in", input, gated(8)).expect("trace");
-        let t_out = b.trace("t_out", out, gated(4)).expect("trace");
+        let out = b.population("out", common::lif_cell(), 4).expect("population");
+        let t_in = b.trace("t_in", input, common::gated_trace(8)).expect("trace");
+        let t_out = b.trace("t_out", out, common::gated_trace(4)).expect("trace");
         (b, input, out, [t_in, t_out])
     }
 

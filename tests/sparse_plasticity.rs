@@ -150,7 +150,7 @@ fn graph(rule: &Rule, batch: usize) -> (Graph, Vec<(usize, usize)>) {
         ..Graph::default()
     };
     let names: Vec<&str> = rule
-        .compartments(batch, N_PRE, N_POST, 1)
+        .compartments(batch, N_PRE, N_POST, None)
         .into_iter()
         .map(|c| c.0)
         .filter(|n| {
@@ -324,34 +324,14 @@ fn every_rule_on_a_sparse_projection_equals_the_masked_dense_synapse() {
 
 mod builder {
     use super::*;
-    use spikegpu::cells::{LifCell, LifParams};
-    use spikegpu::network::traces::{Decay, VarTrace};
     use spikegpu::network::{LayerId, NetRecord, Network, NetworkBuilder, ProjectionSpec, TraceId, Weights};
-
-    fn lif() -> Box<LifCell> {
-        let mut p = LifParams::with_tau_m(10.0);
-        p.refract_time = 2.0;
-        Box::new(LifCell::new(p).expect("valid LIF"))
-    }
-
-    fn gated(n: usize) -> VarTrace {
-        VarTrace {
-            n_units: n,
-            tau_tr: 20.0,
-            a_delta: 0.0,
-            p_scale: 1.0,
-            gamma_tr: 1.0,
-            decay: Decay::Exponential,
-            n_nearest_spikes: 0.0,
-        }
-    }
 
     fn layers(batch: usize) -> (NetworkBuilder, LayerId, LayerId, [TraceId; 2]) {
         let mut b = NetworkBuilder::new(batch, 3);
         let input = b.bernoulli("input", N_PRE).expect("input");
-        let out = b.population("out", lif(), N_POST).expect("population");
-        let t_in = b.trace("t_in", input, gated(N_PRE)).expect("trace");
-        let t_out = b.trace("t_out", out, gated(N_POST)).expect("trace");
+        let out = b.population("out", common::lif_cell(), N_POST).expect("population");
+        let t_in = b.trace("t_in", input, common::gated_trace(N_PRE)).expect("trace");
+        let t_out = b.trace("t_out", out, common::gated_trace(N_POST)).expect("trace");
         (b, input, out, [t_in, t_out])
     }
 

@@ -449,7 +449,8 @@ impl NetworkBuilder {
     /// multiplied in), and after every step (after the traces, as ngclearn's exhibits order it)
     /// the weights change from both layers' spikes and the traces `(pre_trace, post_trace)` (of
     /// `from` and of `to`). Normalise between samples with
-    /// [`super::normalize::normalize_columns`].
+    /// [`super::normalize::normalize_columns`]. The other rules, and sparse connectivity:
+    /// [`NetworkBuilder::plastic_rule`].
     pub fn plastic(
         &mut self,
         name: &str,
@@ -459,14 +460,7 @@ impl NetworkBuilder {
         rule: TraceStdp,
         (pre_trace, post_trace): (TraceId, TraceId),
     ) -> Result<ProjectionId> {
-        let layer = |l: LayerId| self.layers.get(l.0).cloned().ok_or_else(|| bad(name, "unknown layer"));
-        let (pre, post) = (layer(from)?, layer(to)?);
-        if post.drive.is_none() {
-            return Err(bad(
-                name,
-                "the target must be a population (encoders take no input current)",
-            ));
-        }
+        // The traces are given by role here: check each follows its layer.
         let trace_of = |t: TraceId| self.trace_layers.get(t.0).copied();
         if trace_of(pre_trace) != Some(from.0) {
             return Err(bad(
@@ -478,17 +472,6 @@ impl NetworkBuilder {
             return Err(bad(
                 name,
                 "the rule needs a trace of its target layer's spikes as `post_trace`",
-            ));
-        }
-        let (n_pre, n_post) = (pre.n_units, post.n_units);
-        if rule.weight_mask.len() != n_pre * n_post {
-            return Err(bad(
-                name,
-                format!(
-                    "the weight mask has {} values; ({n_pre}, {n_post}) needs {}",
-                    rule.weight_mask.len(),
-                    n_pre * n_post
-                ),
             ));
         }
         self.plastic_rule(

@@ -278,7 +278,7 @@ impl Component {
                 let rule_names: Vec<&str> = p
                     .rule
                     .as_ref()
-                    .map(|r| r.compartments(1, 1, 1, 1).into_iter().map(|c| c.0).collect())
+                    .map(|r| r.compartments(1, 1, 1, None).into_iter().map(|c| c.0).collect())
                     .unwrap_or_default();
                 comps
                     .iter()

@@ -298,7 +298,7 @@ impl Projection {
             out.push((names::DELAY_BUFFER, vec![self.delay, batch, self.n_pre]));
         }
         if let Some(rule) = &self.rule {
-            out.extend(rule.compartments(batch, self.n_pre, self.n_post, weights));
+            out.extend(rule.compartments(batch, self.n_pre, self.n_post, Some(weights)));
         }
         out
     }

@@ -73,14 +73,17 @@ impl Rule {
         !matches!(self, Rule::Event(_))
     }
 
-    /// The compartments the rule adds, for batch `b`, `n_pre`/`n_post` units and `n_syn`
-    /// weights, in state order (ngclearn's declaration order).
-    pub fn compartments(&self, b: usize, pre: usize, post: usize, n_syn: usize) -> Vec<(&'static str, Vec<usize>)> {
-        let syn = if n_syn == pre * post {
-            vec![pre, post]
-        } else {
-            vec![n_syn]
-        };
+    /// The compartments the rule adds, for batch `b` and `n_pre`/`n_post` units, in state order
+    /// (ngclearn's declaration order). The per-synapse ones are (N_pre, N_post) for a dense
+    /// synapse (`stored` = `None`) or one value per stored synapse of a sparse projection.
+    pub fn compartments(
+        &self,
+        b: usize,
+        pre: usize,
+        post: usize,
+        stored: Option<usize>,
+    ) -> Vec<(&'static str, Vec<usize>)> {
+        let syn = stored.map_or(vec![pre, post], |n| vec![n]);
         let stdp = || {
             vec![
                 (names::PRE_SPIKE, vec![b, pre]),

@@ -321,7 +321,7 @@ impl Synapse {
                 }
                 out.push((names::DELAYED_INPUTS, vec![b, pre]));
                 if let Some(rule) = &self.rule {
-                    out.extend(rule.compartments(b, pre, post, pre * post));
+                    out.extend(rule.compartments(b, pre, post, None));
                 }
             }
             Dynamics::Exponential { .. } => {
