@@ -26,6 +26,12 @@
 //! | `tau_w` | 0 | weight decay time constant (0: none) |
 //! | `weight_mask` | ones | a fixed 0/1 mask of existing synapses (multiplied into the drawn weights) |
 //!
+//! Every rule here and in [`super::exp_stdp`] / [`super::mstdpet`] updates a [`SynapseSet`]:
+//! all pairs of a dense synapse, or the stored synapses of a sparse projection (the same
+//! per-synapse update restricted to the existing synapses; the batch products still sum the
+//! rows in ascending order, so a sparse projection learns exactly the weights a dense synapse
+//! masked to the same connectivity learns there).
+//!
 //! Quirks reproduced: `p_conn` never sparsifies (ngclearn passes it into `p_release_mean`; use 1);
 //! `reset()` zeroes the pre/post spikes and traces *through* the wiring, and keeps weights, gate
 //! and delayed inputs.
