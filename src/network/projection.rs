@@ -27,6 +27,14 @@
 //! `exp(−dt/tau)` is computed once on the host in double precision and rounded (so it is the
 //! correctly rounded float32), as spikegpu does for every decay factor.
 //!
+//! # Plasticity
+//! A sparse projection may carry a learning rule ([`Projection::rule`], built with
+//! [`super::NetworkBuilder::plastic_rule`]): `evolve` updates its stored weights (the `weights`
+//! compartment, by post) with the same per-synapse rule a dense synapse runs, one thread per
+//! stored synapse on the GPU; absent synapses do not exist and stay absent. Both engines
+//! propagate from that compartment (the CPU through `pre_slot`), so learnt weights take effect
+//! in the next advance.
+//!
 //! # Delay
 //! `delay = D` steps: the projection reads its source as it was `D` advances ago, through a ring
 //! of D × B × N_pre values (ngclearn's DenseSynapse delay semantics with every index 0). With
