@@ -32,8 +32,8 @@
 //! [`super::NetworkBuilder::plastic_rule`]): `evolve` updates its stored weights (the `weights`
 //! compartment, by post) with the same per-synapse rule a dense synapse runs, one thread per
 //! stored synapse on the GPU; absent synapses do not exist and stay absent. Both engines
-//! propagate from that compartment (the CPU through `pre_slot`), so learnt weights take effect
-//! in the next advance.
+//! propagate a plastic projection from that compartment (the CPU through `pre_slot`; a static
+//! one from its contiguous `pre_w`), so learnt weights take effect in the next advance.
 //!
 //! # Delay
 //! `delay = D` steps: the projection reads its source as it was `D` advances ago, through a ring
@@ -355,8 +355,16 @@ impl Projection {
                         *a += xi * w;
                     }
                 }
+                Connectivity::Sparse(s) if self.rule.is_none() => {
+                    for_active(xb, |i, xi| {
+                        let range = s.pre_ptr[i] as usize..s.pre_ptr[i + 1] as usize;
+                        for (&j, &w) in s.pre_post[range.clone()].iter().zip(&s.pre_w[range]) {
+                            ab[j as usize] += xi * w;
+                        }
+                    });
+                }
                 Connectivity::Sparse(s) => {
-                    // The weights compartment (by post) is the one a learning rule changes.
+                    // A learning rule changes the weights compartment (by post): read it there.
                     for_active(xb, |i, xi| {
                         let range = s.pre_ptr[i] as usize..s.pre_ptr[i + 1] as usize;
                         for (&j, &slot) in s.pre_post[range.clone()].iter().zip(&s.pre_slot[range]) {
