@@ -32,10 +32,13 @@ use crate::rng::Key;
 use super::encoders::EncoderKind;
 use super::graph::{Call, Component, Graph, Kind, Port, StepOp, Wire, WireOp};
 use super::projection::{Connectivity, Procedural, Projection, ProjectionDynamics, SparseSynapses};
+use super::rules::Rule;
 use super::stdp::TraceStdp;
 use super::synapses::{Dynamics, SynapseSpec};
 use super::traces::VarTrace;
-use super::{CpuNetwork, GpuNetwork, NetEngine};
+use super::{CpuNetwork, GpuNetwork, NetEngine, StepInputs};
+
+mod plastic;
 
 /// A layer (population or encoder) of a network being built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -373,6 +376,7 @@ impl NetworkBuilder {
             dynamics: spec.dynamics,
             scale: spec.scale,
             delay: spec.delay,
+            rule: None,
         };
         projection.validate(name)?;
         let source = match &spec.source {
@@ -445,7 +449,8 @@ impl NetworkBuilder {
     /// multiplied in), and after every step (after the traces, as ngclearn's exhibits order it)
     /// the weights change from both layers' spikes and the traces `(pre_trace, post_trace)` (of
     /// `from` and of `to`). Normalise between samples with
-    /// [`super::normalize::normalize_columns`].
+    /// [`super::normalize::normalize_columns`]. The other rules, and sparse connectivity:
+    /// [`NetworkBuilder::plastic_rule`].
     pub fn plastic(
         &mut self,
         name: &str,
@@ -455,14 +460,7 @@ impl NetworkBuilder {
         rule: TraceStdp,
         (pre_trace, post_trace): (TraceId, TraceId),
     ) -> Result<ProjectionId> {
-        let layer = |l: LayerId| self.layers.get(l.0).cloned().ok_or_else(|| bad(name, "unknown layer"));
-        let (pre, post) = (layer(from)?, layer(to)?);
-        if post.drive.is_none() {
-            return Err(bad(
-                name,
-                "the target must be a population (encoders take no input current)",
-            ));
-        }
+        // The traces are given by role here: check each follows its layer.
         let trace_of = |t: TraceId| self.trace_layers.get(t.0).copied();
         if trace_of(pre_trace) != Some(from.0) {
             return Err(bad(
@@ -476,86 +474,14 @@ impl NetworkBuilder {
                 "the rule needs a trace of its target layer's spikes as `post_trace`",
             ));
         }
-        let (n_pre, n_post) = (pre.n_units, post.n_units);
-        if rule.weight_mask.len() != n_pre * n_post {
-            return Err(bad(
-                name,
-                format!(
-                    "the weight mask has {} values; ({n_pre}, {n_post}) needs {}",
-                    rule.weight_mask.len(),
-                    n_pre * n_post
-                ),
-            ));
-        }
-        let key = self.next_key();
-        let mut synapse = SynapseSpec {
-            class: "TraceSTDPSynapse",
-            n_pre,
-            n_post,
-            dynamics: Dynamics::Instant,
-            weight_init: None,
-            bias_init: None,
-            g_conduct_factor: 1.0,
-            p_conn: 1.0,
-            p_release_mean: 1.0,
-            max_delay_steps: 0,
-            mask: None,
-            is_nonplastic: false,
-        }
-        .build(name, key)?;
-        synapse.weights = match weights {
-            Weights::Constant(x) => vec![x; n_pre * n_post],
-            Weights::Uniform { low, high } => key.split().1.uniform(n_pre * n_post, low, high),
-            Weights::Values(v) if v.len() == n_pre * n_post => v,
-            Weights::Values(v) => {
-                return Err(bad(
-                    name,
-                    format!(
-                        "{} weights given; ({n_pre}, {n_post}) needs {}",
-                        v.len(),
-                        n_pre * n_post
-                    ),
-                ));
-            }
-        };
-        if let Some(i) = synapse.weights.iter().position(|w| !w.is_finite()) {
-            return Err(bad(name, format!("weight {i} is not finite")));
-        }
-        for (w, m) in synapse.weights.iter_mut().zip(&rule.weight_mask) {
-            *w *= m;
-        }
-        synapse.stdp = Some(rule);
-        let component = self.add(name, Kind::Synapse(synapse))?;
-        let pre_spikes = spike_port(&self.graph, pre.component);
-        let post_spikes = spike_port(&self.graph, post.component);
-        let trace_port = |t: TraceId| Port {
-            component: self.traces[t.0],
-            compartment: 1,
-        };
-        for (compartment, source) in [
-            ("preSpike", pre_spikes),
-            ("postSpike", post_spikes),
-            ("preTrace", trace_port(pre_trace)),
-            ("postTrace", trace_port(post_trace)),
-        ] {
-            let target = Port {
-                component,
-                compartment: self.graph.components[component].compartment(compartment)?,
-            };
-            self.graph.wires.push(Wire {
-                target,
-                sources: vec![source],
-                op: WireOp::Copy,
-            });
-        }
-        let source = if matches!(self.graph.components[pre.component].kind, Kind::Cell { .. }) {
-            "s"
-        } else {
-            "outputs"
-        };
-        self.projections
-            .push((component, from.0, to.0, Some(source.to_string())));
-        Ok(ProjectionId(self.projections.len() - 1))
+        self.plastic_rule(
+            name,
+            from,
+            to,
+            ProjectionSpec::dense(weights),
+            Rule::Trace(rule),
+            &[pre_trace, post_trace],
+        )
     }
 
     /// The graph: components, wires, ngclearn's default order.
@@ -625,10 +551,11 @@ impl NetworkBuilder {
         }
         // Learning after every advance of the step, as ngclearn's exhibits run their evolve
         // process after the advance process.
-        let learning = order(&|k| matches!(k, Kind::Synapse(s) if s.is_plastic()));
+        let learning = order(&|k| plastic::learns(k));
         for c in learning {
             graph.step.push(StepOp::Call(Call::Evolve(c)));
         }
+        plastic::stream_modulators(&mut graph)?;
         graph.reset = (0..graph.components.len()).collect();
         graph.check()?;
         let layout = Layout {
@@ -848,6 +775,12 @@ impl<E: NetEngine> Network<E> {
     /// Runs `steps` steps of `dt` ms (step k at `t0 + k·dt`, computed in f64 and rounded, as
     /// populations do), recording what `record` asks for.
     pub fn run(&mut self, steps: usize, dt: f64, record: &NetRecord) -> Result<NetRun> {
+        self.run_modulated(steps, dt, record, &[])
+    }
+
+    /// [`Network::run`] with the graph's per-step inputs (the modulators of reward-modulated
+    /// projections: see [`Network::run_modulated`]).
+    fn run_inputs(&mut self, steps: usize, dt: f64, record: &NetRecord, inputs: StepInputs<'_>) -> Result<NetRun> {
         if !(dt.is_finite() && dt > 0.0 && (dt as f32) > 0.0) {
             return Err(Error::InvalidDt(dt as f32));
         }
@@ -862,7 +795,7 @@ impl<E: NetEngine> Network<E> {
             .collect::<Result<_>>()?;
         let rec = self
             .engine
-            .run_packed(&times, dt as f32, &[], &trace_ports, &spike_ports)?;
+            .run_packed(&times, dt as f32, inputs, &trace_ports, &spike_ports)?;
         self.steps_done += steps as u64;
         Ok(NetRun {
             steps,

@@ -8,7 +8,7 @@ use crate::rng::Key;
 
 use super::graph::{Call, Graph, Kind, Port, Ring, StepOp, WireOp};
 use super::projection::{self, names as pnames};
-use super::stdp::StdpState;
+use super::stdp::SynapseSet;
 use super::synapses::{StepConstants, SynapseState, names};
 
 /// The reference engine: every compartment a `Vec<f32>` on the host.
@@ -359,49 +359,34 @@ impl CpuNetwork {
             Call::Evolve(c) => {
                 self.resolve_wires(c);
                 let component = &self.graph.components[c];
-                let Kind::Synapse(syn) = &component.kind else {
-                    unreachable!("evolve is only scheduled for plastic synapses")
+                let (rule, shape, set) = match &component.kind {
+                    Kind::Synapse(syn) => (&syn.rule, (syn.n_pre, syn.n_post), SynapseSet::Dense),
+                    Kind::Projection(p) => {
+                        let set = match &p.connectivity {
+                            projection::Connectivity::Sparse(s) => SynapseSet::Sparse {
+                                pre: &s.post_pre,
+                                post: &s.post_post,
+                            },
+                            _ => SynapseSet::Dense,
+                        };
+                        (&p.rule, (p.n_pre, p.n_post), set)
+                    }
+                    _ => unreachable!("evolve is only scheduled for plastic synapses and projections"),
                 };
-                let names = &self.names[c];
-                let idx = |name: &str| names.iter().position(|n| *n == name).unwrap_or(0);
-                let state = &mut self.state[c];
-                if let Some(rule) = &syn.event_stdp {
-                    let mut weights = std::mem::take(&mut state[idx(names::WEIGHTS)]);
-                    let mut d_weights = std::mem::take(&mut state[idx(names::D_WEIGHTS)]);
-                    rule.evolve(
-                        t,
-                        syn.n_pre,
-                        syn.n_post,
-                        state[idx(names::ETA)][0],
-                        &state[idx(names::PRE_TOLS)],
-                        &state[idx(names::POST_SPIKE)],
-                        &mut weights,
-                        &mut d_weights,
-                    );
-                    state[idx(names::WEIGHTS)] = weights;
-                    state[idx(names::D_WEIGHTS)] = d_weights;
-                    return Ok(());
-                }
-                let Some(rule) = &syn.stdp else {
-                    unreachable!("evolve is only scheduled for plastic synapses")
+                let Some(rule) = rule else {
+                    unreachable!("evolve is only scheduled for plastic synapses and projections")
                 };
-                let mut weights = std::mem::take(&mut state[idx(names::WEIGHTS)]);
-                let mut d_weights = std::mem::take(&mut state[idx(names::D_WEIGHTS)]);
+                let names_of = &self.names[c];
+                let weights_q = names_of.iter().position(|n| *n == names::WEIGHTS).unwrap_or(0);
                 rule.evolve(
                     component.batch,
-                    syn.n_pre,
-                    syn.n_post,
-                    StdpState {
-                        weights: &mut weights,
-                        d_weights: &mut d_weights,
-                        pre_spike: &state[idx(names::PRE_SPIKE)],
-                        post_spike: &state[idx(names::POST_SPIKE)],
-                        pre_trace: &state[idx(names::PRE_TRACE)],
-                        post_trace: &state[idx(names::POST_TRACE)],
-                    },
+                    shape,
+                    set,
+                    (t, dt),
+                    names_of,
+                    weights_q,
+                    &mut self.state[c],
                 );
-                state[idx(names::WEIGHTS)] = weights;
-                state[idx(names::D_WEIGHTS)] = d_weights;
                 Ok(())
             }
             Call::Reset(c) => {

@@ -250,17 +250,15 @@ impl Component {
         match &self.kind {
             // inputs are never reset (ngclearn's quirk).
             Kind::Encoder { .. } => vec![None, Some(0.0), Some(0.0)],
-            // TraceSTDPSynapse zeroes its inputs, outputs, spikes and traces (these through the
-            // wiring) and dWeights; it keeps weights, gate and delayed_inputs.
+            // A plastic synapse zeroes its inputs, outputs and its rule's spikes, traces and
+            // updates (these through the wiring); it keeps weights, gate and delayed_inputs.
             Kind::Synapse(s) if s.is_plastic() => comps
                 .iter()
                 .zip(wired)
                 .map(|((name, _), &w)| match *name {
                     "inputs" if w => None,
-                    "inputs" | "outputs" | "preSpike" | "postSpike" | "preTrace" | "postTrace" | "dWeights" => {
-                        Some(0.0)
-                    }
-                    _ => None,
+                    "inputs" | "outputs" => Some(0.0),
+                    other => s.rule.as_ref().and_then(|r| r.reset_value(other)),
                 })
                 .collect(),
             Kind::Synapse(_) => comps
@@ -276,15 +274,24 @@ impl Component {
                 })
                 .collect(),
             // A projection forgets its signal in flight and its current; weights are kept.
-            Kind::Projection(_) => comps
-                .iter()
-                .zip(wired)
-                .map(|((name, _), &w)| match *name {
-                    projection::names::WEIGHTS => None,
-                    projection::names::INPUTS if w => None,
-                    _ => Some(0.0),
-                })
-                .collect(),
+            Kind::Projection(p) => {
+                let rule_names: Vec<&str> = p
+                    .rule
+                    .as_ref()
+                    .map(|r| r.compartments(1, 1, 1, None).into_iter().map(|c| c.0).collect())
+                    .unwrap_or_default();
+                comps
+                    .iter()
+                    .zip(wired)
+                    .map(|((name, _), &w)| match *name {
+                        projection::names::WEIGHTS => None,
+                        projection::names::INPUTS if w => None,
+                        // A learning rule resets as on a synapse (README §4.6–4.7).
+                        other if rule_names.contains(&other) => p.rule.as_ref().and_then(|r| r.reset_value(other)),
+                        _ => Some(0.0),
+                    })
+                    .collect()
+            }
             // inputs are never reset (ngclearn's quirk).
             Kind::Trace(_) => vec![None, Some(0.0), Some(0.0)],
             // A drive is the user's setting: reset keeps it.

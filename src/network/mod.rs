@@ -16,6 +16,8 @@
 //! | exponential synapse | `ExponentialSynapse` (current and conductance forms) | [`synapses`] |
 //! | trace-based STDP | `TraceSTDPSynapse` (`mu`, decay, targets, weight masks) | [`stdp`] |
 //! | event-based STDP | `EventSTDPSynapse` (presynaptic window, batch 1) | [`stdp`] |
+//! | exponential STDP | `ExpSTDPSynapse` (exponential weight dependence) | [`exp_stdp`] |
+//! | reward-modulated STDP | `MSTDPETSynapse` (eligibility trace, modulator, batch 1) | [`mstdpet`] |
 //! | variable trace | `VarTrace` (exponential, linear or step decay; additive, gated, nearest-spike) | [`traces`] |
 //! | the ten cells | `LIFCell`, … | [`crate::cells`] |
 //!
@@ -29,13 +31,16 @@ pub mod builder;
 pub mod cpu;
 pub mod diehl_cook;
 pub mod encoders;
+pub mod exp_stdp;
 pub mod gpu;
 pub mod graph;
 pub mod init;
 pub mod models;
+pub mod mstdpet;
 pub mod normalize;
 pub mod projection;
 pub mod readout;
+pub mod rules;
 pub mod stdp;
 pub mod synapses;
 pub mod trace;

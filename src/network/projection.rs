@@ -27,12 +27,21 @@
 //! `exp(−dt/tau)` is computed once on the host in double precision and rounded (so it is the
 //! correctly rounded float32), as spikegpu does for every decay factor.
 //!
+//! # Plasticity
+//! A sparse projection may carry a learning rule ([`Projection::rule`], built with
+//! [`super::NetworkBuilder::plastic_rule`]): `evolve` updates its stored weights (the `weights`
+//! compartment, by post) with the same per-synapse rule a dense synapse runs, one thread per
+//! stored synapse on the GPU; absent synapses do not exist and stay absent. Both engines
+//! propagate a plastic projection from that compartment (the CPU through `pre_slot`; a static
+//! one from its contiguous `pre_w`), so learnt weights take effect in the next advance.
+//!
 //! # Delay
 //! `delay = D` steps: the projection reads its source as it was `D` advances ago, through a ring
 //! of D × B × N_pre values (ngclearn's DenseSynapse delay semantics with every index 0). With
 //! ngclearn's default order (projections advance before populations) a projection already sees
 //! the previous step's spikes, so the total latency is D + 1 steps.
 
+use super::rules::Rule;
 use crate::error::{Error, Result};
 use crate::rng::Key;
 
@@ -71,6 +80,12 @@ pub struct SparseSynapses {
     pub pre_post: Vec<u32>,
     /// Weight of each synapse, by pre.
     pub pre_w: Vec<f32>,
+    /// Postsynaptic unit of each synapse, by post (with `post_pre`: the (pre, post) pair of each
+    /// stored weight, what a learning rule updates).
+    pub post_post: Vec<u32>,
+    /// For each synapse by pre, its index in the by-post order: where its weight is stored (the
+    /// `weights` compartment holds the weights by post; a learning rule changes them there).
+    pub pre_slot: Vec<u32>,
 }
 
 /// Procedural connectivity (Knight & Nowotny 2021): synapse (i, j) exists when
@@ -149,6 +164,10 @@ pub struct Projection {
     pub scale: f32,
     /// Axonal delay in steps (0: none).
     pub delay: usize,
+    /// A learning rule run by `evolve` on the stored synapses (sparse connectivity only): the
+    /// same rule as on a dense synapse, restricted to the existing synapses
+    /// ([`super::stdp::SynapseSet`]). Its compartments follow the projection's own.
+    pub rule: Option<Rule>,
 }
 
 /// Compartment names of a projection, in state order: `inputs`, `outputs`, `weights`, then
@@ -208,6 +227,17 @@ impl Projection {
                 None => Ok(()),
             }
         };
+        if let Some(rule) = &self.rule
+            && !matches!(self.connectivity, Connectivity::Sparse(_))
+        {
+            return Err(bad(
+                name,
+                format!(
+                    "{} on a projection needs sparse connectivity (dense plastic connections are ngclearn-style synapses)",
+                    rule.class()
+                ),
+            ));
+        }
         match &self.connectivity {
             Connectivity::Dense { weights } => {
                 if weights.len() != pre * post {
@@ -275,6 +305,9 @@ impl Projection {
         if self.delay > 0 {
             out.push((names::DELAY_BUFFER, vec![self.delay, batch, self.n_pre]));
         }
+        if let Some(rule) = &self.rule {
+            out.extend(rule.compartments(batch, self.n_pre, self.n_post, Some(weights)));
+        }
         out
     }
 
@@ -287,7 +320,7 @@ impl Projection {
                     weights.clone()
                 }
                 (names::WEIGHTS, Connectivity::Sparse(s)) => s.post_w.clone(),
-                _ => vec![0.0; shape.iter().product()],
+                _ => vec![self.rule.as_ref().and_then(|r| r.initial(name)).unwrap_or(0.0); shape.iter().product()],
             })
             .collect()
     }
@@ -322,11 +355,20 @@ impl Projection {
                         *a += xi * w;
                     }
                 }
-                Connectivity::Sparse(s) => {
+                Connectivity::Sparse(s) if self.rule.is_none() => {
                     for_active(xb, |i, xi| {
                         let range = s.pre_ptr[i] as usize..s.pre_ptr[i + 1] as usize;
                         for (&j, &w) in s.pre_post[range.clone()].iter().zip(&s.pre_w[range]) {
                             ab[j as usize] += xi * w;
+                        }
+                    });
+                }
+                Connectivity::Sparse(s) => {
+                    // A learning rule changes the weights compartment (by post): read it there.
+                    for_active(xb, |i, xi| {
+                        let range = s.pre_ptr[i] as usize..s.pre_ptr[i + 1] as usize;
+                        for (&j, &slot) in s.pre_post[range.clone()].iter().zip(&s.pre_slot[range]) {
+                            ab[j as usize] += xi * weights[slot as usize];
                         }
                     });
                 }
@@ -373,7 +415,15 @@ impl SparseSynapses {
         }
         let post_ptr = pointers(n_post, synapses.iter().map(|t| t.1));
         let post_pre = synapses.iter().map(|t| t.0).collect();
+        let post_post = synapses.iter().map(|t| t.1).collect();
         let post_w = synapses.iter().map(|t| t.2).collect();
+        // Each synapse remembers its by-post index through the re-sort by pre.
+        let mut indexed: Vec<((u32, u32), u32)> = synapses
+            .iter()
+            .enumerate()
+            .map(|(k, t)| ((t.0, t.1), k as u32))
+            .collect();
+        indexed.sort_by_key(|&(pair, _)| pair);
         synapses.sort_by_key(|&(i, j, _)| (i, j));
         Ok(SparseSynapses {
             post_ptr,
@@ -382,6 +432,8 @@ impl SparseSynapses {
             pre_ptr: pointers(n_pre, synapses.iter().map(|t| t.0)),
             pre_post: synapses.iter().map(|t| t.1).collect(),
             pre_w: synapses.iter().map(|t| t.2).collect(),
+            post_post,
+            pre_slot: indexed.into_iter().map(|(_, k)| k).collect(),
         })
     }
 

@@ -59,7 +59,10 @@
 
 use serde_json::{Map, Value};
 
+use super::exp_stdp::ExpStdp;
 use super::init::{Dist, Init, bernoulli, randint};
+use super::mstdpet::Mstdpet;
+use super::rules::Rule;
 use super::stdp::{EventStdp, TraceStdp};
 use crate::cells::params::ParamReader;
 use crate::error::{Error, Result};
@@ -110,10 +113,9 @@ pub struct Synapse {
     pub biases: Vec<f32>,
     /// Whether `biases` is a (1, N_post) vector (a `bias_init` was given) rather than the scalar 0.
     pub bias_vector: bool,
-    /// `TraceSTDPSynapse`: the learning rule applied by `evolve()`.
-    pub stdp: Option<TraceStdp>,
-    /// `EventSTDPSynapse`: the learning rule applied by `evolve(t)`.
-    pub event_stdp: Option<EventStdp>,
+    /// The learning rule `evolve()` applies (TraceSTDP, EventSTDP, ExpSTDP and MSTDPET
+    /// synapses).
+    pub rule: Option<Rule>,
 }
 
 /// Compartment names of a synapse, in the order [`Synapse::compartments`] gives them.
@@ -174,6 +176,8 @@ impl Synapse {
             "ExponentialSynapse" => "ExponentialSynapse",
             "TraceSTDPSynapse" => "TraceSTDPSynapse",
             "EventSTDPSynapse" => "EventSTDPSynapse",
+            "ExpSTDPSynapse" => "ExpSTDPSynapse",
+            "MSTDPETSynapse" => "MSTDPETSynapse",
             other => return Err(part_error(name, format!("`{other}` is not a synapse class"))),
         };
         let mut r = ParamReader::new(map);
@@ -245,19 +249,8 @@ impl Synapse {
                 presyn_win_len: r.f32_or("presyn_win_len", 2.0)?,
                 w_bound: r.f32_or("w_bound", 1.0)?,
             };
-            let values = [
-                rule.eta,
-                rule.one_plus_lmbda,
-                rule.a_plus,
-                rule.a_minus,
-                rule.presyn_win_len,
-                rule.w_bound,
-            ];
-            if values.iter().any(|x| !x.is_finite()) || rule.presyn_win_len < 0.0 || rule.w_bound <= 0.01 {
-                return Err(part_error(
-                    name,
-                    "EventSTDP constants must be finite, presyn_win_len >= 0, w_bound > 0.01",
-                ));
+            if let Some(problem) = rule.check() {
+                return Err(part_error(name, problem));
             }
             if p_conn != 1.0 {
                 return Err(part_error(
@@ -269,55 +262,21 @@ impl Synapse {
         } else {
             None
         };
-        let stdp = if class == "TraceSTDPSynapse" {
-            let weight_mask = match r.raw("weight_mask") {
-                None => vec![1.0; shape[0] * shape[1]],
-                Some(v) => {
-                    let rows = nested_matrix(name, "weight_mask", v)?;
-                    if rows.len() != shape[0] || rows.iter().any(|row| row.len() != shape[1]) {
-                        return Err(part_error(
-                            name,
-                            format!("`weight_mask` must be {}×{}", shape[0], shape[1]),
-                        ));
-                    }
-                    rows.concat()
-                }
-            };
-            let rule = TraceStdp {
-                a_plus: r.f32_required("A_plus")?,
-                a_minus: r.f32_required("A_minus")?,
-                eta: r.f32_or("eta", 1.0)?,
-                mu: r.f32_or("mu", 0.0)?,
-                pretrace_target: r.f32_or("pretrace_target", 0.0)?,
-                w_bound: r.f32_or("w_bound", 1.0)?,
-                tau_w: r.f32_or("tau_w", 0.0)?,
-                weight_mask,
-            };
-            let finite = [
-                rule.a_plus,
-                rule.a_minus,
-                rule.eta,
-                rule.mu,
-                rule.pretrace_target,
-                rule.w_bound,
-                rule.tau_w,
-            ];
-            if finite.iter().any(|x| !x.is_finite()) || rule.mu < 0.0 || rule.tau_w < 0.0 || rule.w_bound <= 0.0 {
-                return Err(part_error(
-                    name,
-                    "STDP constants must be finite, mu and tau_w >= 0, w_bound > 0",
-                ));
+        let rule = match class {
+            "EventSTDPSynapse" => event_stdp.map(Rule::Event),
+            "TraceSTDPSynapse" | "ExpSTDPSynapse" | "MSTDPETSynapse" => {
+                Some(trace_rule(name, class, shape, &mut r, map)?)
             }
-            if p_conn != 1.0 {
-                return Err(part_error(
-                    name,
-                    "`p_conn` must be 1: ngclearn 3.2.3's TraceSTDPSynapse passes it into p_release_mean (a NameError for 0 < p_conn < 1); use weight_mask for sparse connectivity",
-                ));
-            }
-            Some(rule)
-        } else {
-            None
+            _ => None,
         };
+        if rule.as_ref().is_some_and(|rule| !matches!(rule, Rule::Event(_))) && p_conn != 1.0 {
+            return Err(part_error(
+                name,
+                format!(
+                    "`p_conn` must be 1: ngclearn 3.2.3's {class} passes it into p_release_mean (a NameError for 0 < p_conn < 1); use weight_mask for sparse connectivity"
+                ),
+            ));
+        }
         r.finish().map_err(|e| part_error(name, e.to_string()))?;
         let spec = SynapseSpec {
             class,
@@ -334,13 +293,12 @@ impl Synapse {
             is_nonplastic,
         };
         let mut synapse = spec.build(name, key)?;
-        if let Some(rule) = &stdp {
-            for (w, m) in synapse.weights.iter_mut().zip(&rule.weight_mask) {
+        if let Some(mask) = rule.as_ref().and_then(Rule::weight_mask) {
+            for (w, m) in synapse.weights.iter_mut().zip(mask) {
                 *w *= m;
             }
         }
-        synapse.stdp = stdp;
-        synapse.event_stdp = event_stdp;
+        synapse.rule = rule;
         Ok(synapse)
     }
 
@@ -362,18 +320,8 @@ impl Synapse {
                     out.push((names::DELAY_BUFFER, vec![self.max_delay_steps, b, pre]));
                 }
                 out.push((names::DELAYED_INPUTS, vec![b, pre]));
-                if self.event_stdp.is_some() {
-                    out.push((names::ETA, vec![1, 1]));
-                    out.push((names::PRE_TOLS, vec![b, pre]));
-                    out.push((names::POST_SPIKE, vec![b, post]));
-                    out.push((names::D_WEIGHTS, vec![pre, post]));
-                }
-                if self.stdp.is_some() {
-                    out.push((names::PRE_SPIKE, vec![b, pre]));
-                    out.push((names::POST_SPIKE, vec![b, post]));
-                    out.push((names::PRE_TRACE, vec![b, pre]));
-                    out.push((names::POST_TRACE, vec![b, post]));
-                    out.push((names::D_WEIGHTS, vec![pre, post]));
+                if let Some(rule) = &self.rule {
+                    out.extend(rule.compartments(b, pre, post, None));
                 }
             }
             Dynamics::Exponential { .. } => {
@@ -395,15 +343,14 @@ impl Synapse {
                 names::MASK => self.mask.clone(),
                 names::BIASES => self.biases.clone(),
                 names::GATE => vec![1.0; shape.iter().product()],
-                names::ETA => vec![self.event_stdp.map_or(0.0, |e| e.eta)],
-                _ => vec![0.0; shape.iter().product()],
+                _ => vec![self.rule.as_ref().and_then(|r| r.initial(name)).unwrap_or(0.0); shape.iter().product()],
             })
             .collect()
     }
 
-    /// Whether `evolve()` changes the weights (a TraceSTDP or EventSTDP synapse).
+    /// Whether `evolve()` changes the weights (a synapse with a learning rule).
     pub fn is_plastic(&self) -> bool {
-        self.stdp.is_some() || self.event_stdp.is_some()
+        self.rule.is_some()
     }
 
     /// `W·mask` at `(i, j)`: the effective weight of the instantaneous product.
@@ -548,10 +495,100 @@ impl SynapseSpec {
             mask_shape,
             bias_vector: self.bias_init.is_some(),
             biases,
-            stdp: None,
-            event_stdp: None,
+            rule: None,
         })
     }
+}
+
+/// The TraceSTDP-family rules (`TraceSTDPSynapse`, `ExpSTDPSynapse`, `MSTDPETSynapse`) from
+/// their keyword arguments.
+fn trace_rule(
+    name: &str,
+    class: &str,
+    shape: [usize; 2],
+    r: &mut ParamReader<'_>,
+    map: &Map<String, Value>,
+) -> Result<Rule> {
+    let weight_mask = match r.raw("weight_mask") {
+        None => vec![1.0; shape[0] * shape[1]],
+        Some(v) => {
+            let rows = nested_matrix(name, "weight_mask", v)?;
+            if rows.len() != shape[0] || rows.iter().any(|row| row.len() != shape[1]) {
+                return Err(part_error(
+                    name,
+                    format!("`weight_mask` must be {}×{}", shape[0], shape[1]),
+                ));
+            }
+            rows.concat()
+        }
+    };
+    // Constants ngclearn combines in Python doubles before they meet float32 arrays.
+    let double = |field: &str, default: f64| -> Result<f64> {
+        match map.get(field) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v
+                .as_f64()
+                .ok_or_else(|| part_error(name, format!("`{field}` = {v} must be a number"))),
+        }
+    };
+    let rule = match class {
+        "ExpSTDPSynapse" => {
+            // Read (and checked to be numbers) here; used as the doubles ngclearn combines.
+            r.f32_required("exp_beta")?;
+            r.f32_or("w_bound", 1.0)?;
+            let rule = ExpStdp::new(
+                r.f32_required("A_plus")?,
+                r.f32_required("A_minus")?,
+                double("exp_beta", f64::NAN)?,
+                r.f32_or("eta", 1.0)?,
+                r.f32_or("pretrace_target", 0.0)?,
+                double("w_bound", 1.0)?,
+                r.f32_or("tau_w", 0.0)?,
+                weight_mask,
+            );
+            if let Some(problem) = rule.check() {
+                return Err(part_error(name, problem));
+            }
+            Rule::Exp(rule)
+        }
+        _ => {
+            let stdp = TraceStdp {
+                a_plus: r.f32_required("A_plus")?,
+                a_minus: r.f32_required("A_minus")?,
+                eta: r.f32_or("eta", 1.0)?,
+                mu: r.f32_or("mu", 0.0)?,
+                pretrace_target: r.f32_or("pretrace_target", 0.0)?,
+                w_bound: r.f32_or("w_bound", 1.0)?,
+                tau_w: r.f32_or("tau_w", 0.0)?,
+                weight_mask,
+            };
+            if class == "MSTDPETSynapse" {
+                if map.get("batch_size").and_then(Value::as_u64).is_some_and(|b| b != 1) {
+                    return Err(part_error(
+                        name,
+                        "MSTDPETSynapse works with batch 1 only: ngclearn 3.2.3 multiplies the (batch_size, 1) modulator into the (N_pre, N_post) eligibility, which broadcasts for batch 1 only",
+                    ));
+                }
+                let tau_w = double("tau_w", 0.0)?;
+                let rule = Mstdpet {
+                    stdp,
+                    tau_elg: r.f32_or("tau_elg", 0.0)?,
+                    elg_decay: r.f32_or("elg_decay", 1.0)?,
+                    inv_tau_w: if tau_w > 0.0 { (1.0 / tau_w) as f32 } else { 0.0 },
+                };
+                if let Some(problem) = rule.check() {
+                    return Err(part_error(name, problem));
+                }
+                Rule::Modulated(rule)
+            } else {
+                if let Some(problem) = stdp.check() {
+                    return Err(part_error(name, problem));
+                }
+                Rule::Trace(stdp)
+            }
+        }
+    };
+    Ok(rule)
 }
 
 fn nested_matrix(part: &str, field: &str, v: &Value) -> Result<Vec<Vec<f32>>> {

@@ -512,7 +512,8 @@ pub fn build_component(decl: &ComponentDecl) -> Result<Component> {
             Kind::Encoder { kind, n_units }
         }
         "VarTrace" => Kind::Trace(super::traces::VarTrace::from_params(&decl.name, p)?),
-        "DenseSynapse" | "StaticSynapse" | "ExponentialSynapse" | "TraceSTDPSynapse" | "EventSTDPSynapse" => {
+        "DenseSynapse" | "StaticSynapse" | "ExponentialSynapse" | "TraceSTDPSynapse" | "EventSTDPSynapse"
+        | "ExpSTDPSynapse" | "MSTDPETSynapse" => {
             Kind::Synapse(Synapse::from_params(&decl.name, &decl.class, p, decl.key)?)
         }
         class => match cells::find(class) {
@@ -571,7 +572,14 @@ fn check_construction(trace: &NetTrace, graph: &Graph) -> Result<Option<String>>
     }
     let mut notes = Vec::new();
     for (ci, c) in graph.components.iter().enumerate() {
-        let initial = c.initial();
+        // `initial` is the state after construction *and* the reset process (a reset may change
+        // a construction value: MSTDPETSynapse's `outmask` goes from 0 to 1).
+        let mut initial = c.initial();
+        if graph.reset.contains(&ci) {
+            for (port, value) in graph.reset_writes(ci) {
+                initial[port.compartment].fill(value);
+            }
+        }
         for (q, (name, _)) in c.compartments().iter().enumerate() {
             let qualified = format!("{}.{name}", c.name);
             let port = Port {

@@ -93,3 +93,23 @@ pub fn implemented_traces(dir: &std::path::Path) -> Vec<PathBuf> {
         })
         .collect()
 }
+
+/// A LIF population's cell for network tests: tau_m 10 ms, refractory 2 ms.
+pub fn lif_cell() -> Box<spikegpu::cells::LifCell> {
+    let mut p = spikegpu::cells::LifParams::with_tau_m(10.0);
+    p.refract_time = 2.0;
+    Box::new(spikegpu::cells::LifCell::new(p).expect("valid LIF"))
+}
+
+/// ngclearn's gated exponential trace of `n` units (tau 20 ms), the Diehl & Cook traces.
+pub fn gated_trace(n: usize) -> spikegpu::network::traces::VarTrace {
+    spikegpu::network::traces::VarTrace {
+        n_units: n,
+        tau_tr: 20.0,
+        a_delta: 0.0,
+        p_scale: 1.0,
+        gamma_tr: 1.0,
+        decay: spikegpu::network::traces::Decay::Exponential,
+        n_nearest_spikes: 0.0,
+    }
+}

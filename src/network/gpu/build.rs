@@ -10,8 +10,11 @@ use crate::error::Result;
 use crate::gpu::buffers::{WORKGROUP_SIZE, grid};
 use crate::gpu::{GpuBackend, GpuContext};
 use crate::network::encoders::EncoderKind;
+use crate::network::exp_stdp::ExpStdp;
 use crate::network::graph::{Graph, Kind, WireOp};
 use crate::network::projection::{Connectivity, Projection, ProjectionDynamics, names as pnames};
+use crate::network::rules::Rule;
+use crate::network::stdp::TraceStdp as StdpRule;
 use crate::network::synapses::{Dynamics, names};
 
 impl GpuNetwork {
@@ -30,6 +33,7 @@ impl GpuNetwork {
             let mut arena: Vec<ArenaBuffer> = Vec::new();
             let mut views: Vec<Vec<View>> = Vec::new();
             let mut plans_pending: Vec<Option<Box<GpuBackend>>> = Vec::new();
+            let mut rule_storage: Vec<Option<plastic::RuleStorage>> = vec![None; graph.components.len()];
             // 1. Storage for every compartment that is not wired.
             for (ci, c) in graph.components.iter().enumerate() {
                 let comps = c.compartments();
@@ -66,8 +70,20 @@ impl GpuNetwork {
                         aux.extend_from_slice(&initial[bias_q]);
                         aux.extend(s.delay_indices.iter().map(|&d| d as f32));
                         // A TraceSTDPSynapse's fixed weight mask follows (its evolve kernel reads it).
-                        if let Some(rule) = &s.stdp {
-                            aux.extend_from_slice(&rule.weight_mask);
+                        // A TraceSTDP or ExpSTDP synapse's fixed weight mask follows (its evolve
+                        // kernel reads it).
+                        if let Some(
+                            Rule::Trace(StdpRule { weight_mask, .. }) | Rule::Exp(ExpStdp { weight_mask, .. }),
+                        ) = &s.rule
+                        {
+                            aux.extend_from_slice(weight_mask);
+                        }
+                        let mut placed = Vec::new();
+                        if let Some(rule) = &s.rule {
+                            let (storage, at) =
+                                plastic::place_storage(device, &mut arena, c, rule, None, &initial, &mut cv)?;
+                            rule_storage[ci] = storage;
+                            placed = at;
                         }
                         let aux_buffer = arena.len();
                         arena.push(init_buffer(device, &format!("{}.aux", c.name), &aux).into());
@@ -82,7 +98,7 @@ impl GpuNetwork {
                             len: initial[bias_q].len(),
                         };
                         for (q, (name, _)) in comps.iter().enumerate() {
-                            if q == mask_q || q == bias_q {
+                            if q == mask_q || q == bias_q || placed.contains(&q) {
                                 continue;
                             }
                             check_binding(&c.name, name, initial[q].len(), max_binding)?;
@@ -95,7 +111,25 @@ impl GpuNetwork {
                         }
                     }
                     _ => {
+                        // A plastic sparse projection: its rule's coordinates (and MSTDPET's
+                        // control values) in one buffer.
+                        let mut placed = Vec::new();
+                        if let Kind::Projection(Projection {
+                            rule: Some(rule),
+                            connectivity: Connectivity::Sparse(sp),
+                            ..
+                        }) = &c.kind
+                        {
+                            let coords = Some((&sp.post_pre[..], &sp.post_post[..]));
+                            let (storage, at) =
+                                plastic::place_storage(device, &mut arena, c, rule, coords, &initial, &mut cv)?;
+                            rule_storage[ci] = storage;
+                            placed = at;
+                        }
                         for (q, (name, _)) in comps.iter().enumerate() {
+                            if placed.contains(&q) {
+                                continue;
+                            }
                             check_binding(&c.name, name, initial[q].len(), max_binding)?;
                             arena.push(init_buffer(device, &format!("{}.{name}", c.name), &initial[q]).into());
                             cv[q] = View {
@@ -190,17 +224,41 @@ impl GpuNetwork {
                             g,
                         )
                     }
-                    Kind::Projection(p) => projection_plan(
-                        device,
-                        &kernels[PROJECTION].layout,
-                        &mut arena,
-                        &calls,
-                        stride,
-                        c,
-                        p,
-                        v,
-                        max_dim,
-                    )?,
+                    Kind::Projection(p) => {
+                        let mut plan = projection_plan(
+                            device,
+                            &kernels[PROJECTION].layout,
+                            &mut arena,
+                            &calls,
+                            stride,
+                            c,
+                            p,
+                            v,
+                            max_dim,
+                        )?;
+                        if let (Some(rule), Plan::Kernel { evolve, .. }) = (&p.rule, &mut plan) {
+                            let set = plastic::Synapses {
+                                n_pre: p.n_pre,
+                                n_post: p.n_post,
+                                n_syn: v[c.compartment(pnames::WEIGHTS)?].len,
+                                sparse: true,
+                            };
+                            *evolve = Some(plastic::evolve_plan(
+                                device,
+                                &kernels,
+                                &mut arena,
+                                (&calls, stride),
+                                c,
+                                rule,
+                                set,
+                                v,
+                                rule_storage[ci],
+                                None,
+                                max_dim,
+                            )?);
+                        }
+                        plan
+                    }
                     Kind::Cell { .. } => {
                         let backend = backend.expect("cells got their backend in step 1");
                         let slots = backend.step_slots(CALL_SLOTS);
@@ -269,74 +327,26 @@ impl GpuNetwork {
                                 ring,
                                 v[q(names::DELAYED_INPUTS)?].buffer,
                             ];
-                            let evolve = match (&s.stdp, &s.event_stdp) {
-                                (None, Some(rule)) => {
-                                    let n = (s.n_pre * s.n_post) as u32;
-                                    let g = grid(n.div_ceil(WORKGROUP_SIZE), max_dim);
-                                    let words = [
-                                        s.n_pre as u32,
-                                        s.n_post as u32,
-                                        g.0,
-                                        0,
-                                        rule.one_plus_lmbda.to_bits(),
-                                        rule.a_plus.to_bits(),
-                                        rule.a_minus.to_bits(),
-                                        rule.presyn_win_len.to_bits(),
-                                        rule.w_bound.to_bits(),
-                                        0,
-                                        0,
-                                        0,
-                                    ];
-                                    let params = uniform_words(device, &format!("{}.event_stdp", c.name), &words);
-                                    let bufs = [
-                                        v[q(names::WEIGHTS)?].buffer,
-                                        v[q(names::D_WEIGHTS)?].buffer,
-                                        v[q(names::PRE_TOLS)?].buffer,
-                                        v[q(names::POST_SPIKE)?].buffer,
-                                        v[q(names::ETA)?].buffer,
-                                    ];
-                                    let bind = make_bind(
-                                        device,
-                                        &kernels[EVENT_STDP].layout,
-                                        &arena,
-                                        Some((&calls, stride)),
-                                        &params,
-                                        &bufs,
-                                    );
-                                    Some((EVENT_STDP, bind, g))
-                                }
-                                (None, None) => None,
-                                (Some(rule), _) => {
-                                    let n = (s.n_pre * s.n_post) as u32;
-                                    let g = grid(n.div_ceil(WORKGROUP_SIZE), max_dim);
-                                    let wmask_off = bias.offset + bias.len + s.delay_indices.len();
-                                    let words = [
-                                        c.batch as u32,
-                                        s.n_pre as u32,
-                                        s.n_post as u32,
-                                        g.0,
-                                        rule.a_plus.to_bits(),
-                                        rule.a_minus.to_bits(),
-                                        rule.eta.to_bits(),
-                                        rule.mu.to_bits(),
-                                        rule.pretrace_target.to_bits(),
-                                        rule.w_bound.to_bits(),
-                                        rule.tau_w.to_bits(),
-                                        wmask_off as u32,
-                                    ];
-                                    let params = uniform_words(device, &format!("{}.stdp", c.name), &words);
-                                    let bufs = [
-                                        v[q(names::WEIGHTS)?].buffer,
-                                        v[q(names::D_WEIGHTS)?].buffer,
-                                        v[q(names::PRE_SPIKE)?].buffer,
-                                        v[q(names::POST_SPIKE)?].buffer,
-                                        v[q(names::PRE_TRACE)?].buffer,
-                                        v[q(names::POST_TRACE)?].buffer,
-                                        mask.buffer,
-                                    ];
-                                    let bind = make_bind(device, &kernels[STDP].layout, &arena, None, &params, &bufs);
-                                    Some((STDP, bind, g))
-                                }
+                            let evolve = match &s.rule {
+                                Some(rule) => Some(plastic::evolve_plan(
+                                    device,
+                                    &kernels,
+                                    &mut arena,
+                                    (&calls, stride),
+                                    c,
+                                    rule,
+                                    plastic::Synapses {
+                                        n_pre: s.n_pre,
+                                        n_post: s.n_post,
+                                        n_syn: s.n_pre * s.n_post,
+                                        sparse: false,
+                                    },
+                                    v,
+                                    rule_storage[ci],
+                                    Some((mask.buffer, bias.offset + bias.len + s.delay_indices.len())),
+                                    max_dim,
+                                )?),
+                                None => None,
                             };
                             Plan::Kernel {
                                 kernel: DENSE,

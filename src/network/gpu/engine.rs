@@ -261,7 +261,11 @@ impl NetEngine for GpuNetwork {
                                 dt_ms,
                                 key: self.keys[c].0,
                                 head: 0,
-                                decay: 0.0,
+                                decay: match &self.graph.components[c].kind {
+                                    Kind::Synapse(s) => s.rule.as_ref().map_or(0.0, |r| r.decay(dt)),
+                                    Kind::Projection(p) => p.rule.as_ref().map_or(0.0, |r| r.decay(dt)),
+                                    _ => 0.0,
+                                },
                             });
                             self.encode_evolve(&mut stream, c, slot);
                         }

@@ -35,6 +35,8 @@ macro_rules! network_piece {
 pub(super) const RNG: (&str, &str) = ("shaders/lib/rng.wgsl", include_str!("../../../shaders/lib/rng.wgsl"));
 pub(super) const INDEX: (&str, &str) = network_piece!("index");
 pub(super) const CALL: (&str, &str) = network_piece!("call");
+pub(super) const SYNAPSE_SET: (&str, &str) = network_piece!("synapse_set");
+pub(super) const STDP_RULE: (&str, &str) = network_piece!("stdp_rule");
 
 /// One network kernel file: its pieces (composed in order, the file last), its entry points,
 /// whether it binds the per-call uniform at binding 0, and its storage bindings from binding 2
@@ -60,6 +62,8 @@ pub(super) const PACK: usize = 5;
 pub(super) const TRACE: usize = 6;
 pub(super) const STDP: usize = 7;
 pub(super) const EVENT_STDP: usize = 8;
+pub(super) const EXP_STDP: usize = 9;
+pub(super) const MSTDPET: usize = 10;
 
 /// Every network kernel, in the order the engine indexes them.
 pub const KERNELS: &[NetworkKernel] = &[
@@ -106,16 +110,28 @@ pub const KERNELS: &[NetworkKernel] = &[
         storage: &[true, false, false],
     },
     NetworkKernel {
-        pieces: &[INDEX, network_piece!("stdp")],
+        pieces: &[INDEX, SYNAPSE_SET, STDP_RULE, network_piece!("stdp")],
         entries: &["stdp_evolve"],
         uses_call: false,
-        storage: &[false, false, true, true, true, true, true],
+        storage: &[false, false, true, true, true, true, true, true],
     },
     NetworkKernel {
-        pieces: &[INDEX, CALL, network_piece!("event_stdp")],
+        pieces: &[INDEX, CALL, SYNAPSE_SET, network_piece!("event_stdp")],
         entries: &["event_evolve"],
         uses_call: true,
-        storage: &[false, false, true, true, true],
+        storage: &[false, false, true, true, true, true],
+    },
+    NetworkKernel {
+        pieces: &[INDEX, SYNAPSE_SET, network_piece!("exp_stdp")],
+        entries: &["exp_evolve"],
+        uses_call: false,
+        storage: &[false, false, true, true, true, true, true, true],
+    },
+    NetworkKernel {
+        pieces: &[INDEX, CALL, SYNAPSE_SET, STDP_RULE, network_piece!("mstdpet")],
+        entries: &["mstdpet_evolve"],
+        uses_call: true,
+        storage: &[false, false, false, true, true, true, true, true],
     },
 ];
 

@@ -19,6 +19,7 @@
 mod build;
 mod engine;
 mod kernels;
+mod plastic;
 mod stream;
 
 pub use engine::RunTiming;
