@@ -50,8 +50,8 @@ fn exp_evolve(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
         dep += pre_spike[b * P.n_pre + i] * post_trace[b * P.n_post + j];
     }
     let w = weights[k];
-    let e1 = exp(P.neg_exp_beta * w);
-    let e2 = exp(P.neg_exp_beta * (P.w_bound - w));
+    let e1 = math_exp(P.neg_exp_beta * w);
+    let e2 = math_exp(P.neg_exp_beta * (P.w_bound - w));
     var dw = (e1 * pot - e2 * tar) * P.a_plus;
     if (P.a_minus > 0.0) {
         dw = dw + ((-e1) * dep) * P.a_minus;

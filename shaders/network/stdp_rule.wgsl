@@ -14,13 +14,13 @@ struct TraceRule {
     w_bound: f32,
 }
 
-// x^mu for mu > 0, with 0 for x <= 0 (pow would take log2(0) = −inf: no infinities as data).
+// x^mu = exp(mu·log x) for x > 0 with the math library (shaders/lib/math.wgsl), 0 for x <= 0.
 // Twin: src/network/stdp.rs `pow_mu`.
 fn pow_mu(x: f32, mu: f32) -> f32 {
     if (x <= 0.0) {
         return 0.0;
     }
-    return pow(x, mu);
+    return math_exp(mu * math_log(x));
 }
 
 fn trace_dw(r: TraceRule, i: u32, j: u32, w: f32) -> f32 {

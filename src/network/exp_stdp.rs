@@ -135,8 +135,8 @@ impl ExpStdp {
             tar += self.pretrace_target * post;
             dep += st.pre_spike[b * n_pre + i] * st.post_trace[b * n_post + j];
         }
-        let e1 = (self.neg_exp_beta * w).exp();
-        let e2 = (self.neg_exp_beta * (self.w_bound - w)).exp();
+        let e1 = crate::math::exp(self.neg_exp_beta * w);
+        let e2 = crate::math::exp(self.neg_exp_beta * (self.w_bound - w));
         let dw = (e1 * pot - e2 * tar) * self.a_plus;
         if self.a_minus > 0.0 {
             dw + ((-e1) * dep) * self.a_minus

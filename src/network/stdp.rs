@@ -36,11 +36,17 @@
 //! `reset()` zeroes the pre/post spikes and traces *through* the wiring, and keeps weights, gate
 //! and delayed inputs.
 
-/// `x^mu` for `mu > 0`, and 0 where `x <= 0` (weights stay in [0, w_bound], so the base is
-/// never negative; the guard keeps `log2(0) = −inf` out of the GPU's `pow`). WGSL: `pow_mu`.
+/// `x^mu = exp(mu · log x)` for `x > 0` with [`crate::math`] (the same bits on the GPU), and 0
+/// where `x <= 0` (weights stay in [0, w_bound], so the base is never negative). Within a few
+/// ulp of the correctly rounded power for the rule's bases in (0, 1] and `mu` in (0, 1]: the
+/// rounding of `mu · log x` is amplified by at most |mu · log x|. WGSL: `pow_mu`.
 #[inline]
 pub fn pow_mu(x: f32, mu: f32) -> f32 {
-    if x <= 0.0 { 0.0 } else { x.powf(mu) }
+    if x <= 0.0 {
+        0.0
+    } else {
+        crate::math::exp(mu * crate::math::log(x))
+    }
 }
 
 /// The rule's constants.

@@ -32,7 +32,7 @@ macro_rules! network_piece {
     };
 }
 
-pub(super) const RNG: (&str, &str) = ("shaders/lib/rng.wgsl", include_str!("../../../shaders/lib/rng.wgsl"));
+use crate::gpu::shaders::{MATH_LIBRARY as MATH, RNG_LIBRARY as RNG};
 pub(super) const INDEX: (&str, &str) = network_piece!("index");
 pub(super) const CALL: (&str, &str) = network_piece!("call");
 pub(super) const SYNAPSE_SET: (&str, &str) = network_piece!("synapse_set");
@@ -110,7 +110,7 @@ pub const KERNELS: &[NetworkKernel] = &[
         storage: &[true, false, false],
     },
     NetworkKernel {
-        pieces: &[INDEX, SYNAPSE_SET, STDP_RULE, network_piece!("stdp")],
+        pieces: &[MATH, INDEX, SYNAPSE_SET, STDP_RULE, network_piece!("stdp")],
         entries: &["stdp_evolve"],
         uses_call: false,
         storage: &[false, false, true, true, true, true, true, true],
@@ -122,13 +122,13 @@ pub const KERNELS: &[NetworkKernel] = &[
         storage: &[false, false, true, true, true, true],
     },
     NetworkKernel {
-        pieces: &[INDEX, SYNAPSE_SET, network_piece!("exp_stdp")],
+        pieces: &[MATH, INDEX, SYNAPSE_SET, network_piece!("exp_stdp")],
         entries: &["exp_evolve"],
         uses_call: false,
         storage: &[false, false, true, true, true, true, true, true],
     },
     NetworkKernel {
-        pieces: &[INDEX, CALL, SYNAPSE_SET, STDP_RULE, network_piece!("mstdpet")],
+        pieces: &[MATH, INDEX, CALL, SYNAPSE_SET, STDP_RULE, network_piece!("mstdpet")],
         entries: &["mstdpet_evolve"],
         uses_call: true,
         storage: &[false, false, false, true, true, true, true, true],
