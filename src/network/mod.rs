@@ -25,6 +25,16 @@
 //! index, ascending), on the CPU and in WGSL, with no atomics: the same inputs give the same
 //! bits run to run, and the GPU equals the CPU bit for bit on adapters that do not contract
 //! multiply-adds (lavapipe), within the trace README's tolerances elsewhere.
+//!
+//! Where this departs from the design (`DESIGN.md` §6), and why:
+//! * **Delay rings hold f32 values, not bit-packed spikes.** A projection may read any
+//!   compartment (ngclearn delays a `DenseSynapse`'s real-valued inputs: the
+//!   `DenseSynapse_delay4_b2` trace), so the ring stores what it reads; a spike-only ring would
+//!   save 32× of the ring's memory (depth × N_pre × B floats) for spike sources only.
+//! * **Cells in a network step once per network step**, with no fused multi-step stretches:
+//!   every population of a network is read by a projection or a trace every step in the models
+//!   built so far, so there is no stretch to fuse; a run still records every step into command
+//!   buffers with no host round trip.
 
 pub mod bench;
 pub mod builder;
