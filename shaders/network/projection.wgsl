@@ -1,34 +1,7 @@
-// Projection advance in two passes: `projection_pre` (per presynaptic element: the delay ring)
-// and `projection_post` (per postsynaptic element: the sum over presynaptic units in ascending
-// order, then the dynamics). Twin: src/network/projection.rs `advance`, `Projection::accumulate`.
-
-struct ProjectionParams {
-    batch: u32,
-    n_pre: u32,
-    n_post: u32,
-    // 0 dense, 1 one-to-one, 2 sparse, 3 procedural.
-    connectivity: u32,
-    depth: u32,
-    // 0 instant, 1 exponential current, 2 conductance.
-    dynamics: u32,
-    pre_groups_x: u32,
-    post_groups_x: u32,
-    scale: f32,
-    p: f32,
-    weight: f32,
-    weight_high: f32,
-    has_high: u32,
-    pad0: u32,
-    conn_key: vec2<u32>,
-    weight_key: vec2<u32>,
-    pad1: u32,
-    pad2: u32,
-    // Conductance dynamics (ngclearn's ExponentialSynapse).
-    tau_decay: f32,
-    g_syn_bar: f32,
-    syn_rest: f32,
-    pad3: u32,
-}
+// Projection advance in gather mode, two passes: `projection_pre` (per presynaptic element:
+// the delay ring) and `projection_post` (per postsynaptic element: the sum over presynaptic
+// units in ascending order, then the dynamics). Twin: src/network/projection.rs `advance`,
+// `Projection::accumulate`. Parameters and dynamics: projection_common.wgsl.
 
 @group(0) @binding(1) var<uniform> P: ProjectionParams;
 @group(0) @binding(2) var<storage, read> inputs: array<f32>;
@@ -92,29 +65,11 @@ fn projection_post(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
             // Procedural: regenerate synapse (i, j) only where the presynaptic signal is non-zero.
             for (var i = 0u; i < P.n_pre; i++) {
                 let x = signal(b, i);
-                if (x != 0.0 && rng_unit_f32(rng_bits_2d(P.conn_key, i, P.n_post, j)) < P.p) {
-                    var w = P.weight;
-                    if (P.has_high == 1u) {
-                        let u = rng_unit_f32(rng_bits_2d(P.weight_key, i, P.n_post, j));
-                        w = max(P.weight, P.weight + u * (P.weight_high - P.weight));
-                    }
-                    acc += x * w;
+                if (x != 0.0 && procedural_exists(i, j)) {
+                    acc += x * procedural_weight(i, P.n_post, j);
                 }
             }
         }
     }
-    if (P.dynamics == 1u) {
-        let c = current[k] * call.decay + acc * P.scale;
-        current[k] = c;
-        outputs[k] = c;
-    } else if (P.dynamics == 2u) {
-        // `current` holds the conductance g (ngclearn's operation order, README §4.5).
-        let g_old = current[k];
-        let dg = (-g_old) / P.tau_decay + (acc * P.g_syn_bar) * call.inv_dt;
-        let g = g_old + dg * call.dt;
-        current[k] = g;
-        outputs[k] = (-(g * P.scale)) * (v[k] - P.syn_rest);
-    } else {
-        outputs[k] = acc * P.scale;
-    }
+    apply_dynamics(k, acc);
 }

@@ -77,6 +77,7 @@ fn net_graph_synapses(graph: &super::Graph) -> usize {
                 super::projection::Connectivity::Dense { weights }
                 | super::projection::Connectivity::OneToOne { weights } => weights.len(),
                 super::projection::Connectivity::Procedural(_) => 0,
+                super::projection::Connectivity::ProceduralFanOut(f) => p.n_pre * f.k as usize,
             },
             _ => 0,
         })

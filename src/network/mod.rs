@@ -29,6 +29,7 @@ pub mod builder;
 pub mod cpu;
 pub mod diehl_cook;
 pub mod encoders;
+pub mod event;
 pub mod gpu;
 pub mod graph;
 pub mod init;

@@ -9,11 +9,16 @@
 //! | [`Connectivity::OneToOne`] | w, N | N | N |
 //! | [`Connectivity::Sparse`] | (pre, post, w) lists, by post and by pre | synapses | active pre × fan-out |
 //! | [`Connectivity::Procedural`] | a key | N_pre + active pre × N_post | active pre × N_post |
+//! | [`Connectivity::ProceduralFanOut`] | a key | event mode only: active pre × k | active pre × k |
 //!
-//! "Active" presynaptic units are those whose signal is non-zero this step (the spikes).
+//! "Active" presynaptic units are those whose signal is non-zero this step (the spikes). In
+//! event propagation ([`Propagation::Event`], opt-in per projection) the GPU's cost per step is
+//! N_pre + N_post + active pre × fan-out for every kind (fan-out: N_post for dense and pairwise
+//! procedural, k for fan-out), with integer sums on a fixed-point scale: see
+//! [`super::event`].
 //!
 //! # Determinism
-//! Every kind sums, for each postsynaptic unit, the terms `x_i · w_ij` of its presynaptic units
+//! In gather mode (the default) every kind sums, for each postsynaptic unit, the terms `x_i · w_ij` of its presynaptic units
 //! in ascending `i`, in float32, with no atomics: the GPU gathers per postsynaptic unit, the CPU
 //! scatters the active presynaptic units in ascending order. Skipping a zero term changes no
 //! bit (`acc + ±0 = acc`), so both give the same bits where the adapter does not contract
@@ -33,6 +38,7 @@
 //! ngclearn's default order (projections advance before populations) a projection already sees
 //! the previous step's spikes, so the total latency is D + 1 steps.
 
+pub use super::event::{FanOut, FixedPoint, Propagation};
 use crate::error::{Error, Result};
 use crate::rng::Key;
 
@@ -53,6 +59,9 @@ pub enum Connectivity {
     Sparse(SparseSynapses),
     /// Connections and weights regenerated from a key every step: O(1) memory.
     Procedural(Procedural),
+    /// A fixed number of targets per presynaptic unit, regenerated from a key per spike: O(1)
+    /// memory, cost ∝ spikes × k (see [`super::event`]).
+    ProceduralFanOut(FanOut),
 }
 
 /// Synapses stored as lists, sorted two ways: by postsynaptic unit (the GPU gathers over these)
@@ -149,6 +158,8 @@ pub struct Projection {
     pub scale: f32,
     /// Axonal delay in steps (0: none).
     pub delay: usize,
+    /// Gather (exact float32 sums) or event-driven (fixed-point integer sums).
+    pub propagation: Propagation,
 }
 
 /// Compartment names of a projection, in state order: `inputs`, `outputs`, `weights`, then
@@ -249,6 +260,7 @@ impl Projection {
                 }
                 Ok(())
             }
+            Connectivity::ProceduralFanOut(f) => f.validate(name, post),
         }
     }
 
@@ -257,7 +269,7 @@ impl Projection {
         let weights = match &self.connectivity {
             Connectivity::Dense { weights } | Connectivity::OneToOne { weights } => weights.len(),
             Connectivity::Sparse(s) => s.post_w.len(),
-            Connectivity::Procedural(_) => 0,
+            Connectivity::Procedural(_) | Connectivity::ProceduralFanOut(_) => 0,
         };
         let mut out = vec![
             (names::INPUTS, vec![batch, self.n_pre]),
@@ -286,7 +298,11 @@ impl Projection {
                 (names::WEIGHTS, Connectivity::Dense { weights } | Connectivity::OneToOne { weights }) => {
                     weights.clone()
                 }
-                (names::WEIGHTS, Connectivity::Sparse(s)) => s.post_w.clone(),
+                // Event mode scatters from the presynaptic side: its weights are stored by pre.
+                (names::WEIGHTS, Connectivity::Sparse(s)) => match self.propagation {
+                    Propagation::Gather => s.post_w.clone(),
+                    Propagation::Event(_) => s.pre_w.clone(),
+                },
                 _ => vec![0.0; shape.iter().product()],
             })
             .collect()
@@ -300,8 +316,9 @@ impl Projection {
         }
     }
 
-    /// The summed input `I` of every postsynaptic element for the signal `x` (B, N_pre), into
-    /// `acc` (B, N_post). Twin: `projection.wgsl` `projection_post`.
+    /// The gather-mode summed input `I` of every postsynaptic element for the signal `x`
+    /// (B, N_pre), into `acc` (B, N_post). Twin: `projection.wgsl` `projection_post` (a
+    /// fan-out projection has no gather kernel: this float sum is its CPU reference).
     pub fn accumulate(&self, batch: usize, x: &[f32], weights: &[f32], acc: &mut [f32]) {
         let (pre, post) = (self.n_pre, self.n_post);
         acc.iter_mut().for_each(|a| *a = 0.0);
@@ -338,6 +355,9 @@ impl Projection {
                             }
                         }
                     });
+                }
+                Connectivity::ProceduralFanOut(_) => {
+                    for_active(xb, |i, xi| super::event::for_each_target(self, weights, i, |j, w| ab[j] += xi * w));
                 }
             }
         }
@@ -470,7 +490,7 @@ impl SparseSynapses {
 /// Calls `f(i, x[i])` for every non-zero `x[i]`, in ascending `i`. Spikes are sparse: blocks of
 /// 32 values are tested at once (an OR of their bits, which vectorises) and skipped when zero.
 #[inline]
-fn for_active(x: &[f32], mut f: impl FnMut(usize, f32)) {
+pub(super) fn for_active(x: &[f32], mut f: impl FnMut(usize, f32)) {
     for (block, values) in x.chunks(32).enumerate() {
         if values.iter().fold(0u32, |acc, v| acc | v.to_bits()) == 0 {
             continue;
@@ -530,7 +550,10 @@ pub fn advance(proj: &Projection, batch: usize, inputs: &[f32], weights: &[f32],
     } else {
         inputs
     };
-    proj.accumulate(batch, x, weights, outputs);
+    match &proj.propagation {
+        Propagation::Gather => proj.accumulate(batch, x, weights, outputs),
+        Propagation::Event(fixed) => super::event::accumulate(proj, fixed, batch, x, weights, outputs),
+    }
     match proj.dynamics {
         ProjectionDynamics::Instant => outputs.iter_mut().for_each(|o| *o *= proj.scale),
         ProjectionDynamics::ExponentialCurrent { .. } => {

@@ -35,6 +35,7 @@ macro_rules! network_piece {
 pub(super) const RNG: (&str, &str) = ("shaders/lib/rng.wgsl", include_str!("../../../shaders/lib/rng.wgsl"));
 pub(super) const INDEX: (&str, &str) = network_piece!("index");
 pub(super) const CALL: (&str, &str) = network_piece!("call");
+pub(super) const PROJECTION_COMMON: (&str, &str) = network_piece!("projection_common");
 
 /// One network kernel file: its pieces (composed in order, the file last), its entry points,
 /// whether it binds the per-call uniform at binding 0, and its storage bindings from binding 2
@@ -60,6 +61,7 @@ pub(super) const PACK: usize = 5;
 pub(super) const TRACE: usize = 6;
 pub(super) const STDP: usize = 7;
 pub(super) const EVENT_STDP: usize = 8;
+pub(super) const EVENT: usize = 9;
 
 /// Every network kernel, in the order the engine indexes them.
 pub const KERNELS: &[NetworkKernel] = &[
@@ -82,7 +84,7 @@ pub const KERNELS: &[NetworkKernel] = &[
         storage: &[true, false, true, true, false, false],
     },
     NetworkKernel {
-        pieces: &[RNG, INDEX, CALL, network_piece!("projection")],
+        pieces: &[RNG, INDEX, CALL, PROJECTION_COMMON, network_piece!("projection")],
         entries: &["projection_pre", "projection_post"],
         uses_call: true,
         storage: &[true, false, true, true, false, false, false, true],
@@ -116,6 +118,12 @@ pub const KERNELS: &[NetworkKernel] = &[
         entries: &["event_evolve"],
         uses_call: true,
         storage: &[false, false, true, true, true],
+    },
+    NetworkKernel {
+        pieces: &[RNG, INDEX, CALL, PROJECTION_COMMON, network_piece!("event")],
+        entries: &["event_pre", "event_scatter", "event_post"],
+        uses_call: true,
+        storage: &[true, false, true, true, false, false, false, true],
     },
 ];
 
