@@ -4,10 +4,11 @@
 //! draws the raster (`docs/cuba.png` by default).
 //!
 //! `cargo run --release --example cuba -- [--scale S] [--backend cpu|gpu] [--seconds T]
-//!  [--procedural] [--seed N] [--out FILE.png]`
+//!  [--procedural] [--event] [--seed N] [--out FILE.png]`
 //!
 //! `--scale 10` runs 40,000 cells with the same in-degree (probability 0.002), `--scale 100`
-//! 400,000; `--procedural` regenerates the connections every step instead of storing them.
+//! 400,000; `--procedural` regenerates the connections every step instead of storing them;
+//! `--event` propagates spikes event-driven (fixed-point sums, cost ∝ spikes × fan-out).
 
 use std::time::Instant;
 
@@ -38,6 +39,7 @@ fn options() -> Result<Options, String> {
             "--backend" => o.backend = value("--backend")?,
             "--out" => o.out = value("--out")?,
             "--procedural" => o.params.procedural = true,
+            "--event" => o.params.event = true,
             other => return Err(format!("unknown option `{other}`")),
         }
     }

@@ -12,9 +12,7 @@ use spikegpu::Error;
 use spikegpu::cells::{LifCell, LifParams};
 use spikegpu::netconfig::NetworkConfig;
 use spikegpu::network::projection::{self, Connectivity, Projection, Propagation, SparseSynapses};
-use spikegpu::network::{
-    ConnectivitySpec, Kind, LayerId, NetRecord, NetRun, NetworkBuilder, ProjectionSpec, Weights,
-};
+use spikegpu::network::{ConnectivitySpec, Kind, LayerId, NetRecord, NetRun, NetworkBuilder, ProjectionSpec, Weights};
 
 const N_IN: usize = 40;
 const N_OUT: usize = 30;
@@ -207,7 +205,10 @@ fn whole_quanta_make_event_equal_gather_bit_for_bit() {
             let spec = spec.clone().exponential_current(5.0).delay(2);
             let gather = run(None, batch, spec.clone());
             let event = run(None, batch, spec.event_driven());
-            assert!(gather.spike_count(gather.rasters[1].0) > 0, "{name}: the population never spikes");
+            assert!(
+                gather.spike_count(gather.rasters[1].0) > 0,
+                "{name}: the population never spikes"
+            );
             assert_eq!(gather, event, "{name}, batch {batch}: event differs from gather");
         }
     }
@@ -221,7 +222,10 @@ fn event_gpu_equals_event_cpu_bit_for_bit_with_batches_and_delays() {
         for (batch, spec) in [(1, spec.clone()), (3, spec.exponential_current(4.0).delay(3))] {
             let cpu = run(None, batch, spec.clone());
             let gpu = run(Some(&ctx), batch, spec);
-            assert!(cpu.spike_count(cpu.rasters[1].0) > 0, "{name}: the population never spikes");
+            assert!(
+                cpu.spike_count(cpu.rasters[1].0) > 0,
+                "{name}: the population never spikes"
+            );
             if ctx.adapter.is_software() {
                 assert_eq!(cpu, gpu, "{name}, batch {batch}: GPU differs from the CPU");
             } else {
@@ -250,22 +254,30 @@ fn event_gpu_runs_are_bitwise_identical_run_to_run() {
 
 #[test]
 fn a_fan_out_equals_the_explicit_list_of_its_synapses() {
-    let p = built(ProjectionSpec::new(ConnectivitySpec::ProceduralFanOut {
-        k: 7,
-        weight: 1.0,
-        weight_high: Some(5.0),
-    })
-    .event_driven());
+    let p = built(
+        ProjectionSpec::new(ConnectivitySpec::ProceduralFanOut {
+            k: 7,
+            weight: 1.0,
+            weight_high: Some(5.0),
+        })
+        .event_driven(),
+    );
     let Connectivity::ProceduralFanOut(f) = p.connectivity else {
         panic!("not a fan-out")
     };
     let mut list = f.synapses(N_IN, N_OUT);
     assert_eq!(list.len(), N_IN * 7);
-    assert!(list.iter().all(|&(i, j, w)| (i as usize) < N_IN && (j as usize) < N_OUT && (1.0..5.0).contains(&w)));
+    assert!(
+        list.iter()
+            .all(|&(i, j, w)| (i as usize) < N_IN && (j as usize) < N_OUT && (1.0..5.0).contains(&w))
+    );
     let mut pairs: Vec<(u32, u32)> = list.iter().map(|t| (t.0, t.1)).collect();
     pairs.sort_unstable();
     pairs.dedup();
-    assert!(pairs.len() < list.len(), "drawn with replacement: this key repeats a pair");
+    assert!(
+        pairs.len() < list.len(),
+        "drawn with replacement: this key repeats a pair"
+    );
     // The same synapses stored as an explicit list (repeats kept, which a user's list refuses).
     let by = |key: fn(&(u32, u32, f32)) -> u32, n: usize, list: &[(u32, u32, f32)]| {
         let mut ptr = vec![0u32; n + 1];
@@ -294,9 +306,14 @@ fn a_fan_out_equals_the_explicit_list_of_its_synapses() {
         ..p.clone()
     };
     let batch = 2;
-    let x: Vec<f32> = (0..batch * N_IN).map(|k| [0.0, 1.0, 0.0, 0.5][(k * 5 + k / N_IN) % 4]).collect();
+    let x: Vec<f32> = (0..batch * N_IN)
+        .map(|k| [0.0, 1.0, 0.0, 0.5][(k * 5 + k / N_IN) % 4])
+        .collect();
     for propagation in [Propagation::Gather, p.propagation] {
-        let fan_out = Projection { propagation, ..p.clone() };
+        let fan_out = Projection {
+            propagation,
+            ..p.clone()
+        };
         let listed = Projection {
             propagation,
             ..sparse.clone()
@@ -327,14 +344,20 @@ fn bad_event_projections_name_the_part_and_the_problem() {
     let e = error_of(try_build(5, ProjectionSpec::procedural_fan_out(0, 1.0)));
     assert!(e.contains("proj") && e.contains("k >= 1"), "{e}");
     // 600,000 possible synapses onto one unit leave fewer than 12 bits per term.
-    let e = error_of(try_build(600_000, ProjectionSpec::procedural(0.001, 1.0).event_driven()));
+    let e = error_of(try_build(
+        600_000,
+        ProjectionSpec::procedural(0.001, 1.0).event_driven(),
+    ));
     assert!(e.contains("proj") && e.contains("quantisation steps"), "{e}");
     let e = error_of(try_build(
         5,
         ProjectionSpec::fixed_probability(0.5, 3e38).event_driven_bounded(10.0),
     ));
     assert!(e.contains("overflows float32"), "{e}");
-    let e = error_of(try_build(5, ProjectionSpec::fixed_probability(0.5, 1.0).event_driven_bounded(0.0)));
+    let e = error_of(try_build(
+        5,
+        ProjectionSpec::fixed_probability(0.5, 1.0).event_driven_bounded(0.0),
+    ));
     assert!(e.contains("signal bound"), "{e}");
     if let Some(ctx) = common::gpu() {
         let mut spec = ProjectionSpec::procedural_fan_out(3, 1.0);
@@ -404,7 +427,10 @@ fn network_files_choose_event_propagation_and_the_fan_out() {
     assert_eq!(event("fan"), Some(true), "a fan-out is event-driven by default");
     assert_eq!(event("sparse"), Some(true));
     let e = parse(&FILE.replace("propagation = \"event\"", "propagation = \"events\"")).expect_err("bad mode");
-    assert!(e.to_string().contains("propagation") && e.to_string().contains("\"gather\" or \"event\""), "{e}");
+    assert!(
+        e.to_string().contains("propagation") && e.to_string().contains("\"gather\" or \"event\""),
+        "{e}"
+    );
     let e = parse(&FILE.replace("propagation = \"event\"", "propagaton = \"event\"")).expect_err("typo");
     assert!(e.to_string().contains("did you mean `propagation`"), "{e}");
     let e = parse(&FILE.replace("k = 6", "k = 0")).expect_err("k = 0");

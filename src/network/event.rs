@@ -123,7 +123,9 @@ impl FixedPoint {
         if !m.is_finite() {
             return Err(bad(
                 name,
-                format!("event propagation: signal bound × largest weight ({max_signal} × {max_weight}) overflows float32"),
+                format!(
+                    "event propagation: signal bound × largest weight ({max_signal} × {max_weight}) overflows float32"
+                ),
             ));
         }
         let shift = if m == 0.0 {
@@ -140,7 +142,10 @@ impl FixedPoint {
             s.min(100)
         };
         if shift < -100 {
-            return Err(bad(name, format!("event propagation: weights up to {max_weight} are too large")));
+            return Err(bad(
+                name,
+                format!("event propagation: weights up to {max_weight} are too large"),
+            ));
         }
         Ok(FixedPoint {
             shift,
@@ -237,7 +242,10 @@ impl FanOut {
         if self.k == 0 || n_post == 0 {
             return Err(bad(
                 name,
-                format!("a procedural fan-out needs k >= 1 targets among N_post >= 1 units (k = {}, N_post = {n_post})", self.k),
+                format!(
+                    "a procedural fan-out needs k >= 1 targets among N_post >= 1 units (k = {}, N_post = {n_post})",
+                    self.k
+                ),
             ));
         }
         if !self.weight.is_finite() || self.weight_high.is_some_and(|h| !h.is_finite() || h < self.weight) {
@@ -258,7 +266,10 @@ pub fn scale_for(name: &str, proj: &Projection, max_signal: f32) -> Result<Fixed
             max_abs(&s.post_w),
             s.post_ptr.windows(2).map(|p| u64::from(p[1] - p[0])).max().unwrap_or(0),
         ),
-        Connectivity::Procedural(p) => (p.weight.abs().max(p.weight_high.unwrap_or(0.0).abs()), proj.n_pre as u64),
+        Connectivity::Procedural(p) => (
+            p.weight.abs().max(p.weight_high.unwrap_or(0.0).abs()),
+            proj.n_pre as u64,
+        ),
         Connectivity::ProceduralFanOut(f) => (
             f.weight.abs().max(f.weight_high.unwrap_or(0.0).abs()),
             f.max_in_degree(proj.n_pre, proj.n_post),
@@ -327,12 +338,23 @@ mod tests {
 
     #[test]
     fn the_scale_keeps_the_worst_case_sum_inside_an_i32() {
-        for (x, w, d) in [(1.0f32, 1.62f32, 80u64), (1.0, 9.0, 1000), (2.5, 1e-3, 1), (1.0, 3e30, 7)] {
+        for (x, w, d) in [
+            (1.0f32, 1.62f32, 80u64),
+            (1.0, 9.0, 1000),
+            (2.5, 1e-3, 1),
+            (1.0, 3e30, 7),
+        ] {
             let f = FixedPoint::choose("p", x, w, d).expect("a scale");
-            assert!(f64::from(x * w) * 2f64.powi(f.shift) <= f64::from(f.limit), "{x} {w} {d}");
+            assert!(
+                f64::from(x * w) * 2f64.powi(f.shift) <= f64::from(f.limit),
+                "{x} {w} {d}"
+            );
             assert!(f64::from(x * w) * 2f64.powi(f.shift + 1) > f64::from(f.limit) || f.shift == 100);
             assert!(f64::from(f.limit) * d as f64 <= f64::from(i32::MAX));
-            assert!(f.quantise(x * 4.0, w) as f32 <= f.limit, "a term beyond the bound clamps");
+            assert!(
+                f.quantise(x * 4.0, w) as f32 <= f.limit,
+                "a term beyond the bound clamps"
+            );
         }
         assert!(FixedPoint::choose("p", 1.0, 1.0, 1 << 20).is_err());
         assert!(FixedPoint::choose("p", 1.0, f32::MAX, 1).is_err());
@@ -341,7 +363,17 @@ mod tests {
     #[test]
     fn dequantise_is_exact_below_2_pow_24_and_rounds_once_above() {
         let f = FixedPoint::choose("p", 1.0, 1.0, 1).expect("a scale");
-        for s in [0i32, 1, -1, 65535, -65536, (1 << 24) - 1, -(1 << 24), i32::MAX, i32::MIN + 1] {
+        for s in [
+            0i32,
+            1,
+            -1,
+            65535,
+            -65536,
+            (1 << 24) - 1,
+            -(1 << 24),
+            i32::MAX,
+            i32::MIN + 1,
+        ] {
             let exact = f64::from(s) * f64::from(f.quantum());
             assert_eq!(f.dequantise(s), exact as f32, "{s}");
         }

@@ -34,6 +34,8 @@ pub struct CubaParams {
     pub tau_i: f32,
     /// Connections regenerated every step instead of stored (for sizes that do not fit).
     pub procedural: bool,
+    /// Event-driven propagation (fixed-point sums, cost ∝ spikes × fan-out; `super::event`).
+    pub event: bool,
     /// Seed of every draw.
     pub seed: u64,
 }
@@ -48,6 +50,7 @@ impl Default for CubaParams {
             tau_e: 5.0,
             tau_i: 10.0,
             procedural: false,
+            event: false,
             seed: 1,
         }
     }
@@ -88,11 +91,12 @@ impl CubaParams {
         let exc = b.population("exc", Box::new(cuba_cell()?), n_exc)?;
         let inh = b.population("inh", Box::new(cuba_cell()?), n_inh)?;
         let spec = |w: f32, tau: f32| {
-            if self.procedural {
+            let spec = if self.procedural {
                 ProjectionSpec::procedural(p as f32, w).exponential_current(tau)
             } else {
                 ProjectionSpec::fixed_probability(p, w).exponential_current(tau)
-            }
+            };
+            if self.event { spec.event_driven() } else { spec }
         };
         b.project("ee", exc, exc, spec(self.we, self.tau_e))?;
         b.project("ei", exc, inh, spec(self.we, self.tau_e))?;

@@ -357,7 +357,9 @@ impl Projection {
                     });
                 }
                 Connectivity::ProceduralFanOut(_) => {
-                    for_active(xb, |i, xi| super::event::for_each_target(self, weights, i, |j, w| ab[j] += xi * w));
+                    for_active(xb, |i, xi| {
+                        super::event::for_each_target(self, weights, i, |j, w| ab[j] += xi * w)
+                    });
                 }
             }
         }

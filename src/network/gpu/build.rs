@@ -10,8 +10,8 @@ use crate::error::Result;
 use crate::gpu::buffers::{WORKGROUP_SIZE, grid};
 use crate::gpu::{GpuBackend, GpuContext};
 use crate::network::encoders::EncoderKind;
-use crate::network::graph::{Graph, Kind, WireOp};
 use crate::network::event::SCATTER_GROUPS;
+use crate::network::graph::{Graph, Kind, WireOp};
 use crate::network::projection::{Connectivity, Projection, ProjectionDynamics, Propagation, names as pnames};
 use crate::network::synapses::{Dynamics, names};
 
@@ -191,17 +191,9 @@ impl GpuNetwork {
                             g,
                         )
                     }
-                    Kind::Projection(p) => projection_plan(
-                        device,
-                        &kernels,
-                        &mut arena,
-                        &calls,
-                        stride,
-                        c,
-                        p,
-                        v,
-                        max_dim,
-                    )?,
+                    Kind::Projection(p) => {
+                        projection_plan(device, &kernels, &mut arena, &calls, stride, c, p, v, max_dim)?
+                    }
                     Kind::Cell { .. } => {
                         let backend = backend.expect("cells got their backend in step 1");
                         let slots = backend.step_slots(CALL_SLOTS);
@@ -573,7 +565,12 @@ fn projection_plan(
         None if p.delay > 0 => pre_n as usize,
         None => 1,
     };
-    check_binding(&c.name, "event scratch", delayed_len, device.limits().max_storage_buffer_binding_size)?;
+    check_binding(
+        &c.name,
+        "event scratch",
+        delayed_len,
+        device.limits().max_storage_buffer_binding_size,
+    )?;
     let ring = match p.delay {
         0 => scratch(arena, "ring", 1),
         _ => q(pnames::DELAY_BUFFER)?,
@@ -594,14 +591,25 @@ fn projection_plan(
     let (kernel, dispatches) = match fixed {
         Some(_) => (
             EVENT,
-            vec![(0, pre_grid), (1, (SCATTER_GROUPS.min(pre_n.max(1)), 1)), (2, post_grid)],
+            vec![
+                (0, pre_grid),
+                (1, (SCATTER_GROUPS.min(pre_n.max(1)), 1)),
+                (2, post_grid),
+            ],
         ),
         None if p.delay > 0 => (PROJECTION, vec![(0, pre_grid), (1, post_grid)]),
         None => (PROJECTION, vec![(1, post_grid)]),
     };
     Ok(Plan::Kernel {
         kernel,
-        bind: make_bind(device, &kernels[kernel].layout, arena, Some((calls, stride)), &params, &bufs),
+        bind: make_bind(
+            device,
+            &kernels[kernel].layout,
+            arena,
+            Some((calls, stride)),
+            &params,
+            &bufs,
+        ),
         dispatches,
         evolve: None,
     })
