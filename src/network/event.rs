@@ -5,7 +5,7 @@
 //! 1. `event_pre`, one thread per presynaptic element: the delay ring as in gather mode, then
 //!    every non-zero signal `x` appends `(b·N_pre + i, x)` to the step's spike list through an
 //!    integer atomic counter. The list's order varies run to run; nothing below depends on it.
-//! 2. `event_scatter`, a fixed grid of [`SCATTER_GROUPS`] workgroups of 64 threads striding
+//! 2. `event_scatter`, a fixed grid of [`scatter_groups`] workgroups of 64 threads striding
 //!    over the list (one workgroup per spike at a time, its threads over the spike's outgoing
 //!    synapses): each term `x·w` is quantised to an `i32` on the projection's fixed-point scale
 //!    and added into the postsynaptic accumulator with `atomicAdd` on `i32`. Integer addition
@@ -50,9 +50,16 @@ use super::projection::{Connectivity, Projection};
 use crate::error::{Error, Result};
 use crate::rng::Key;
 
-/// Workgroups of the scatter pass (a grid-stride loop over the spike list): enough to fill a
-/// large GPU, few enough that an empty step costs little on a software adapter.
-pub const SCATTER_GROUPS: u32 = 512;
+/// Workgroups of the scatter pass (a grid-stride loop over the spike list): 512 on a hardware
+/// adapter, enough to fill a large GPU; on a software adapter, whose every workgroup costs
+/// microseconds of CPU even when it finds no spike, 2 per host thread. The sums do not depend
+/// on it.
+pub fn scatter_groups(software: bool) -> u32 {
+    match software {
+        false => 512,
+        true => std::thread::available_parallelism().map_or(2, |n| 2 * n.get() as u32),
+    }
+}
 
 /// The smallest `limit` (largest quantised term) accepted: 12 bits per term.
 const MIN_LIMIT: f64 = 4096.0;

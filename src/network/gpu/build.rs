@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::gpu::buffers::{WORKGROUP_SIZE, grid};
 use crate::gpu::{GpuBackend, GpuContext};
 use crate::network::encoders::EncoderKind;
-use crate::network::event::SCATTER_GROUPS;
+use crate::network::event::scatter_groups;
 use crate::network::graph::{Graph, Kind, WireOp};
 use crate::network::projection::{Connectivity, Projection, ProjectionDynamics, Propagation, names as pnames};
 use crate::network::synapses::{Dynamics, names};
@@ -191,9 +191,17 @@ impl GpuNetwork {
                             g,
                         )
                     }
-                    Kind::Projection(p) => {
-                        projection_plan(device, &kernels, &mut arena, &calls, stride, c, p, v, max_dim)?
-                    }
+                    Kind::Projection(p) => projection_plan(
+                        (device, ctx.adapter.is_software()),
+                        &kernels,
+                        &mut arena,
+                        &calls,
+                        stride,
+                        c,
+                        p,
+                        v,
+                        max_dim,
+                    )?,
                     Kind::Cell { .. } => {
                         let backend = backend.expect("cells got their backend in step 1");
                         let slots = backend.step_slots(CALL_SLOTS);
@@ -427,7 +435,7 @@ impl GpuNetwork {
 /// The parameters, index buffer and bind group of a projection.
 #[allow(clippy::too_many_arguments)]
 fn projection_plan(
-    device: &wgpu::Device,
+    (device, software): (&wgpu::Device, bool),
     kernels: &[Kernel],
     arena: &mut Vec<ArenaBuffer>,
     calls: &wgpu::Buffer,
@@ -593,7 +601,7 @@ fn projection_plan(
             EVENT,
             vec![
                 (0, pre_grid),
-                (1, (SCATTER_GROUPS.min(pre_n.max(1)), 1)),
+                (1, (scatter_groups(software).min(pre_n.max(1)), 1)),
                 (2, post_grid),
             ],
         ),
