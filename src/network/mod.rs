@@ -23,6 +23,8 @@
 //! index, ascending), on the CPU and in WGSL, with no atomics: the same inputs give the same
 //! bits run to run, and the GPU equals the CPU bit for bit on adapters that do not contract
 //! multiply-adds (lavapipe), within the trace README's tolerances elsewhere.
+//! Projections may opt into event-driven propagation ([`event`]): integer atomics on a
+//! fixed-point scale chosen at build time, order-independent, so bitwise GPU = CPU everywhere.
 
 pub mod bench;
 pub mod builder;

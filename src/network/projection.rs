@@ -170,7 +170,8 @@ pub mod names {
     pub const INPUTS: &str = "inputs";
     /// The postsynaptic contribution (B, N_post), summed into the target's input.
     pub const OUTPUTS: &str = "outputs";
-    /// The stored weights (dense: N_pre × N_post; one-to-one: N; sparse: by post; procedural: none).
+    /// The stored weights (dense: N_pre × N_post; one-to-one: N; sparse: by post, or by pre in event
+    /// mode; procedural: none).
     pub const WEIGHTS: &str = "weights";
     /// The synaptic current of an exponential-current projection (B, N_post).
     pub const CURRENT: &str = "i";
