@@ -364,7 +364,10 @@ mod tests {
             );
         }
         assert!(FixedPoint::choose("p", 1.0, 1.0, 1 << 20).is_err());
-        assert!(FixedPoint::choose("p", 1.0, f32::MAX, 1).is_err());
+        assert!(
+            FixedPoint::choose("p", 2.0, f32::MAX, 1).is_err(),
+            "signal × weight overflows"
+        );
     }
 
     #[test]
