@@ -84,17 +84,7 @@ fn simulate<E: NetEngine>(
     #[cfg(feature = "plot")]
     {
         let shown = (cuba.n_exc + cuba.n_inh).min(4000);
-        let mut events: Vec<(f64, usize)> = Vec::new();
-        for (k, i) in run.spike_events(cuba.exc) {
-            if i < shown * 4 / 5 {
-                events.push((k as f64 * DT, i));
-            }
-        }
-        for (k, i) in run.spike_events(cuba.inh) {
-            if i < shown / 5 {
-                events.push((k as f64 * DT, shown * 4 / 5 + i));
-            }
-        }
+        let events = cuba.raster_events(&run, shown, DT);
         let title = format!(
             "CUBA, {} cells: exc {re:.1} Hz, inh {ri:.1} Hz",
             cuba.n_exc + cuba.n_inh

@@ -127,17 +127,7 @@ fn report(o: &Options, cuba: &Cuba, run: &NetRun, wall: f64) -> spikegpu::Result
     #[cfg(feature = "plot")]
     {
         let shown = o.neurons.min(4000);
-        let mut events: Vec<(f64, usize)> = Vec::new();
-        for (k, i) in run.spike_events(cuba.exc) {
-            if i < shown * 4 / 5 {
-                events.push((k as f64 * DT, i));
-            }
-        }
-        for (k, i) in run.spike_events(cuba.inh) {
-            if i < shown / 5 {
-                events.push((k as f64 * DT, shown * 4 / 5 + i));
-            }
-        }
+        let events = cuba.raster_events(run, shown, DT);
         let title = format!(
             "procedural fan-out {}, {} cells (first {shown} shown): exc {re:.1} Hz, inh {ri:.1} Hz",
             o.fan_out, o.neurons

@@ -5,20 +5,11 @@
 // so every run and the CPU give the same bits. Twin: src/network/event.rs `accumulate`.
 // Parameters and dynamics: projection_common.wgsl.
 
-@group(0) @binding(1) var<uniform> P: ProjectionParams;
-@group(0) @binding(2) var<storage, read> inputs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> outputs: array<f32>;
-// Dense: (N_pre, N_post) row-major; one-to-one: N; sparse: by presynaptic unit.
-@group(0) @binding(4) var<storage, read> weights: array<f32>;
-// Sparse: pre_ptr (N_pre + 1 values) then the postsynaptic index of each synapse, by pre.
-@group(0) @binding(5) var<storage, read> index: array<u32>;
-@group(0) @binding(6) var<storage, read_write> current: array<f32>;
-@group(0) @binding(7) var<storage, read_write> ring: array<f32>;
+// Bindings 1–7 and 9: projection_common.wgsl (the index holds pre_ptr, N_pre + 1 values, then
+// the postsynaptic unit of each synapse, by pre; sparse weights are stored by pre).
 // [0]: the step's spike count; [1 + 2s], [2 + 2s]: spike s's element b·N_pre + i and its
 // signal's bits; from 1 + 2·B·N_pre: the B × N_post accumulators (zero between steps).
 @group(0) @binding(8) var<storage, read_write> scratch: array<atomic<i32>>;
-// Conductance: the target's voltage (a placeholder otherwise).
-@group(0) @binding(9) var<storage, read> v: array<f32>;
 
 @compute @workgroup_size(256)
 fn event_pre(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

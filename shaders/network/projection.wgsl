@@ -3,17 +3,8 @@
 // units in ascending order, then the dynamics). Twin: src/network/projection.rs `advance`,
 // `Projection::accumulate`. Parameters and dynamics: projection_common.wgsl.
 
-@group(0) @binding(1) var<uniform> P: ProjectionParams;
-@group(0) @binding(2) var<storage, read> inputs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> outputs: array<f32>;
-@group(0) @binding(4) var<storage, read> weights: array<f32>;
-// Sparse: post_ptr (N_post + 1 values) then the presynaptic index of each synapse, by post.
-@group(0) @binding(5) var<storage, read> index: array<u32>;
-@group(0) @binding(6) var<storage, read_write> current: array<f32>;
-@group(0) @binding(7) var<storage, read_write> ring: array<f32>;
+// Bindings 1–7 and 9: projection_common.wgsl.
 @group(0) @binding(8) var<storage, read_write> delayed: array<f32>;
-// Conductance: the target's voltage (a placeholder otherwise).
-@group(0) @binding(9) var<storage, read> v: array<f32>;
 
 @compute @workgroup_size(256)
 fn projection_pre(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

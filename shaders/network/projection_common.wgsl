@@ -1,6 +1,7 @@
 // What both projection kernels share (projection.wgsl: gather; event.wgsl: event-driven):
-// the parameters, the procedural synapses and the synaptic dynamics. Each kernel declares `P`,
-// `current`, `outputs` and `v`. Twin: src/network/projection.rs.
+// the parameters, the bindings but binding 8 (gather: the delayed signal; event: the spike list
+// and accumulators), the procedural synapses and the synaptic dynamics. Twin:
+// src/network/projection.rs.
 
 struct ProjectionParams {
     batch: u32,
@@ -35,6 +36,19 @@ struct ProjectionParams {
     limit: f32,
     fan_k: u32,
 }
+
+@group(0) @binding(1) var<uniform> P: ProjectionParams;
+@group(0) @binding(2) var<storage, read> inputs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> outputs: array<f32>;
+// Dense: (N_pre, N_post) row-major; one-to-one: N; sparse: by post (gather) or by pre (event).
+@group(0) @binding(4) var<storage, read> weights: array<f32>;
+// Sparse, gather: post_ptr (N_post + 1 values) then the presynaptic unit of each synapse, by
+// post; event: the same by pre.
+@group(0) @binding(5) var<storage, read> index: array<u32>;
+@group(0) @binding(6) var<storage, read_write> current: array<f32>;
+@group(0) @binding(7) var<storage, read_write> ring: array<f32>;
+// Conductance: the target's voltage (a placeholder otherwise).
+@group(0) @binding(9) var<storage, read> v: array<f32>;
 
 // Whether procedural synapse (i, j) exists. Twin: projection.rs `Procedural::synapse`.
 fn procedural_exists(i: u32, j: u32) -> bool {

@@ -115,6 +115,19 @@ impl CubaParams {
     }
 }
 
+impl Cuba {
+    /// The spikes of the first `shown` cells as `(time ms, row)` for a raster: 80 % of the rows
+    /// the first excitatory cells, then the first inhibitory ones.
+    pub fn raster_events(&self, run: &NetRun, shown: usize, dt: f64) -> Vec<(f64, usize)> {
+        let (exc_rows, inh_rows) = (shown * 4 / 5, shown / 5);
+        let exc = run.spike_events(self.exc).into_iter().filter(|&(_, i)| i < exc_rows);
+        let inh = run.spike_events(self.inh).into_iter().filter(|&(_, i)| i < inh_rows);
+        exc.chain(inh.map(|(k, i)| (k, exc_rows + i)))
+            .map(|(k, row)| (k as f64 * dt, row))
+            .collect()
+    }
+}
+
 /// Mean firing rate (Hz) of a recorded layer of `n` cells over a run of `steps` of `dt` ms.
 pub fn rate_hz(run: &NetRun, layer: LayerId, n: usize, dt: f64) -> f64 {
     run.spike_count(layer) as f64 / n as f64 / (run.steps as f64 * dt * 1e-3)
