@@ -175,7 +175,7 @@ impl FixedPoint {
     /// The term `x·w` in quanta. Twin: `event.wgsl` `quantise`.
     #[inline]
     pub fn quantise(&self, x: f32, w: f32) -> i32 {
-        ((x * w) * self.up()).clamp(-self.limit, self.limit).round_ties_even() as i32
+        round_ties_even(((x * w) * self.up()).clamp(-self.limit, self.limit)) as i32
     }
 
     /// A sum of quanta as float32: the high and low 16-bit halves convert exactly, their sum
@@ -184,6 +184,22 @@ impl FixedPoint {
     #[inline]
     pub fn dequantise(&self, sum: i32) -> f32 {
         ((sum >> 16) as f32 * 65536.0 + (sum & 0xFFFF) as f32) * self.quantum()
+    }
+}
+
+/// `v.round_ties_even()` without a libm call on targets lacking a rounding instruction
+/// (x86-64 before SSE4.1): below 2²³ in magnitude, adding and subtracting 2²³ (with v's sign)
+/// rounds to an integer once, to nearest, ties to even, as IEEE 754 prescribes; from 2²³ on
+/// every float32 is an integer already. (−0.5 gives +0 where `round_ties_even` gives −0: the
+/// same integer.)
+#[inline]
+fn round_ties_even(v: f32) -> f32 {
+    const TWO_23: f32 = 8_388_608.0;
+    if v.abs() < TWO_23 {
+        let c = TWO_23.copysign(v);
+        (v + c) - c
+    } else {
+        v
     }
 }
 
@@ -325,16 +341,19 @@ pub fn for_each_target(proj: &Projection, weights: &[f32], i: usize, mut f: impl
 /// Twin: `event.wgsl` (`event_pre`, `event_scatter`, `event_post`).
 pub fn accumulate(proj: &Projection, fixed: &FixedPoint, batch: usize, x: &[f32], weights: &[f32], out: &mut [f32]) {
     let (pre, post) = (proj.n_pre, proj.n_post);
-    let mut acc = vec![0i32; post];
     for b in 0..batch {
-        acc.iter_mut().for_each(|a| *a = 0);
+        let row = &mut out[b * post..(b + 1) * post];
+        // The integer sums live in the output row itself (same size and alignment): no
+        // allocation per step.
+        let acc: &mut [i32] = bytemuck::cast_slice_mut(row);
+        acc.fill(0);
         super::projection::for_active(&x[b * pre..(b + 1) * pre], |i, xi| {
             for_each_target(proj, weights, i, |j, w| {
                 acc[j] = acc[j].wrapping_add(fixed.quantise(xi, w));
             });
         });
-        for (o, &a) in out[b * post..(b + 1) * post].iter_mut().zip(&acc) {
-            *o = fixed.dequantise(a);
+        for o in row.iter_mut() {
+            *o = fixed.dequantise(o.to_bits() as i32);
         }
     }
 }
@@ -368,6 +387,27 @@ mod tests {
             FixedPoint::choose("p", 2.0, f32::MAX, 1).is_err(),
             "signal × weight overflows"
         );
+    }
+
+    #[test]
+    fn rounding_is_to_nearest_ties_to_even() {
+        for v in [
+            0.5f32,
+            1.5,
+            2.5,
+            -0.5,
+            -1.5,
+            -2.5,
+            0.49999997,
+            4_194_304.5,
+            8_388_607.5,
+            -8_388_607.5,
+            3e9,
+            -0.0,
+        ] {
+            // The sign of a zero may differ; the quantised integer may not.
+            assert_eq!(round_ties_even(v), v.round_ties_even(), "{v}");
+        }
     }
 
     #[test]
