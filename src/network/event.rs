@@ -18,6 +18,23 @@
 //! adapter, and every run gives the bits of the one before. No float atomics, no
 //! compare-exchange loops.
 //!
+//! # Why this design
+//! * Integer atomics rather than a postsynaptic gather over the spike list: a gather costs
+//!   N_post × spikes per step (each target scans the list) and needs the synapses indexed by
+//!   post and pre at once; the scatter touches only the spikes' synapses. Float atomics do not
+//!   exist in WGSL and a compare-exchange loop would make the sum depend on the order; integer
+//!   addition does not.
+//! * A fixed grid striding over the list rather than an indirect dispatch sized from the count:
+//!   the count is only known on the GPU, and an indirect dispatch needs its argument buffer
+//!   outside the bind group the scatter writes through (a second bind group per projection);
+//!   a workgroup that finds no spike returns at once.
+//! * The target of a fan-out synapse by an integer multiply-high rather than `⌊u·N_post⌋` in
+//!   float32: exact on both backends for any N_post, with no rounding case to exclude.
+//! * Gather stays the default: its sums are exact float32 in a fixed order (the conformance
+//!   traces' semantics); event mode trades a stated quantisation for cost ∝ spikes × fan-out.
+//!   On the CPU both modes already skip silent units, so event mode is there for its twin
+//!   arithmetic, not for speed.
+//!
 //! # The fixed-point scale (chosen at build time, [`FixedPoint::choose`])
 //! With `X` the declared bound on |signal| (1 for spikes), `W` the largest |weight| at build
 //! time and `D` the largest number of synapses onto one postsynaptic unit (repeats counted):
