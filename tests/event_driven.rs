@@ -168,7 +168,7 @@ fn event_sum(p: &Projection, batch: usize, x: &[f32]) -> Vec<f32> {
 }
 
 #[test]
-fn event_sums_stay_within_half_a_quantum_per_term_of_the_exact_sum() {
+fn event_sums_are_the_rounded_terms_and_within_half_a_quantum_per_term_of_the_exact_sum() {
     let batch = 3;
     // Signals 1, 1/2 and 1/4: every product x·w is exact in float32.
     let x: Vec<f32> = (0..batch * N_IN)
@@ -185,11 +185,17 @@ fn event_sums_stay_within_half_a_quantum_per_term_of_the_exact_sum() {
             panic!("{name}: not event-driven")
         };
         let got = event_sum(&p, batch, &x);
+        // Independently: each term fl(x·w) rounded to nearest (ties to even) in quanta 2^−s and
+        // clamped, summed exactly, converted once; and the exact real sum with its bound.
+        let up = 2f64.powi(fixed.shift);
+        let mut quanta = vec![0i64; batch * N_OUT];
         let (mut exact, mut terms) = (vec![0.0f64; batch * N_OUT], vec![0u32; batch * N_OUT]);
         for (i, j, w) in synapses(&p) {
             for b in 0..batch {
                 let xi = x[b * N_IN + i];
                 if xi != 0.0 {
+                    let limit = f64::from(fixed.limit);
+                    quanta[b * N_OUT + j] += (f64::from(xi * w) * up).round_ties_even().clamp(-limit, limit) as i64;
                     exact[b * N_OUT + j] += f64::from(xi) * f64::from(w);
                     terms[b * N_OUT + j] += 1;
                 }
@@ -198,6 +204,11 @@ fn event_sums_stay_within_half_a_quantum_per_term_of_the_exact_sum() {
         assert!(terms.iter().any(|&n| n > 0), "{name}: no unit receives a term");
         let q = f64::from(fixed.quantum());
         for k in 0..batch * N_OUT {
+            assert_eq!(
+                got[k],
+                quanta[k] as f32 * fixed.quantum(),
+                "{name}, element {k}: not the sum of the rounded terms"
+            );
             // n terms of at most q/2 each, then the final conversion's half an ulp.
             let quantised = f64::from(terms[k]) * q / 2.0;
             let bound = quantised + (exact[k].abs() + quantised) * f64::from(f32::EPSILON) / 2.0;
