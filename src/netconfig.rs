@@ -312,6 +312,8 @@ impl NetworkConfig {
                     "weights_npy",
                     "synapse",
                     "tau",
+                    "g_syn_bar",
+                    "syn_rest",
                     "delay",
                     "scale",
                     "source",

@@ -471,6 +471,9 @@ fn network_files_choose_event_propagation_and_the_fan_out() {
     );
     let e = parse(&FILE.replace("propagation = \"event\"", "propagaton = \"event\"")).expect_err("typo");
     assert!(e.to_string().contains("did you mean `propagation`"), "{e}");
+    // The conductance form's keys are known too.
+    let conductance = "synapse = \"conductance\"\ntau = 5.0\ng_syn_bar = 0.5\nsyn_rest = 0.0\n\n[record]";
+    parse(&FILE.replacen("\n[record]", conductance, 1)).expect("a conductance projection's keys");
     let e = parse(&FILE.replace("k = 6", "k = 0")).expect_err("k = 0");
     assert!(e.to_string().contains("projection[0].k"), "{e}");
 }
