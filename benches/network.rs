@@ -33,17 +33,21 @@ fn bench_cuba(c: &mut Criterion) {
             b.iter(|| net.run(steps, 0.1, &NetRecord::default()).expect("run"))
         });
     }
-    let mut b = NetworkBuilder::new(1, params.seed);
-    let cuba = params.build(&mut b).expect("CUBA");
-    let mut cpu = b.build_cpu().expect("CPU network");
-    params.initialise(&mut cpu, &cuba).expect("initial v");
-    timed(&mut group, "cpu", cpu, steps);
-    if let Some(ctx) = &gpu {
+    // Gather (exact float sums) and event-driven (fixed-point, cost ∝ spikes × fan-out) rows.
+    for (suffix, event) in [("", false), ("-event", true)] {
+        let params = CubaParams { event, ..params };
         let mut b = NetworkBuilder::new(1, params.seed);
         let cuba = params.build(&mut b).expect("CUBA");
-        let mut net = b.build_gpu(ctx).expect("GPU network");
-        params.initialise(&mut net, &cuba).expect("initial v");
-        timed(&mut group, "gpu", net, steps);
+        let mut cpu = b.build_cpu().expect("CPU network");
+        params.initialise(&mut cpu, &cuba).expect("initial v");
+        timed(&mut group, &format!("cpu{suffix}"), cpu, steps);
+        if let Some(ctx) = &gpu {
+            let mut b = NetworkBuilder::new(1, params.seed);
+            let cuba = params.build(&mut b).expect("CUBA");
+            let mut net = b.build_gpu(ctx).expect("GPU network");
+            params.initialise(&mut net, &cuba).expect("initial v");
+            timed(&mut group, &format!("gpu{suffix}"), net, steps);
+        }
     }
     group.finish();
 }

@@ -4,10 +4,11 @@
 //! draws the raster (`docs/cuba.png` by default).
 //!
 //! `cargo run --release --example cuba -- [--scale S] [--backend cpu|gpu] [--seconds T]
-//!  [--procedural] [--seed N] [--out FILE.png]`
+//!  [--procedural] [--event] [--seed N] [--out FILE.png]`
 //!
 //! `--scale 10` runs 40,000 cells with the same in-degree (probability 0.002), `--scale 100`
-//! 400,000; `--procedural` regenerates the connections every step instead of storing them.
+//! 400,000; `--procedural` regenerates the connections every step instead of storing them;
+//! `--event` propagates spikes event-driven (fixed-point sums, cost ∝ spikes × fan-out).
 
 use std::time::Instant;
 
@@ -38,6 +39,7 @@ fn options() -> Result<Options, String> {
             "--backend" => o.backend = value("--backend")?,
             "--out" => o.out = value("--out")?,
             "--procedural" => o.params.procedural = true,
+            "--event" => o.params.event = true,
             other => return Err(format!("unknown option `{other}`")),
         }
     }
@@ -82,17 +84,7 @@ fn simulate<E: NetEngine>(
     #[cfg(feature = "plot")]
     {
         let shown = (cuba.n_exc + cuba.n_inh).min(4000);
-        let mut events: Vec<(f64, usize)> = Vec::new();
-        for (k, i) in run.spike_events(cuba.exc) {
-            if i < shown * 4 / 5 {
-                events.push((k as f64 * DT, i));
-            }
-        }
-        for (k, i) in run.spike_events(cuba.inh) {
-            if i < shown / 5 {
-                events.push((k as f64 * DT, shown * 4 / 5 + i));
-            }
-        }
+        let events = cuba.raster_events(&run, shown, DT);
         let title = format!(
             "CUBA, {} cells: exc {re:.1} Hz, inh {ri:.1} Hz",
             cuba.n_exc + cuba.n_inh

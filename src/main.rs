@@ -93,6 +93,10 @@ enum Command {
         /// Diehl & Cook (`--network dc`): excitatory cell counts, comma-separated (784 inputs).
         #[arg(long, default_value = "100,400")]
         n_exc: String,
+        /// Network propagation modes, comma-separated: gather (exact float sums), event
+        /// (fixed-point sums, cost ∝ spikes × fan-out).
+        #[arg(long, default_value = "gather")]
+        propagation: String,
     },
     /// List the GPU adapters wgpu finds, with the limits spikegpu depends on and which cells and
     /// network kernels fit them.
@@ -161,9 +165,10 @@ fn main() -> ExitCode {
             seconds,
             procedural,
             n_exc,
+            propagation,
         } => match network.as_deref() {
             Some("dc") => bench_dc(&n_exc, &backend, json),
-            Some(name) => bench_network(name, &scale, seconds, procedural, &backend, json),
+            Some(name) => bench_network(name, &scale, seconds, procedural, &propagation, &backend, json),
             None => bench(&cells, &n, steps, &backend, &mode, repeats, json),
         },
     };
@@ -390,10 +395,19 @@ fn bench_network(
     scale_arg: &str,
     seconds: f64,
     procedural: bool,
+    propagation_arg: &str,
     backend_arg: &str,
     json: Option<PathBuf>,
 ) -> spikegpu::Result<ExitCode> {
     use spikegpu::network::bench::run_cuba_row;
+    let events = list(propagation_arg)
+        .iter()
+        .map(|m| match m.as_str() {
+            "gather" => Ok(false),
+            "event" => Ok(true),
+            _ => Err(bad_arg("--propagation", m, "the modes are: gather, event")),
+        })
+        .collect::<spikegpu::Result<Vec<_>>>()?;
     if name != "cuba" {
         return Err(bad_arg("--network", name, "the network benchmarks are: cuba, dc"));
     }
@@ -408,25 +422,28 @@ fn bench_network(
         })
         .collect::<spikegpu::Result<Vec<_>>>()?;
     let targets = bench_targets(backend_arg)?;
-    let progress = indicatif::ProgressBar::new((scales.len() * targets.len()) as u64);
+    let progress = indicatif::ProgressBar::new((scales.len() * events.len() * targets.len()) as u64);
     let mut rows = Vec::new();
     for &scale in &scales {
-        for target in &targets {
-            progress.set_message(format!("cuba x{scale} on {}", target.backend_name()));
-            match run_cuba_row(target, scale, seconds, procedural) {
-                Ok(row) => rows.push(row),
-                Err(e) => progress.println(format!("cuba x{scale} on {}: {e}", target.backend_name())),
+        for &event in &events {
+            for target in &targets {
+                progress.set_message(format!("cuba x{scale} on {}", target.backend_name()));
+                match run_cuba_row(target, scale, seconds, procedural, event) {
+                    Ok(row) => rows.push(row),
+                    Err(e) => progress.println(format!("cuba x{scale} on {}: {e}", target.backend_name())),
+                }
+                progress.inc(1);
             }
-            progress.inc(1);
         }
     }
     progress.finish_and_clear();
     say!(
-        "{:<8} {:>6} {:>9} {:>11} {:<7} {:>9} {:>9} {:>16} {:>14} {:>10} {:>8}  check",
+        "{:<8} {:>6} {:>9} {:>11} {:<6} {:<7} {:>9} {:>9} {:>16} {:>14} {:>10} {:>8}  check",
         "network",
         "scale",
         "neurons",
         "synapses",
+        "prop.",
         "backend",
         "loop s",
         "RT factor",
@@ -439,11 +456,12 @@ fn bench_network(
     for r in &rows {
         mismatches += usize::from(r.check.starts_with("MISMATCH"));
         say!(
-            "{:<8} {:>6} {:>9} {:>11} {:<7} {:>9.3} {:>9.3} {:>16.3e} {:>14.3e} {:>10} {:>8.2}  {}",
+            "{:<8} {:>6} {:>9} {:>11} {:<6} {:<7} {:>9.3} {:>9.3} {:>16.3e} {:>14.3e} {:>10} {:>8.2}  {}",
             r.network,
             r.scale,
             r.neurons,
             r.synapses,
+            r.propagation,
             r.backend,
             r.seconds,
             r.real_time_factor,

@@ -27,13 +27,17 @@
 //! name = "ee"
 //! from = "exc"
 //! to = "exc"
-//! connectivity = "fixed_probability"   # dense, one_to_one, fixed_probability, fixed_in_degree, procedural
+//! connectivity = "fixed_probability"   # dense, one_to_one, fixed_probability, fixed_in_degree,
+//!                                      # procedural, procedural_fan_out
 //! p = 0.02                             # fixed_probability, procedural
+//! # k = 1000                           # fixed_in_degree, procedural_fan_out (targets per pre unit)
 //! weight = 1.62                        # constant weight (or the low end with weight_high)
 //! synapse = "exponential_current"      # "instant", or "conductance" (ngclearn's ExponentialSynapse)
 //! tau = 5.0                            # ms, exponential_current and conductance
 //! # g_syn_bar = 0.5, syn_rest = 0.0    # conductance only
 //! delay = 0                            # steps
+//! propagation = "gather"               # or "event" (fixed-point, cost ∝ spikes × fan-out;
+//!                                      # procedural_fan_out's default); max_signal = 1.0 with it
 //!
 //! [record]
 //! spikes = ["exc"]
@@ -238,9 +242,13 @@ impl NetworkConfig {
                     "weights_npy",
                     "synapse",
                     "tau",
+                    "g_syn_bar",
+                    "syn_rest",
                     "delay",
                     "scale",
                     "source",
+                    "propagation",
+                    "max_signal",
                 ],
             )?;
             let name = r.string("name")?.to_string();
@@ -290,6 +298,14 @@ impl NetworkConfig {
                         Some(_) => Some(r.float("weight_high", None)? as f32),
                     },
                 },
+                "procedural_fan_out" => ConnectivitySpec::ProceduralFanOut {
+                    k: u32::try_from(r.count("k", None, 1)?).map_err(|_| r.error("k", "must be below 2^32"))?,
+                    weight: r.float("weight", None)? as f32,
+                    weight_high: match r.get("weight_high") {
+                        None => None,
+                        Some(_) => Some(r.float("weight_high", None)? as f32),
+                    },
+                },
                 other => {
                     let known = [
                         "dense",
@@ -297,6 +313,7 @@ impl NetworkConfig {
                         "fixed_probability",
                         "fixed_in_degree",
                         "procedural",
+                        "procedural_fan_out",
                     ];
                     return Err(r.error(
                         "connectivity",
@@ -307,7 +324,19 @@ impl NetworkConfig {
                     ));
                 }
             };
+            let fan_out = matches!(connectivity, ConnectivitySpec::ProceduralFanOut { .. });
             let mut spec = ProjectionSpec::new(connectivity);
+            match r.get("propagation").map(|v| v.as_str()) {
+                Some(Some("event")) => spec = spec.event_driven_bounded(r.float("max_signal", Some(1.0))? as f32),
+                None if fan_out => spec = spec.event_driven_bounded(r.float("max_signal", Some(1.0))? as f32),
+                None | Some(Some("gather")) => {}
+                Some(other) => {
+                    return Err(r.error(
+                        "propagation",
+                        format!("expected \"gather\" or \"event\", found {other:?}"),
+                    ));
+                }
+            }
             match r.get("synapse").map(|v| v.as_str()) {
                 None | Some(Some("instant")) => {}
                 Some(Some("exponential_current")) => spec = spec.exponential_current(r.float("tau", None)? as f32),

@@ -263,3 +263,42 @@ fn validate_routes_network_traces_to_the_network_engines() {
     let last = text.lines().last().unwrap_or_default();
     assert!(last.contains(" 0 failed"), "{last}");
 }
+
+#[test]
+fn bench_network_reports_gather_and_event_rows() {
+    let json = std::env::temp_dir().join(format!("spikegpu-bench-prop-{}.json", std::process::id()));
+    let out = spikegpu(
+        &[
+            "bench",
+            "--network",
+            "cuba",
+            "--scale",
+            "0.1",
+            "--seconds",
+            "0.02",
+            "--propagation",
+            "gather,event",
+            "--backend",
+            "cpu",
+            "--json",
+            json.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: serde_json::Value = common::json(&json);
+    let modes: Vec<&str> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["propagation"].as_str().expect("a propagation"))
+        .collect();
+    assert_eq!(modes, ["gather", "event"]);
+    let out = spikegpu(&["bench", "--network", "cuba", "--propagation", "events"], &[]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("gather, event"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

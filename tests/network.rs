@@ -91,6 +91,11 @@ fn as_dense(spec: ProjectionSpec) -> Vec<f32> {
                 }
             }
         }
+        Connectivity::ProceduralFanOut(f) => {
+            for (i, j, x) in f.synapses(N_IN, N_OUT) {
+                w[i as usize * N_OUT + j as usize] += x;
+            }
+        }
     }
     w
 }

@@ -233,6 +233,9 @@ mod api {
         }
         let e = error_of(b.plastic_rule("w", input, out, spec(), masked, &[t_in, t_out]));
         assert!(e.contains("empty weight mask"), "{e}");
+        // A rule on an event-driven projection (its weights are stored by source unit).
+        let e = error_of(b.plastic_rule("w", input, out, spec().event_driven(), trace_rule(), &[t_in, t_out]));
+        assert!(e.contains("needs gather propagation"), "{e}");
         // Bad constants of the new rules.
         let mut bad = modulated();
         bad.tau_elg = -1.0;

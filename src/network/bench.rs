@@ -28,6 +28,8 @@ pub struct NetBenchRow {
     pub neurons: usize,
     /// Stored synapses (0 for procedural connectivity).
     pub synapses: usize,
+    /// `gather` or `event` (fixed-point event-driven sums).
+    pub propagation: String,
     /// cpu, vulkan, ….
     pub backend: String,
     /// Adapter name (or CPU threads).
@@ -77,6 +79,7 @@ fn net_graph_synapses(graph: &super::Graph) -> usize {
                 super::projection::Connectivity::Dense { weights }
                 | super::projection::Connectivity::OneToOne { weights } => weights.len(),
                 super::projection::Connectivity::Procedural(_) => 0,
+                super::projection::Connectivity::ProceduralFanOut(f) => p.n_pre * f.k as usize,
             },
             _ => 0,
         })
@@ -87,10 +90,17 @@ fn net_graph_synapses(graph: &super::Graph) -> usize {
 /// the first [`CHECK_STEPS`] steps (identical spikes required on software adapters, which do not
 /// contract multiply-adds; elsewhere the first difference is reported, not failed, after step
 /// 20, as chaotic dynamics amplify a rounding difference).
-pub fn run_cuba_row(target: &BenchTarget, scale: f64, bio_seconds: f64, procedural: bool) -> Result<NetBenchRow> {
+pub fn run_cuba_row(
+    target: &BenchTarget,
+    scale: f64,
+    bio_seconds: f64,
+    procedural: bool,
+    event: bool,
+) -> Result<NetBenchRow> {
     let params = CubaParams {
         scale,
         procedural,
+        event,
         ..CubaParams::default()
     };
     let steps = (bio_seconds * 1000.0 / DT).round() as usize;
@@ -128,6 +138,7 @@ pub fn run_cuba_row(target: &BenchTarget, scale: f64, bio_seconds: f64, procedur
         scale,
         neurons,
         synapses,
+        propagation: if event { "event" } else { "gather" }.into(),
         backend: target.backend_name(),
         device: target.device_name(),
         bio_seconds,

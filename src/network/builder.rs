@@ -31,7 +31,9 @@ use crate::rng::Key;
 
 use super::encoders::EncoderKind;
 use super::graph::{Call, Component, Graph, Kind, Port, StepOp, Wire, WireOp};
-use super::projection::{Connectivity, Procedural, Projection, ProjectionDynamics, SparseSynapses};
+use super::projection::{
+    Connectivity, FanOut, Procedural, Projection, ProjectionDynamics, Propagation, SparseSynapses,
+};
 use super::rules::Rule;
 use super::stdp::TraceStdp;
 use super::synapses::{Dynamics, SynapseSpec};
@@ -101,6 +103,16 @@ pub enum ConnectivitySpec {
         /// High end of a uniform weight range.
         weight_high: Option<f32>,
     },
+    /// Each presynaptic unit gets `k` targets drawn with replacement, regenerated from the key
+    /// per spike (no storage; event propagation on the GPU): see [`super::event`].
+    ProceduralFanOut {
+        /// Targets per presynaptic unit.
+        k: u32,
+        /// Weight (or the low end).
+        weight: f32,
+        /// High end of a uniform weight range.
+        weight_high: Option<f32>,
+    },
 }
 
 /// Everything a projection is made of.
@@ -116,6 +128,8 @@ pub struct ProjectionSpec {
     pub delay: usize,
     /// The source compartment (`None`: `s` for cells, `outputs` for encoders).
     pub source: Option<String>,
+    /// Event-driven propagation for signals up to this magnitude (`None`: gather).
+    pub event: Option<f32>,
 }
 
 impl ProjectionSpec {
@@ -127,6 +141,7 @@ impl ProjectionSpec {
             scale: 1.0,
             delay: 0,
             source: None,
+            event: None,
         }
     }
 
@@ -162,6 +177,28 @@ impl ProjectionSpec {
             weight,
             weight_high: None,
         })
+    }
+
+    /// Procedural fan-out: `k` targets per presynaptic unit with a constant weight; event-driven.
+    pub fn procedural_fan_out(k: u32, weight: f32) -> ProjectionSpec {
+        ProjectionSpec::new(ConnectivitySpec::ProceduralFanOut {
+            k,
+            weight,
+            weight_high: None,
+        })
+        .event_driven()
+    }
+
+    /// Event-driven propagation of a spike source (|signal| ≤ 1): cost ∝ spikes × fan-out,
+    /// integer sums on a fixed-point scale ([`super::event`]).
+    pub fn event_driven(self) -> ProjectionSpec {
+        self.event_driven_bounded(1.0)
+    }
+
+    /// Event-driven propagation of a source with |signal| ≤ `max_signal` (larger terms clamp).
+    pub fn event_driven_bounded(mut self, max_signal: f32) -> ProjectionSpec {
+        self.event = Some(max_signal);
+        self
     }
 
     /// With an exponentially decaying current of time constant `tau` (ms).
@@ -368,8 +405,15 @@ impl NetworkBuilder {
                 conn_key,
                 weight_key,
             }),
+            ConnectivitySpec::ProceduralFanOut { k, weight, weight_high } => Connectivity::ProceduralFanOut(FanOut {
+                k: *k,
+                weight: *weight,
+                weight_high: *weight_high,
+                conn_key,
+                weight_key,
+            }),
         };
-        let projection = Projection {
+        let mut projection = Projection {
             n_pre,
             n_post,
             connectivity,
@@ -377,8 +421,12 @@ impl NetworkBuilder {
             scale: spec.scale,
             delay: spec.delay,
             rule: None,
+            propagation: Propagation::Gather,
         };
         projection.validate(name)?;
+        if let Some(max_signal) = spec.event {
+            projection.propagation = Propagation::Event(super::event::scale_for(name, &projection, max_signal)?);
+        }
         let source = match &spec.source {
             Some(s) => s.clone(),
             None => match self.graph.components[pre_layer.component].kind {

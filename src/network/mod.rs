@@ -26,6 +26,9 @@
 //! bits run to run, and the GPU equals the CPU bit for bit on adapters that do not contract
 //! multiply-adds (lavapipe), within the trace README's tolerances elsewhere.
 //!
+//! Projections may opt into event-driven propagation ([`event`]): integer atomics on a
+//! fixed-point scale chosen at build time, order-independent, so bitwise GPU = CPU everywhere.
+//!
 //! Where this departs from the design (`DESIGN.md` §6), and why:
 //! * **Delay rings hold f32 values, not bit-packed spikes.** A projection may read any
 //!   compartment (ngclearn delays a `DenseSynapse`'s real-valued inputs: the
@@ -41,6 +44,7 @@ pub mod builder;
 pub mod cpu;
 pub mod diehl_cook;
 pub mod encoders;
+pub mod event;
 pub mod exp_stdp;
 pub mod gpu;
 pub mod graph;

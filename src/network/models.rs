@@ -34,6 +34,8 @@ pub struct CubaParams {
     pub tau_i: f32,
     /// Connections regenerated every step instead of stored (for sizes that do not fit).
     pub procedural: bool,
+    /// Event-driven propagation (fixed-point sums, cost ∝ spikes × fan-out; `super::event`).
+    pub event: bool,
     /// Seed of every draw.
     pub seed: u64,
 }
@@ -48,6 +50,7 @@ impl Default for CubaParams {
             tau_e: 5.0,
             tau_i: 10.0,
             procedural: false,
+            event: false,
             seed: 1,
         }
     }
@@ -88,11 +91,12 @@ impl CubaParams {
         let exc = b.population("exc", Box::new(cuba_cell()?), n_exc)?;
         let inh = b.population("inh", Box::new(cuba_cell()?), n_inh)?;
         let spec = |w: f32, tau: f32| {
-            if self.procedural {
+            let spec = if self.procedural {
                 ProjectionSpec::procedural(p as f32, w).exponential_current(tau)
             } else {
                 ProjectionSpec::fixed_probability(p, w).exponential_current(tau)
-            }
+            };
+            if self.event { spec.event_driven() } else { spec }
         };
         b.project("ee", exc, exc, spec(self.we, self.tau_e))?;
         b.project("ei", exc, inh, spec(self.we, self.tau_e))?;
@@ -108,6 +112,19 @@ impl CubaParams {
         net.write(cuba.exc, "v", &k_e.uniform(cuba.n_exc, -60.0, -50.0))?;
         net.write(cuba.inh, "v", &k_i.uniform(cuba.n_inh, -60.0, -50.0))?;
         Ok(())
+    }
+}
+
+impl Cuba {
+    /// The spikes of the first `shown` cells as `(time ms, row)` for a raster: 80 % of the rows
+    /// the first excitatory cells, then the first inhibitory ones.
+    pub fn raster_events(&self, run: &NetRun, shown: usize, dt: f64) -> Vec<(f64, usize)> {
+        let (exc_rows, inh_rows) = (shown * 4 / 5, shown / 5);
+        let exc = run.spike_events(self.exc).into_iter().filter(|&(_, i)| i < exc_rows);
+        let inh = run.spike_events(self.inh).into_iter().filter(|&(_, i)| i < inh_rows);
+        exc.chain(inh.map(|(k, i)| (k, exc_rows + i)))
+            .map(|(k, row)| (k as f64 * dt, row))
+            .collect()
     }
 }
 

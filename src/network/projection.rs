@@ -9,11 +9,16 @@
 //! | [`Connectivity::OneToOne`] | w, N | N | N |
 //! | [`Connectivity::Sparse`] | (pre, post, w) lists, by post and by pre | synapses | active pre × fan-out |
 //! | [`Connectivity::Procedural`] | a key | N_pre + active pre × N_post | active pre × N_post |
+//! | [`Connectivity::ProceduralFanOut`] | a key | event mode only: active pre × k | active pre × k |
 //!
-//! "Active" presynaptic units are those whose signal is non-zero this step (the spikes).
+//! "Active" presynaptic units are those whose signal is non-zero this step (the spikes). In
+//! event propagation ([`Propagation::Event`], opt-in per projection) the GPU's cost per step is
+//! N_pre + N_post + active pre × fan-out for every kind (fan-out: N_post for dense and pairwise
+//! procedural, k for fan-out), with integer sums on a fixed-point scale: see
+//! [`super::event`].
 //!
 //! # Determinism
-//! Every kind sums, for each postsynaptic unit, the terms `x_i · w_ij` of its presynaptic units
+//! In gather mode (the default) every kind sums, for each postsynaptic unit, the terms `x_i · w_ij` of its presynaptic units
 //! in ascending `i`, in float32, with no atomics: the GPU gathers per postsynaptic unit, the CPU
 //! scatters the active presynaptic units in ascending order. Skipping a zero term changes no
 //! bit (`acc + ±0 = acc`), so both give the same bits where the adapter does not contract
@@ -41,6 +46,7 @@
 //! ngclearn's default order (projections advance before populations) a projection already sees
 //! the previous step's spikes, so the total latency is D + 1 steps.
 
+pub use super::event::{FanOut, FixedPoint, Propagation};
 use super::rules::Rule;
 use crate::error::{Error, Result};
 use crate::rng::Key;
@@ -62,6 +68,9 @@ pub enum Connectivity {
     Sparse(SparseSynapses),
     /// Connections and weights regenerated from a key every step: O(1) memory.
     Procedural(Procedural),
+    /// A fixed number of targets per presynaptic unit, regenerated from a key per spike: O(1)
+    /// memory, cost ∝ spikes × k (see [`super::event`]).
+    ProceduralFanOut(FanOut),
 }
 
 /// Synapses stored as lists, sorted two ways: by postsynaptic unit (the GPU gathers over these)
@@ -168,6 +177,8 @@ pub struct Projection {
     /// same rule as on a dense synapse, restricted to the existing synapses
     /// ([`super::stdp::SynapseSet`]). Its compartments follow the projection's own.
     pub rule: Option<Rule>,
+    /// Gather (exact float32 sums) or event-driven (fixed-point integer sums).
+    pub propagation: Propagation,
 }
 
 /// Compartment names of a projection, in state order: `inputs`, `outputs`, `weights`, then
@@ -178,7 +189,8 @@ pub mod names {
     pub const INPUTS: &str = "inputs";
     /// The postsynaptic contribution (B, N_post), summed into the target's input.
     pub const OUTPUTS: &str = "outputs";
-    /// The stored weights (dense: N_pre × N_post; one-to-one: N; sparse: by post; procedural: none).
+    /// The stored weights (dense: N_pre × N_post; one-to-one: N; sparse: by post, or by pre in event
+    /// mode; procedural: none).
     pub const WEIGHTS: &str = "weights";
     /// The synaptic current of an exponential-current projection (B, N_post).
     pub const CURRENT: &str = "i";
@@ -201,6 +213,12 @@ impl Projection {
     /// Checks shapes, weights and indices; `name` names the projection in errors.
     pub fn validate(&self, name: &str) -> Result<()> {
         let (pre, post) = (self.n_pre, self.n_post);
+        if self.rule.is_some() && matches!(self.propagation, Propagation::Event(_)) {
+            return Err(bad(
+                name,
+                "a learning rule needs gather propagation: event-driven projections store their weights by source unit, rules update them by target unit",
+            ));
+        }
         if !self.scale.is_finite() {
             return Err(bad(name, "the scale must be finite"));
         }
@@ -279,6 +297,7 @@ impl Projection {
                 }
                 Ok(())
             }
+            Connectivity::ProceduralFanOut(f) => f.validate(name, post),
         }
     }
 
@@ -287,7 +306,7 @@ impl Projection {
         let weights = match &self.connectivity {
             Connectivity::Dense { weights } | Connectivity::OneToOne { weights } => weights.len(),
             Connectivity::Sparse(s) => s.post_w.len(),
-            Connectivity::Procedural(_) => 0,
+            Connectivity::Procedural(_) | Connectivity::ProceduralFanOut(_) => 0,
         };
         let mut out = vec![
             (names::INPUTS, vec![batch, self.n_pre]),
@@ -319,7 +338,11 @@ impl Projection {
                 (names::WEIGHTS, Connectivity::Dense { weights } | Connectivity::OneToOne { weights }) => {
                     weights.clone()
                 }
-                (names::WEIGHTS, Connectivity::Sparse(s)) => s.post_w.clone(),
+                // Event mode scatters from the presynaptic side: its weights are stored by pre.
+                (names::WEIGHTS, Connectivity::Sparse(s)) => match self.propagation {
+                    Propagation::Gather => s.post_w.clone(),
+                    Propagation::Event(_) => s.pre_w.clone(),
+                },
                 _ => vec![self.rule.as_ref().and_then(|r| r.initial(name)).unwrap_or(0.0); shape.iter().product()],
             })
             .collect()
@@ -333,8 +356,9 @@ impl Projection {
         }
     }
 
-    /// The summed input `I` of every postsynaptic element for the signal `x` (B, N_pre), into
-    /// `acc` (B, N_post). Twin: `projection.wgsl` `projection_post`.
+    /// The gather-mode summed input `I` of every postsynaptic element for the signal `x`
+    /// (B, N_pre), into `acc` (B, N_post). Twin: `projection.wgsl` `projection_post` (a
+    /// fan-out projection has no gather kernel: this float sum is its CPU reference).
     pub fn accumulate(&self, batch: usize, x: &[f32], weights: &[f32], acc: &mut [f32]) {
         let (pre, post) = (self.n_pre, self.n_post);
         acc.iter_mut().for_each(|a| *a = 0.0);
@@ -379,6 +403,11 @@ impl Projection {
                                 *a += xi * w;
                             }
                         }
+                    });
+                }
+                Connectivity::ProceduralFanOut(_) => {
+                    for_active(xb, |i, xi| {
+                        super::event::for_each_target(self, weights, i, |j, w| ab[j] += xi * w)
                     });
                 }
             }
@@ -522,7 +551,7 @@ impl SparseSynapses {
 /// Calls `f(i, x[i])` for every non-zero `x[i]`, in ascending `i`. Spikes are sparse: blocks of
 /// 32 values are tested at once (an OR of their bits, which vectorises) and skipped when zero.
 #[inline]
-fn for_active(x: &[f32], mut f: impl FnMut(usize, f32)) {
+pub(super) fn for_active(x: &[f32], mut f: impl FnMut(usize, f32)) {
     for (block, values) in x.chunks(32).enumerate() {
         if values.iter().fold(0u32, |acc, v| acc | v.to_bits()) == 0 {
             continue;
@@ -582,7 +611,10 @@ pub fn advance(proj: &Projection, batch: usize, inputs: &[f32], weights: &[f32],
     } else {
         inputs
     };
-    proj.accumulate(batch, x, weights, outputs);
+    match &proj.propagation {
+        Propagation::Gather => proj.accumulate(batch, x, weights, outputs),
+        Propagation::Event(fixed) => super::event::accumulate(proj, fixed, batch, x, weights, outputs),
+    }
     match proj.dynamics {
         ProjectionDynamics::Instant => outputs.iter_mut().for_each(|o| *o *= proj.scale),
         ProjectionDynamics::ExponentialCurrent { .. } => {

@@ -223,7 +223,9 @@ impl NetworkBuilder {
                 p.validate(name)?;
                 id
             }
-            ConnectivitySpec::OneToOne(_) | ConnectivitySpec::Procedural { .. } => {
+            ConnectivitySpec::OneToOne(_)
+            | ConnectivitySpec::Procedural { .. }
+            | ConnectivitySpec::ProceduralFanOut { .. } => {
                 return Err(bad(
                     name,
                     format!(

@@ -10,9 +10,10 @@ use crate::error::Result;
 use crate::gpu::buffers::{WORKGROUP_SIZE, grid};
 use crate::gpu::{GpuBackend, GpuContext};
 use crate::network::encoders::EncoderKind;
+use crate::network::event::scatter_groups;
 use crate::network::exp_stdp::ExpStdp;
 use crate::network::graph::{Graph, Kind, WireOp};
-use crate::network::projection::{Connectivity, Projection, ProjectionDynamics, names as pnames};
+use crate::network::projection::{Connectivity, Projection, ProjectionDynamics, Propagation, names as pnames};
 use crate::network::rules::Rule;
 use crate::network::stdp::TraceStdp as StdpRule;
 use crate::network::synapses::{Dynamics, names};
@@ -226,8 +227,8 @@ impl GpuNetwork {
                     }
                     Kind::Projection(p) => {
                         let mut plan = projection_plan(
-                            device,
-                            &kernels[PROJECTION].layout,
+                            (device, ctx.adapter.is_software()),
+                            &kernels,
                             &mut arena,
                             &calls,
                             stride,
@@ -444,8 +445,8 @@ impl GpuNetwork {
 /// The parameters, index buffer and bind group of a projection.
 #[allow(clippy::too_many_arguments)]
 fn projection_plan(
-    device: &wgpu::Device,
-    layout: &wgpu::BindGroupLayout,
+    (device, software): (&wgpu::Device, bool),
+    kernels: &[Kernel],
     arena: &mut Vec<ArenaBuffer>,
     calls: &wgpu::Buffer,
     stride: u64,
@@ -470,6 +471,30 @@ fn projection_plan(
             q.conn_key.0,
             q.weight_key.0,
         ),
+        Connectivity::ProceduralFanOut(f) => (
+            4,
+            0.0,
+            f.weight,
+            f.weight_high.unwrap_or(f.weight),
+            u32::from(f.weight_high.is_some()),
+            f.conn_key.0,
+            f.weight_key.0,
+        ),
+    };
+    let fixed = match (&p.propagation, &p.connectivity) {
+        (Propagation::Event(f), _) => Some(*f),
+        (Propagation::Gather, Connectivity::ProceduralFanOut(_)) => {
+            return Err(network_error(
+                &c.name,
+                "a procedural fan-out has no gather kernel on the GPU: make it event-driven",
+            ));
+        }
+        (Propagation::Gather, _) => None,
+    };
+    let (up, quantum, limit) = fixed.map_or((0.0, 0.0, 0.0), |f| (f.up(), f.quantum(), f.limit));
+    let fan_k = match &p.connectivity {
+        Connectivity::ProceduralFanOut(f) => f.k,
+        _ => 0,
     };
     let (dynamics, tau_decay, g_syn_bar, syn_rest) = match p.dynamics {
         ProjectionDynamics::Instant => (0u32, 0.0f32, 0.0f32, 0.0f32),
@@ -505,10 +530,15 @@ fn projection_plan(
         g_syn_bar.to_bits(),
         syn_rest.to_bits(),
         0,
+        up.to_bits(),
+        quantum.to_bits(),
+        limit.to_bits(),
+        fan_k,
     ];
     let params = uniform_words(device, &c.name, &words);
-    let index: Vec<u32> = match &p.connectivity {
-        Connectivity::Sparse(s) => s.post_ptr.iter().chain(&s.post_pre).copied().collect(),
+    let index: Vec<u32> = match (&p.connectivity, fixed) {
+        (Connectivity::Sparse(s), None) => s.post_ptr.iter().chain(&s.post_pre).copied().collect(),
+        (Connectivity::Sparse(s), Some(_)) => s.pre_ptr.iter().chain(&s.pre_post).copied().collect(),
         _ => vec![0],
     };
     let index_bytes = index.len() as u64 * 4;
@@ -540,11 +570,30 @@ fn projection_plan(
         ProjectionDynamics::Conductance { .. } => (q(pnames::CONDUCTANCE)?, q(pnames::VOLTAGE)?),
         ProjectionDynamics::Instant => (scratch(arena, "current", 1), scratch(arena, "v", 1)),
     };
-    let (ring, delayed) = if p.delay > 0 {
-        (q(pnames::DELAY_BUFFER)?, scratch(arena, "delayed", pre_n as usize))
-    } else {
-        (scratch(arena, "ring", 1), scratch(arena, "delayed", 1))
+    // Event mode: the spike count, list and integer accumulators take the `delayed` binding.
+    let event_scratch = (pre_n as u64) * 2 + post_n as u64 + 1;
+    if fixed.is_some() && event_scratch > i32::MAX as u64 {
+        return Err(network_error(
+            &c.name,
+            format!("event propagation indexes {event_scratch} values with i32 atomics; the limit is 2^31 − 1"),
+        ));
+    }
+    let delayed_len = match fixed {
+        Some(_) => event_scratch as usize,
+        None if p.delay > 0 => pre_n as usize,
+        None => 1,
     };
+    check_binding(
+        &c.name,
+        "event scratch",
+        delayed_len,
+        device.limits().max_storage_buffer_binding_size,
+    )?;
+    let ring = match p.delay {
+        0 => scratch(arena, "ring", 1),
+        _ => q(pnames::DELAY_BUFFER)?,
+    };
+    let delayed = scratch(arena, "delayed", delayed_len);
     let bufs = [
         q(pnames::INPUTS)?,
         q(pnames::OUTPUTS)?,
@@ -555,15 +604,30 @@ fn projection_plan(
         delayed,
         voltage,
     ];
-    // The ring pass (entry 0) runs only with a delay; the sum (entry 1) always.
-    let mut dispatches = Vec::new();
-    if p.delay > 0 {
-        dispatches.push((0, pre_grid));
-    }
-    dispatches.push((1, post_grid));
+    // Gather: the ring pass (entry 0) runs only with a delay; the sum (entry 1) always.
+    // Event: the spike list, the scatter over a fixed grid, the conversion and dynamics.
+    let (kernel, dispatches) = match fixed {
+        Some(_) => (
+            EVENT,
+            vec![
+                (0, pre_grid),
+                (1, (scatter_groups(software).min(pre_n.max(1)), 1)),
+                (2, post_grid),
+            ],
+        ),
+        None if p.delay > 0 => (PROJECTION, vec![(0, pre_grid), (1, post_grid)]),
+        None => (PROJECTION, vec![(1, post_grid)]),
+    };
     Ok(Plan::Kernel {
-        kernel: PROJECTION,
-        bind: make_bind(device, layout, arena, Some((calls, stride)), &params, &bufs),
+        kernel,
+        bind: make_bind(
+            device,
+            &kernels[kernel].layout,
+            arena,
+            Some((calls, stride)),
+            &params,
+            &bufs,
+        ),
         dispatches,
         evolve: None,
     })

@@ -37,6 +37,7 @@ pub(super) const INDEX: (&str, &str) = network_piece!("index");
 pub(super) const CALL: (&str, &str) = network_piece!("call");
 pub(super) const SYNAPSE_SET: (&str, &str) = network_piece!("synapse_set");
 pub(super) const STDP_RULE: (&str, &str) = network_piece!("stdp_rule");
+pub(super) const PROJECTION_COMMON: (&str, &str) = network_piece!("projection_common");
 
 /// One network kernel file: its pieces (composed in order, the file last), its entry points,
 /// whether it binds the per-call uniform at binding 0, and its storage bindings from binding 2
@@ -64,6 +65,7 @@ pub(super) const STDP: usize = 7;
 pub(super) const EVENT_STDP: usize = 8;
 pub(super) const EXP_STDP: usize = 9;
 pub(super) const MSTDPET: usize = 10;
+pub(super) const EVENT: usize = 11;
 
 /// Every network kernel, in the order the engine indexes them.
 pub const KERNELS: &[NetworkKernel] = &[
@@ -86,7 +88,7 @@ pub const KERNELS: &[NetworkKernel] = &[
         storage: &[true, false, true, true, false, false],
     },
     NetworkKernel {
-        pieces: &[RNG, INDEX, CALL, network_piece!("projection")],
+        pieces: &[RNG, INDEX, CALL, PROJECTION_COMMON, network_piece!("projection")],
         entries: &["projection_pre", "projection_post"],
         uses_call: true,
         storage: &[true, false, true, true, false, false, false, true],
@@ -132,6 +134,12 @@ pub const KERNELS: &[NetworkKernel] = &[
         entries: &["mstdpet_evolve"],
         uses_call: true,
         storage: &[false, false, false, true, true, true, true, true],
+    },
+    NetworkKernel {
+        pieces: &[RNG, INDEX, CALL, PROJECTION_COMMON, network_piece!("event")],
+        entries: &["event_pre", "event_scatter", "event_post"],
+        uses_call: true,
+        storage: &[true, false, true, true, false, false, false, true],
     },
 ];
 
