@@ -329,9 +329,18 @@ fn a_fan_out_equals_the_explicit_list_of_its_synapses() {
     };
     let pre_ptr = by(|t| t.0, N_IN, &list);
     let (pre_post, pre_w) = list.iter().map(|t| (t.1, t.2)).unzip();
-    list.sort_by_key(|t| (t.1, t.0));
+    // The by-post order (stable: repeats keep their by-pre order), and where each synapse by pre
+    // lands in it.
+    let mut by_post: Vec<usize> = (0..list.len()).collect();
+    by_post.sort_by_key(|&k| (list[k].1, list[k].0));
+    let mut pre_slot = vec![0u32; list.len()];
+    for (slot, &k) in by_post.iter().enumerate() {
+        pre_slot[k] = slot as u32;
+    }
+    list = by_post.iter().map(|&k| list[k]).collect();
     let post_ptr = by(|t| t.1, N_OUT, &list);
     let (post_pre, post_w) = list.iter().map(|t| (t.0, t.2)).unzip();
+    let post_post = list.iter().map(|t| t.1).collect();
     let sparse = Projection {
         connectivity: Connectivity::Sparse(SparseSynapses {
             post_ptr,
@@ -340,6 +349,8 @@ fn a_fan_out_equals_the_explicit_list_of_its_synapses() {
             pre_ptr,
             pre_post,
             pre_w,
+            post_post,
+            pre_slot,
         }),
         ..p.clone()
     };

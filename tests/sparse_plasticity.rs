@@ -134,6 +134,7 @@ fn graph(rule: &Rule, batch: usize) -> (Graph, Vec<(usize, usize)>) {
         scale: 1.0,
         delay: 0,
         rule: Some(sparse_rule),
+        propagation: spikegpu::network::projection::Propagation::Gather,
     };
     projection.validate("S").expect("valid projection");
     let component = |name: &str, kind| Component {
