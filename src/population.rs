@@ -128,6 +128,7 @@ impl Population<CpuBackend> {
     /// [`Key::from_seed`] (`jax.random.PRNGKey(seed)`).
     pub fn cpu(cell: Box<dyn CellModel>, n_units: usize, batch: usize, seed: u64) -> Result<Self> {
         check_shape(n_units, batch)?;
+        crate::cells::heterogeneous::check_units(cell.as_ref(), n_units)?;
         let backend = CpuBackend::new(cell.as_ref(), batch, n_units);
         Population::assemble(cell, backend, n_units, batch, seed)
     }
@@ -182,6 +183,7 @@ impl Population<GpuBackend> {
         seed: u64,
     ) -> Result<Self> {
         check_shape(n_units, batch)?;
+        crate::cells::heterogeneous::check_units(cell.as_ref(), n_units)?;
         let backend = GpuBackend::new(ctx.clone(), cell.as_ref(), batch, n_units)?;
         Population::assemble(cell, backend, n_units, batch, seed)
     }
@@ -380,6 +382,10 @@ impl<B: Backend> Population<B> {
             if let Some(value) = value {
                 self.backend.write(index, &vec![value; total])?;
             }
+        }
+        for (index, row) in self.cell.per_neuron_reset() {
+            let all: Vec<f32> = (0..self.batch).flat_map(|_| row.iter().copied()).collect();
+            self.backend.write(index, &all)?;
         }
         if self.cell.reset_restores_drawn() {
             self.write_drawn()?;

@@ -76,10 +76,16 @@ pub struct ParamDoc {
     pub rule: Rule,
     /// What it means.
     pub doc: &'static str,
+    /// Whether a population may give it one value per neuron (float parameters; options,
+    /// integrators and `Option`s stay scalar): see [`crate::cells::heterogeneous`].
+    pub per_neuron: bool,
 }
 
 /// A parameter type: how it is read from ngclearn keyword arguments and validated.
 pub trait ParamValue: Sized {
+    /// Whether the type can vary per neuron ([`ParamDoc::per_neuron`]): plain floats only.
+    const PER_NEURON: bool = false;
+
     /// Reads `name`; `default` is `None` for a parameter ngclearn requires.
     fn read(r: &mut ParamReader<'_>, name: &'static str, default: Option<Self>) -> Result<Self>;
 
@@ -99,6 +105,8 @@ impl RequiredParam for f32 {
 }
 
 impl ParamValue for f32 {
+    const PER_NEURON: bool = true;
+
     fn read(r: &mut ParamReader<'_>, name: &'static str, default: Option<f32>) -> Result<f32> {
         match default {
             Some(d) => r.f32_or(name, d),
@@ -256,6 +264,11 @@ pub const FIRST_INPUT_BINDING: u32 = 5;
 /// Binding of the parameter uniform.
 pub const PARAMS_BINDING: u32 = 2;
 
+/// The `override` whose bit k makes uniform field k per neuron (element-wise cells; see
+/// [`crate::cells::heterogeneous`]). Not in [`Layout::overrides`]: uniform populations leave it
+/// at its default 0.
+pub const PER_NEURON_OVERRIDE: &str = "PER_NEURON_PARAMS";
+
 /// The WGSL name of the state buffer.
 pub const STATE_NAME: &str = "cell_state";
 
@@ -369,6 +382,7 @@ impl Layout {
             ));
         }
         if elementwise {
+            line(self.per_neuron_prelude());
             let names: Vec<&str> = self.state_compartments().map(|c| c.name).collect();
             line("struct CellState {".into());
             for name in &names {
@@ -388,6 +402,70 @@ impl Layout {
             line(store);
         }
         w
+    }
+
+    /// The per-neuron parameter accessor of element-wise kernels: bit k of [`PER_NEURON_OVERRIDE`]
+    /// makes uniform field k a per-neuron value, read from plane k (`dims.n_units` values)
+    /// after the compartment slots of the state buffer, at the neuron of `cell_element` (which
+    /// the entry points set). Unset, as in every uniform population, the branch is dead once
+    /// the pipeline is specialised and the field is the uniform's, as before.
+    fn per_neuron_prelude(&self) -> String {
+        assert!(
+            self.uniform.len() <= 32,
+            "{PER_NEURON_OVERRIDE} is a 32-bit mask over the uniform's fields"
+        );
+        format!(
+            "override {PER_NEURON_OVERRIDE}: u32 = 0u;\n\
+             const PARAM_PLANES: u32 = {planes}u;\n\
+             // The element (b·N + n) being stepped; set by the entry points.\n\
+             var<private> cell_element: u32;\n\
+             fn cell_param(k: u32, uniform_value: f32) -> f32 {{\n\
+             \x20   if (({PER_NEURON_OVERRIDE} & (1u << k)) != 0u) {{\n\
+             \x20       return {STATE_NAME}[PARAM_PLANES * dims.slot + k * dims.n_units + cell_element % dims.n_units];\n\
+             \x20   }}\n\
+             \x20   return uniform_value;\n\
+             }}",
+            planes = self.packed().count()
+        )
+    }
+
+    /// An element-wise kernel's source with every parameter read `P.field` written as
+    /// `cell_param(k, P.field)` (k: the field's position in the uniform), so that any field
+    /// can be per neuron ([`Layout::per_neuron_prelude`]). Comments are copied as they are.
+    pub fn per_neuron_params(&self, source: &str) -> String {
+        let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut out = String::with_capacity(source.len() + source.len() / 4);
+        let mut rest = source;
+        while let Some(pos) = rest.find(|c: char| is_ident(c) || c == '/') {
+            out.push_str(&rest[..pos]);
+            rest = &rest[pos..];
+            if rest.starts_with("//") {
+                let end = rest.find('\n').unwrap_or(rest.len());
+                out.push_str(&rest[..end]);
+                rest = &rest[end..];
+                continue;
+            }
+            let len = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len()).max(1);
+            let word = &rest[..len];
+            let field = rest[len..].strip_prefix('.').map(|after| {
+                let n = after.find(|c: char| !is_ident(c)).unwrap_or(after.len());
+                &after[..n]
+            });
+            let k = field.and_then(|f| self.uniform.iter().position(|u| *u == f));
+            match k {
+                Some(k) if word == "P" && !out.ends_with('.') => {
+                    let read = &rest[..len + 1 + self.uniform[k].len()];
+                    let _ = write!(out, "cell_param({k}u, {read})");
+                    rest = &rest[read.len()..];
+                }
+                _ => {
+                    out.push_str(word);
+                    rest = &rest[len..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
     }
 
     /// Compartment `name`'s element at `index`: in its slot of the state buffer, or in its own
@@ -583,6 +661,7 @@ macro_rules! cell_params {
                         unit: $unit,
                         rule: $crate::cells::describe::param_rule!($rule $(($($rule_arg),*))?),
                         doc: $doc,
+                        per_neuron: <$ty as $crate::cells::describe::ParamValue>::PER_NEURON,
                     },
                 )+
             ];

@@ -100,10 +100,12 @@ impl GpuBackend {
         // Each slot starts at an offset the adapter can bind, so embedders can bind one compartment.
         let slot_bytes = budget::slot_bytes(total, &limits);
         let (state_limit, state_available) = budget::state_binding_limit(&limits);
+        // Per-neuron parameter planes follow the compartment slots (cells::heterogeneous).
+        let planes = cell.gpu_param_planes().unwrap_or_default();
         budget::check_limit(
             state_limit,
             state_available,
-            slot_bytes * layout.packed().count() as u64,
+            slot_bytes * layout.packed().count() as u64 + planes.len() as u64 * 4,
         )?;
         let scratch_bytes = (cell.gpu_scratch_words(batch, n_units) as u64 * 4).max(4);
         if layout.scratch.is_some() {
@@ -122,6 +124,10 @@ impl GpuBackend {
             let rw = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
             let slot = (slot_bytes / 4) as usize;
             let mut packed = vec![0f32; (slot * layout.packed().count()).max(1)];
+            if !planes.is_empty() {
+                packed.truncate(slot * layout.packed().count());
+                packed.extend_from_slice(planes);
+            }
             let mut inputs = Vec::new();
             for (k, (&value, comp)) in cell.initial_values().iter().zip(comps).enumerate() {
                 match layout.location(k) {

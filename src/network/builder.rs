@@ -283,8 +283,11 @@ impl NetworkBuilder {
     }
 
     /// A population of `n_units` cells of `cell`.
+    /// A cell with per-neuron parameters ([`crate::cells::heterogeneous`]) must have been
+    /// built for `n_units` neurons.
     pub fn population(&mut self, name: &str, cell: Box<dyn CellModel>, n_units: usize) -> Result<LayerId> {
         crate::cells::input_index(cell.as_ref())?;
+        crate::cells::heterogeneous::check_units(cell.as_ref(), n_units).map_err(|e| bad(name, e.to_string()))?;
         self.layer(name, Kind::Cell { model: cell, n_units }, n_units)
     }
 
