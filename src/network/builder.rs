@@ -291,6 +291,27 @@ impl NetworkBuilder {
         self.layer(name, Kind::Cell { model: cell, n_units }, n_units)
     }
 
+    /// Makes a population's drive a per-step stream: each step of [`Network::run_streamed`]
+    /// sets it to that step's row of host values (e.g. fresh noise every step, drawn on the
+    /// host, so the CPU and GPU engines get the same numbers; on the GPU the rows are uploaded
+    /// once per run chunk and copied into the drive step by step, with no host round trip).
+    pub fn stream_drive(&mut self, layer: LayerId) -> Result<()> {
+        let info = self.layers.get(layer.0).ok_or_else(|| bad("layer", "unknown layer id"))?;
+        let name = self.graph.components[info.component].name.clone();
+        let drive = info
+            .drive
+            .ok_or_else(|| bad(&name, "encoders have no drive; set their input"))?;
+        let port = Port {
+            component: drive,
+            compartment: 0,
+        };
+        if self.graph.inputs.contains(&port) {
+            return Err(bad(&name, "its drive is streamed already"));
+        }
+        self.graph.inputs.push(port);
+        Ok(())
+    }
+
     /// A Poisson encoder (ngclearn's `PoissonCell`): spike probability `input·dt/1000·target_freq`.
     pub fn poisson(&mut self, name: &str, n_units: usize, target_freq: f32) -> Result<LayerId> {
         if !(target_freq.is_finite() && target_freq >= 0.0) {
@@ -614,6 +635,10 @@ impl NetworkBuilder {
                 .filter(|&c| pred(&graph.components[c].kind))
                 .collect()
         };
+        // Streamed drives are set first, so the step's populations read this step's row.
+        for (i, &port) in graph.inputs.iter().enumerate() {
+            graph.step.push(StepOp::Set(port, i));
+        }
         let projections_first = order(&|k| matches!(k, Kind::Projection(_) | Kind::Synapse(_)));
         let encoders = order(&|k| matches!(k, Kind::Encoder { .. }));
         let cells = order(&|k| matches!(k, Kind::Cell { .. }));
@@ -851,8 +876,48 @@ impl<E: NetEngine> Network<E> {
     /// Runs `steps` steps of `dt` ms (step k at `t0 + k·dt`, computed in f64 and rounded, as
     /// populations do), recording what `record` asks for.
     pub fn run(&mut self, steps: usize, dt: f64, record: &NetRecord) -> Result<NetRun> {
+        self.run_streamed(steps, dt, record, &[])
+    }
+
+    /// [`Network::run`] with the values of every streamed drive
+    /// ([`NetworkBuilder::stream_drive`]): `(layer, steps × B·N values)`, step-major.
+    pub fn run_streamed(
+        &mut self,
+        steps: usize,
+        dt: f64,
+        record: &NetRecord,
+        drives: &[(LayerId, &[f32])],
+    ) -> Result<NetRun> {
         if !(dt.is_finite() && dt > 0.0 && (dt as f32) > 0.0) {
             return Err(Error::InvalidDt(dt as f32));
+        }
+        let layers = &self.layout.layers;
+        let streamed = |l: &LayerId| {
+            layers.get(l.0).is_some_and(|info| {
+                self.engine
+                    .graph()
+                    .inputs
+                    .iter()
+                    .any(|p| Some(p.component) == info.drive)
+            })
+        };
+        if let Some((l, _)) = drives.iter().find(|(l, _)| !streamed(l)) {
+            let name = layers.get(l.0).map_or("layer", |info| info.name.as_str());
+            return Err(bad(name, "its drive is not streamed (NetworkBuilder::stream_drive)"));
+        }
+        let mut inputs: Vec<&[f32]> = Vec::new();
+        for port in &self.engine.graph().inputs {
+            let layer = layers
+                .iter()
+                .position(|info| info.drive == Some(port.component))
+                .ok_or_else(|| bad("inputs", "a graph input that is not a layer's streamed drive"))?;
+            let values = drives.iter().find(|(l, _)| l.0 == layer).ok_or_else(|| {
+                bad(
+                    &layers[layer].name,
+                    "its drive is streamed: give its per-step values to run_streamed",
+                )
+            })?;
+            inputs.push(values.1);
         }
         let times: Vec<f32> = (0..steps as u64)
             .map(|k| (self.t0 + (self.steps_done + k) as f64 * dt) as f32)
@@ -865,7 +930,7 @@ impl<E: NetEngine> Network<E> {
             .collect::<Result<_>>()?;
         let rec = self
             .engine
-            .run_packed(&times, dt as f32, &[], &trace_ports, &spike_ports)?;
+            .run_packed(&times, dt as f32, &inputs, &trace_ports, &spike_ports)?;
         self.steps_done += steps as u64;
         Ok(NetRun {
             steps,
