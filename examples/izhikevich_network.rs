@@ -180,7 +180,11 @@ fn dominant_hz(spectrum: &[(f64, f64)], min_hz: f64) -> f64 {
 
 /// Spectral power summed over `[lo, hi]` Hz.
 fn band(spectrum: &[(f64, f64)], lo: f64, hi: f64) -> f64 {
-    spectrum.iter().filter(|(f, _)| (lo..=hi).contains(f)).map(|(_, p)| p).sum()
+    spectrum
+        .iter()
+        .filter(|(f, _)| (lo..=hi).contains(f))
+        .map(|(_, p)| p)
+        .sum()
 }
 
 struct Options {
@@ -223,10 +227,24 @@ fn report(run: &NetRun, m: &Model, o: &Options) -> spikegpu::Result<()> {
         100.0 * band(&s, 8.0, 13.0) / total,
         100.0 * band(&s, 30.0, 50.0) / total
     );
-    let mut events: Vec<(f64, usize)> = run.spike_events(m.exc).into_iter().map(|(k, i)| (k as f64 * DT, i)).collect();
-    events.extend(run.spike_events(m.inh).into_iter().map(|(k, i)| (k as f64 * DT, N_E + i)));
+    let mut events: Vec<(f64, usize)> = run
+        .spike_events(m.exc)
+        .into_iter()
+        .map(|(k, i)| (k as f64 * DT, i))
+        .collect();
+    events.extend(
+        run.spike_events(m.inh)
+            .into_iter()
+            .map(|(k, i)| (k as f64 * DT, N_E + i)),
+    );
     let title = format!("Izhikevich (2003) network: exc {re:.1} Hz, inh {ri:.1} Hz");
-    spikegpu::plot::raster(std::path::Path::new(&o.out), &title, &events, run.steps as f64 * DT, N_E + N_I)?;
+    spikegpu::plot::raster(
+        std::path::Path::new(&o.out),
+        &title,
+        &events,
+        run.steps as f64 * DT,
+        N_E + N_I,
+    )?;
     println!("raster: {}", o.out);
     Ok(())
 }

@@ -8,12 +8,12 @@
 mod common;
 
 use serde_json::{Map, Value};
+use spikegpu::ExecMode;
 use spikegpu::cells::heterogeneous::{self, PerNeuron};
 use spikegpu::cells::{CELLS, CellEntry, CellModel};
 use spikegpu::conformance::Outcome;
 use spikegpu::rng::Key;
 use spikegpu::run::{Drive, Record};
-use spikegpu::ExecMode;
 use spikegpu::{Error, Population, selfcheck};
 
 const N: usize = 6;
@@ -61,16 +61,26 @@ fn varied(entry: &CellEntry, base: &dyn CellModel) -> Vec<(&'static str, Vec<f32
             let values = (0..N)
                 .map(|n| {
                     let x = n as f32 / (N - 1) as f32 - 0.5;
-                    if default == 0.0 { 0.01 * n as f32 } else { default * (1.0 + 0.12 * x) }
+                    if default == 0.0 {
+                        0.01 * n as f32
+                    } else {
+                        default * (1.0 + 0.12 * x)
+                    }
                 })
                 .collect::<Vec<f32>>();
-            values.iter().all(|&v| same_variant(d.name, v)).then_some((d.name, values))
+            values
+                .iter()
+                .all(|&v| same_variant(d.name, v))
+                .then_some((d.name, values))
         })
         .collect()
 }
 
+/// Per-neuron parameter columns: `(name, N values)`.
+type Columns = Vec<(&'static str, Vec<f32>)>;
+
 /// The heterogeneous cell of `entry` and its per-neuron parameter columns, or the error.
-fn heterogeneous_cell(entry: &'static CellEntry) -> spikegpu::Result<(Box<dyn CellModel>, Vec<(&'static str, Vec<f32>)>)> {
+fn heterogeneous_cell(entry: &'static CellEntry) -> spikegpu::Result<(Box<dyn CellModel>, Columns)> {
     let params = base_params(entry);
     let base = (entry.from_params)(&params)?;
     let columns = varied(entry, base.as_ref());
@@ -137,7 +147,12 @@ fn per_neuron_population_equals_uniform_single_neurons_on_the_cpu() {
         let inputs = Key::from_seed(11).uniform(STEPS * BATCH * N, 0.5 * (lo + hi), 1.5 * hi);
         let dt = cell.check_dt();
         for mode in [ExecMode::PerStep, ExecMode::Auto] {
-            let all = history(&mut Population::cpu(cell.boxed(), N, BATCH, 0).unwrap(), &inputs, dt, mode);
+            let all = history(
+                &mut Population::cpu(cell.boxed(), N, BATCH, 0).unwrap(),
+                &inputs,
+                dt,
+                mode,
+            );
             for n in 0..N {
                 let at = |b: usize| b * N + n;
                 // A uniform population with neuron n's parameters; its neuron n (the same
@@ -174,7 +189,11 @@ fn per_neuron_population_equals_uniform_single_neurons_on_the_cpu() {
                 }
             }
             let spikes: u32 = all.rasters.iter().map(|r| r.spike_counts().iter().sum::<u32>()).sum();
-            println!("{}: {} parameters per neuron, {spikes} spikes ({mode:?})", entry.key, columns.len());
+            println!(
+                "{}: {} parameters per neuron, {spikes} spikes ({mode:?})",
+                entry.key,
+                columns.len()
+            );
         }
     }
 }
@@ -189,7 +208,11 @@ fn per_neuron_population_on_the_gpu_matches_the_cpu() {
     for entry in CELLS.iter().copied().filter(|e| capable(e)) {
         let (cell, _) = heterogeneous_cell(entry).unwrap();
         let outcome = selfcheck::check_variant(&ctx, cell.as_ref(), N, BATCH, 5).expect("check runs");
-        assert!(matches!(outcome, Outcome::Pass(_)), "{}: {outcome:?}", cell.variant_name());
+        assert!(
+            matches!(outcome, Outcome::Pass(_)),
+            "{}: {outcome:?}",
+            cell.variant_name()
+        );
         // From the per-neuron construction values, a longer fused run: the same spikes.
         let (lo, hi) = cell.random_ranges()[spikegpu::cells::input_index(cell.as_ref()).unwrap()];
         let drive = Drive::Constant(0.5 * (lo + hi));
@@ -200,11 +223,21 @@ fn per_neuron_population_on_the_gpu_matches_the_cpu() {
         let mut gpu = Population::gpu(&ctx, cell.boxed(), N, BATCH, 0).unwrap();
         let mut cpu = Population::cpu(cell.boxed(), N, BATCH, 0).unwrap();
         let mode = selfcheck::Exactness::for_cell(&ctx, cell.as_ref());
-        assert_eq!(selfcheck::compare_populations(&mut gpu, &mut cpu, mode).unwrap(), None, "{}: initial", entry.key);
+        assert_eq!(
+            selfcheck::compare_populations(&mut gpu, &mut cpu, mode).unwrap(),
+            None,
+            "{}: initial",
+            entry.key
+        );
         let g = gpu.run(STEPS, cell.check_dt(), drive, &record).unwrap();
         let c = cpu.run(STEPS, cell.check_dt(), drive, &record).unwrap();
         assert_eq!(g.raster, c.raster, "{}: spike rasters", entry.key);
-        assert_eq!(selfcheck::compare_populations(&mut gpu, &mut cpu, mode).unwrap(), None, "{}: after a run", entry.key);
+        assert_eq!(
+            selfcheck::compare_populations(&mut gpu, &mut cpu, mode).unwrap(),
+            None,
+            "{}: after a run",
+            entry.key
+        );
     }
 }
 
@@ -220,7 +253,12 @@ fn uniform_values_give_the_plain_cell() {
     )
     .unwrap();
     assert_eq!(cell.neuron_count(), None);
-    assert_eq!(cell.gpu_params(), (entry.from_params)(&serde_json::json!({"v_reset": -60.0}).as_object().unwrap().clone()).unwrap().gpu_params());
+    assert_eq!(
+        cell.gpu_params(),
+        (entry.from_params)(&serde_json::json!({"v_reset": -60.0}).as_object().unwrap().clone())
+            .unwrap()
+            .gpu_params()
+    );
 }
 
 #[test]
@@ -263,12 +301,23 @@ fn bad_per_neuron_values_are_errors_naming_the_parameter() {
         heterogeneous::build(entry, params, &[(name, spec)], N, Key::from_seed(0))
     };
     let text = error_text(build(izh, &none, "v_reset", PerNeuron::Values(vec![-65.0; N - 1])));
-    assert!(text.contains("v_reset") && text.contains("expected n_units = 6"), "{text}");
+    assert!(
+        text.contains("v_reset") && text.contains("expected n_units = 6"),
+        "{text}"
+    );
     let text = error_text(build(izh, &none, "v_rest", PerNeuron::Values(vec![-65.0; N])));
     assert!(text.contains("v_reset"), "closest name: {text}");
     let text = error_text(build(izh, &none, "integration_type", PerNeuron::Values(vec![0.0; N])));
-    assert!(text.contains("integration_type") && text.contains("only float parameters"), "{text}");
-    let text = error_text(build(izh, &none, "tau_w", PerNeuron::Values(vec![50.0, -1.0, 50.0, 50.0, 50.0, 50.0])));
+    assert!(
+        text.contains("integration_type") && text.contains("only float parameters"),
+        "{text}"
+    );
+    let text = error_text(build(
+        izh,
+        &none,
+        "tau_w",
+        PerNeuron::Values(vec![50.0, -1.0, 50.0, 50.0, 50.0, 50.0]),
+    ));
     assert!(text.contains("tau_w"), "rule checked per neuron: {text}");
     let given = serde_json::json!({"v_reset": -60.0}).as_object().unwrap().clone();
     let text = error_text(build(izh, &given, "v_reset", PerNeuron::uniform(-65.0, -60.0)));
@@ -281,19 +330,42 @@ fn bad_per_neuron_values_are_errors_naming_the_parameter() {
     let text = error_text(build(lif, &none, "tau_m", PerNeuron::uniform(5.0, 20.0)));
     assert!(text.contains("tau_m") && text.contains("step-size constant"), "{text}");
     // Row-coupled cells and options keep uniform parameters.
-    let one_spike = serde_json::json!({"tau_m": 10.0, "one_spike": true}).as_object().unwrap().clone();
+    let one_spike = serde_json::json!({"tau_m": 10.0, "one_spike": true})
+        .as_object()
+        .unwrap()
+        .clone();
     let text = error_text(build(lif, &one_spike, "thr", PerNeuron::uniform(-55.0, -50.0)));
-    assert!(text.contains("thr") && text.contains("couples the neurons of a row"), "{text}");
+    assert!(
+        text.contains("thr") && text.contains("couples the neurons of a row"),
+        "{text}"
+    );
     for entry in CELLS.iter().copied().filter(|e| !capable(e)) {
         let params = base_params(entry);
-        let name = entry.params.iter().find(|d| d.per_neuron && d.default != "required").unwrap().name;
-        let text = error_text(build(entry, &params, name, PerNeuron::Values((0..N).map(|n| 0.1 + n as f32 * 0.01).collect())));
-        assert!(text.contains(name) && text.contains("couples the neurons of a row"), "{}: {text}", entry.key);
+        let name = entry
+            .params
+            .iter()
+            .find(|d| d.per_neuron && d.default != "required")
+            .unwrap()
+            .name;
+        let text = error_text(build(
+            entry,
+            &params,
+            name,
+            PerNeuron::Values((0..N).map(|n| 0.1 + n as f32 * 0.01).collect()),
+        ));
+        assert!(
+            text.contains(name) && text.contains("couples the neurons of a row"),
+            "{}: {text}",
+            entry.key
+        );
     }
     // A population of another size.
     let (cell, _) = heterogeneous_cell(lif).unwrap();
     let err = Population::cpu(cell, N + 1, 1, 0).unwrap_err();
-    assert!(matches!(err, Error::InvalidShape(_)) && err.to_string().contains("given for 6 neurons"), "{err}");
+    assert!(
+        matches!(err, Error::InvalidShape(_)) && err.to_string().contains("given for 6 neurons"),
+        "{err}"
+    );
     drop(tau);
 }
 
@@ -304,6 +376,11 @@ fn config_tables_give_per_neuron_values() {
     let cell = heterogeneous::from_params(entry, map.as_object().unwrap(), 3, Key::from_seed(0)).unwrap();
     assert_eq!(cell.neuron_count(), Some(3));
     let bad = serde_json::json!({"v_reset": {"unifrom": [0.0, 1.0]}});
-    let text = error_text(heterogeneous::from_params(entry, bad.as_object().unwrap(), 3, Key::from_seed(0)));
+    let text = error_text(heterogeneous::from_params(
+        entry,
+        bad.as_object().unwrap(),
+        3,
+        Key::from_seed(0),
+    ));
     assert!(text.contains("did you mean `uniform`"), "{text}");
 }

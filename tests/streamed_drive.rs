@@ -100,7 +100,12 @@ fn streamed_drives_must_be_given_and_only_for_streamed_layers() {
     let mut b = NetworkBuilder::new(1, 3);
     let other = b.population("plain", cell(), N).unwrap();
     assert!(b.stream_drive(other).is_ok());
-    assert!(b.stream_drive(other).unwrap_err().to_string().contains("streamed already"));
+    assert!(
+        b.stream_drive(other)
+            .unwrap_err()
+            .to_string()
+            .contains("streamed already")
+    );
     let mut b = NetworkBuilder::new(1, 3);
     let plain = b.population("plain", cell(), N).unwrap();
     let mut net = b.build_cpu().unwrap();

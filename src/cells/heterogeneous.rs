@@ -135,10 +135,16 @@ impl PerNeuron {
             PerNeuron::Drawn(dist) => {
                 match *dist {
                     Dist::Uniform { low, high } if !(low.is_finite() && high.is_finite() && low <= high) => {
-                        return Err(bad(format!("uniform({low}, {high})"), "uniform needs finite low <= high"));
+                        return Err(bad(
+                            format!("uniform({low}, {high})"),
+                            "uniform needs finite low <= high",
+                        ));
                     }
                     Dist::Gaussian { mean, std } if !(mean.is_finite() && std.is_finite() && std >= 0.0) => {
-                        return Err(bad(format!("normal({mean}, {std})"), "normal needs a finite mean and std >= 0"));
+                        return Err(bad(
+                            format!("normal({mean}, {std})"),
+                            "normal needs a finite mean and std >= 0",
+                        ));
                     }
                     _ => {}
                 }
@@ -232,7 +238,11 @@ pub fn from_params(
     let mut per_neuron: Vec<(&str, PerNeuron)> = Vec::new();
     for (name, value) in params {
         // Unknown names are reported by `build` (per-neuron) or the cell's reader (scalars).
-        let static_name = entry.params.iter().find(|d| d.name == name).map_or("(unknown)", |d| d.name);
+        let static_name = entry
+            .params
+            .iter()
+            .find(|d| d.name == name)
+            .map_or("(unknown)", |d| d.name);
         match PerNeuron::from_json(static_name, value)? {
             Some(spec) => per_neuron.push((name.as_str(), spec)),
             None => {
@@ -319,7 +329,11 @@ impl HeterogeneousCell {
         }
         let per_neuron_rows = |values: Vec<Vec<Option<f32>>>| -> Vec<(usize, Vec<f32>)> {
             (0..values[0].len())
-                .filter(|&c| values.iter().any(|v| v[c].map(f32::to_bits) != values[0][c].map(f32::to_bits)))
+                .filter(|&c| {
+                    values
+                        .iter()
+                        .any(|v| v[c].map(f32::to_bits) != values[0][c].map(f32::to_bits))
+                })
                 .filter(|&c| values.iter().all(|v| v[c].is_some()))
                 .map(|c| {
                     let row = of_neuron

@@ -296,7 +296,10 @@ impl NetworkBuilder {
     /// host, so the CPU and GPU engines get the same numbers; on the GPU the rows are uploaded
     /// once per run chunk and copied into the drive step by step, with no host round trip).
     pub fn stream_drive(&mut self, layer: LayerId) -> Result<()> {
-        let info = self.layers.get(layer.0).ok_or_else(|| bad("layer", "unknown layer id"))?;
+        let info = self
+            .layers
+            .get(layer.0)
+            .ok_or_else(|| bad("layer", "unknown layer id"))?;
         let name = self.graph.components[info.component].name.clone();
         let drive = info
             .drive
