@@ -433,39 +433,16 @@ impl Layout {
     /// `cell_param(k, P.field)` (k: the field's position in the uniform), so that any field
     /// can be per neuron ([`Layout::per_neuron_prelude`]). Comments are copied as they are.
     pub fn per_neuron_params(&self, source: &str) -> String {
-        let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-        let mut out = String::with_capacity(source.len() + source.len() / 4);
-        let mut rest = source;
-        while let Some(pos) = rest.find(|c: char| is_ident(c) || c == '/') {
-            out.push_str(&rest[..pos]);
-            rest = &rest[pos..];
-            if rest.starts_with("//") {
-                let end = rest.find('\n').unwrap_or(rest.len());
-                out.push_str(&rest[..end]);
-                rest = &rest[end..];
-                continue;
+        rewrite_words(source, |out, word, after| {
+            if word != "P" || out.ends_with('.') {
+                return None;
             }
-            let len = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len()).max(1);
-            let word = &rest[..len];
-            let field = rest[len..].strip_prefix('.').map(|after| {
-                let n = after.find(|c: char| !is_ident(c)).unwrap_or(after.len());
-                &after[..n]
-            });
-            let k = field.and_then(|f| self.uniform.iter().position(|u| *u == f));
-            match k {
-                Some(k) if word == "P" && !out.ends_with('.') => {
-                    let read = &rest[..len + 1 + self.uniform[k].len()];
-                    let _ = write!(out, "cell_param({k}u, {read})");
-                    rest = &rest[read.len()..];
-                }
-                _ => {
-                    out.push_str(word);
-                    rest = &rest[len..];
-                }
-            }
-        }
-        out.push_str(rest);
-        out
+            let field = after.strip_prefix('.')?;
+            let field = &field[..field.find(|c: char| !is_ident(c)).unwrap_or(field.len())];
+            let k = self.uniform.iter().position(|u| *u == field)?;
+            let _ = write!(out, "cell_param({k}u, P.{field})");
+            Some(1 + field.len())
+        })
     }
 
     /// Compartment `name`'s element at `index`: in its slot of the state buffer, or in its own
@@ -483,37 +460,50 @@ impl Layout {
     /// the state buffer. Comments are copied as they are. The hand-written kernels keep indexing
     /// compartments by name; naga then validates the result like any other source.
     pub fn pack(&self, source: &str) -> String {
-        let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-        let mut out = String::with_capacity(source.len() + source.len() / 4);
-        let mut rest = source;
-        while let Some(pos) = rest.find(|c: char| is_ident(c) || c == '/') {
-            out.push_str(&rest[..pos]);
-            rest = &rest[pos..];
-            if rest.starts_with("//") {
-                let end = rest.find('\n').unwrap_or(rest.len());
-                out.push_str(&rest[..end]);
-                rest = &rest[end..];
-                continue;
+        rewrite_words(source, |out, word, after| {
+            if out.ends_with('.') || !self.packed().any(|c| c.name == word) {
+                return None;
             }
-            let len = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len()).max(1);
-            let word = &rest[..len];
-            let after_field = out.ends_with('.');
-            let compartment = self.packed().any(|c| c.name == word);
-            match rest[len..].strip_prefix('[').and_then(closing_bracket) {
-                Some(close) if compartment && !after_field => {
-                    let inner = &rest[len + 1..len + 1 + close];
-                    out.push_str(&self.element(word, &self.pack(inner)));
-                    rest = &rest[len + 1 + close + 1..];
-                }
-                _ => {
-                    out.push_str(word);
-                    rest = &rest[len..];
-                }
+            let close = after.strip_prefix('[').and_then(closing_bracket)?;
+            out.push_str(&self.element(word, &self.pack(&after[1..1 + close])));
+            Some(close + 2)
+        })
+    }
+}
+
+/// A WGSL identifier character.
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// `source` copied word by word (identifiers, and single other characters; comments as they
+/// are), with `replace(out, word, after)` given each word and the text after it: it may write
+/// a replacement of the word and a prefix of `after` into `out` and return that prefix's
+/// length, or return `None` (having written nothing) to keep the word.
+fn rewrite_words(source: &str, mut replace: impl FnMut(&mut String, &str, &str) -> Option<usize>) -> String {
+    let mut out = String::with_capacity(source.len() + source.len() / 4);
+    let mut rest = source;
+    while let Some(pos) = rest.find(|c: char| is_ident(c) || c == '/') {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        if rest.starts_with("//") {
+            let end = rest.find('\n').unwrap_or(rest.len());
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        let len = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len()).max(1);
+        let (word, after) = rest.split_at(len);
+        match replace(&mut out, word, after) {
+            Some(consumed) => rest = &after[consumed..],
+            None => {
+                out.push_str(word);
+                rest = after;
             }
         }
-        out.push_str(rest);
-        out
     }
+    out.push_str(rest);
+    out
 }
 
 /// The position of the `]` that closes an index whose `[` is just before `text`.
