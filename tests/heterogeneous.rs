@@ -384,3 +384,43 @@ fn config_tables_give_per_neuron_values() {
     ));
     assert!(text.contains("did you mean `uniform`"), "{text}");
 }
+
+#[test]
+fn toml_files_give_per_neuron_parameters() {
+    use spikegpu::config::RunConfig;
+    use spikegpu::netconfig::NetworkConfig;
+    let file = std::path::Path::new("het.toml");
+    let run = |params: &str| {
+        RunConfig::parse(
+            file,
+            &format!(
+                "cell = \"IzhikevichCell\"\nn_units = 4\ndt = 0.5\nsteps = 10\n[params]\n{params}\n[drive]\nkind = \"constant\"\nvalue = 10.0\n"
+            ),
+        )
+    };
+    let cfg = run("v_reset = { uniform = [-65.0, -50.0] }\nw_reset = [2.0, 4.0, 6.0, 8.0]").unwrap();
+    assert_eq!(cfg.cell.neuron_count(), Some(4));
+    let text = run("v_reset = { unifrom = [-65.0, -50.0] }").unwrap_err().to_string();
+    assert!(
+        text.contains("params") && text.contains("did you mean `uniform`"),
+        "{text}"
+    );
+    let text = run("w_reset = [2.0, 4.0]").unwrap_err().to_string();
+    assert!(
+        text.contains("w_reset") && text.contains("expected n_units = 4"),
+        "{text}"
+    );
+    let net = |params: &str| {
+        NetworkConfig::parse(
+            file,
+            &format!(
+                "dt = 0.5\nsteps = 10\n[[population]]\nname = \"exc\"\ncell = \"IzhikevichCell\"\nn_units = 3\n[population.params]\n{params}\n"
+            ),
+        )
+    };
+    assert!(net("v_reset = { normal = [-65.0, 2.0] }").is_ok());
+    let text = net("integration_type = [\"euler\", \"euler\", \"euler\"]")
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("integration_type"), "{text}");
+}
