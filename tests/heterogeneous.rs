@@ -51,7 +51,7 @@ fn varied(entry: &CellEntry, base: &dyn CellModel) -> Vec<(&'static str, Vec<f32
     entry
         .params
         .iter()
-        .filter(|d| d.per_neuron && !base.step_constant_params().contains(&d.name))
+        .filter(|d| d.per_neuron)
         .filter_map(|d| {
             let default: f32 = if d.default == "required" {
                 required_value(d.name)
@@ -241,6 +241,38 @@ fn per_neuron_population_on_the_gpu_matches_the_cpu() {
     }
 }
 
+/// LIF's `resist_m·dt/tau_m` (the surrogate's scale) is a step constant computed on the host:
+/// with a per-neuron `tau_m` it is per neuron too, for each run's step size.
+#[test]
+fn step_constants_follow_per_neuron_parameters() {
+    let lif = spikegpu::cells::lookup("lif").unwrap();
+    let taus = vec![5.0, 10.0, 20.0];
+    let cell = heterogeneous::build(
+        lif,
+        &Map::new(),
+        &[("tau_m", PerNeuron::Values(taus.clone()))],
+        3,
+        Key::from_seed(0),
+    )
+    .unwrap();
+    for dt in [0.1f32, 0.25] {
+        let planes = cell.gpu_step_constant_planes(dt).expect("per-neuron step constants");
+        for (n, tau) in taus.iter().enumerate() {
+            assert_eq!(planes[3 + n], dt / tau, "surrogate scale of neuron {n} at dt = {dt}");
+        }
+    }
+    let tau = serde_json::json!({"tau_m": 10.0}).as_object().unwrap().clone();
+    let uniform = heterogeneous::build(
+        lif,
+        &tau,
+        &[("thr", PerNeuron::uniform(-55.0, -50.0))],
+        3,
+        Key::from_seed(0),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(uniform.neuron_count() == Some(3) && uniform.gpu_step_constant_planes(0.1).is_none());
+}
+
 #[test]
 fn uniform_values_give_the_plain_cell() {
     let entry = spikegpu::cells::lookup("izhikevich").unwrap();
@@ -324,11 +356,7 @@ fn bad_per_neuron_values_are_errors_naming_the_parameter() {
     assert!(text.contains("given twice"), "{text}");
     let text = error_text(build(izh, &none, "v_reset", PerNeuron::uniform(-60.0, -65.0)));
     assert!(text.contains("v_reset") && text.contains("low <= high"), "{text}");
-    // LIF's tau_m feeds exp(-dt/tau_theta)-style step constants computed once on the host.
     let lif = spikegpu::cells::lookup("lif").unwrap();
-    let tau = serde_json::json!({"tau_m": 10.0}).as_object().unwrap().clone();
-    let text = error_text(build(lif, &none, "tau_m", PerNeuron::uniform(5.0, 20.0)));
-    assert!(text.contains("tau_m") && text.contains("step-size constant"), "{text}");
     // Row-coupled cells and options keep uniform parameters.
     let one_spike = serde_json::json!({"tau_m": 10.0, "one_spike": true})
         .as_object()
@@ -366,7 +394,6 @@ fn bad_per_neuron_values_are_errors_naming_the_parameter() {
         matches!(err, Error::InvalidShape(_)) && err.to_string().contains("given for 6 neurons"),
         "{err}"
     );
-    drop(tau);
 }
 
 #[test]

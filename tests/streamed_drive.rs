@@ -135,3 +135,52 @@ fn reset_restores_per_neuron_values_in_a_network() {
     net.reset().unwrap();
     assert_eq!(net.read(layer, "v").unwrap(), v0, "reset: per-neuron v0 again");
 }
+
+/// LIF with a per-neuron `tau_m`: its host-computed step constant (the surrogate's
+/// `resist_m·dt/tau_m`) is per neuron in the GPU network engine as on the CPU.
+#[test]
+fn per_neuron_step_constants_in_a_gpu_network() {
+    let Some(ctx) = common::gpu() else { return };
+    let build = || {
+        let cell = heterogeneous::build(
+            cells::lookup("lif").unwrap(),
+            json!({ "thr": -55.0 }).as_object().unwrap(),
+            &[("tau_m", PerNeuron::uniform(5.0, 20.0))],
+            N,
+            Key::from_seed(2),
+        )
+        .unwrap();
+        let mut b = NetworkBuilder::new(1, 3);
+        let pop = b.population("pop", cell, N).unwrap();
+        b.stream_drive(pop).unwrap();
+        b
+    };
+    let values: Vec<f32> = Key::from_seed(6).uniform(STEPS * N, 0.0, 30.0);
+    let out = [
+        spikes_v_surrogate(build().build_cpu().unwrap(), &values),
+        spikes_v_surrogate(build().build_gpu(&ctx).unwrap(), &values),
+    ];
+    assert!(out[0].0 > 0, "the population fires");
+    assert_eq!(out[1].0, out[0].0, "spikes");
+    let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    if ctx.adapter.is_software() {
+        assert_eq!(bits(&out[1].1), bits(&out[0].1), "v");
+        assert_eq!(bits(&out[1].2), bits(&out[0].2), "surrogate");
+    }
+}
+
+/// Spike count, v and surrogate of layer `pop` after a streamed run at dt = 0.1 ms.
+fn spikes_v_surrogate<E: spikegpu::network::NetEngine>(
+    mut net: spikegpu::network::Network<E>,
+    values: &[f32],
+) -> (u64, Vec<f32>, Vec<f32>) {
+    let layer = net.layer("pop").unwrap();
+    let run = net
+        .run_streamed(STEPS, 0.1, &NetRecord::spikes(&[layer]), &[(layer, values)])
+        .unwrap();
+    (
+        run.spike_count(layer),
+        net.read(layer, "v").unwrap(),
+        net.read(layer, "surrogate").unwrap(),
+    )
+}

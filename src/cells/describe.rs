@@ -407,12 +407,14 @@ impl Layout {
     /// The per-neuron parameter accessor of element-wise kernels: bit k of [`PER_NEURON_OVERRIDE`]
     /// makes uniform field k a per-neuron value, read from plane k (`dims.n_units` values)
     /// after the compartment slots of the state buffer, at the neuron of `cell_element` (which
-    /// the entry points set). Unset, as in every uniform population, the branch is dead once
-    /// the pipeline is specialised and the field is the uniform's, as before.
+    /// the entry points set); planes `F..F+4` (F uniform fields) hold the step constants
+    /// `step_in.c.x..w` per neuron ([`Layout::per_neuron_planes`]). Unset, as in every uniform
+    /// population, the branch is dead once the pipeline is specialised and the value is the
+    /// uniform's, as before.
     fn per_neuron_prelude(&self) -> String {
         assert!(
-            self.uniform.len() <= 32,
-            "{PER_NEURON_OVERRIDE} is a 32-bit mask over the uniform's fields"
+            self.per_neuron_planes() <= 32,
+            "{PER_NEURON_OVERRIDE} is a 32-bit mask over the uniform's fields and the 4 step constants"
         );
         format!(
             "override {PER_NEURON_OVERRIDE}: u32 = 0u;\n\
@@ -430,19 +432,39 @@ impl Layout {
     }
 
     /// An element-wise kernel's source with every parameter read `P.field` written as
-    /// `cell_param(k, P.field)` (k: the field's position in the uniform), so that any field
-    /// can be per neuron ([`Layout::per_neuron_prelude`]). Comments are copied as they are.
+    /// `cell_param(k, P.field)` (k: the field's position in the uniform) and every step
+    /// constant `step_in.c.x..w` as `cell_param(F + 0..3, …)`, so that any of them can be per
+    /// neuron ([`Layout::per_neuron_prelude`]). Comments are copied as they are.
     pub fn per_neuron_params(&self, source: &str) -> String {
         rewrite_words(source, |out, word, after| {
-            if word != "P" || out.ends_with('.') {
+            if out.ends_with('.') {
                 return None;
             }
-            let field = after.strip_prefix('.')?;
-            let field = &field[..field.find(|c: char| !is_ident(c)).unwrap_or(field.len())];
-            let k = self.uniform.iter().position(|u| *u == field)?;
-            let _ = write!(out, "cell_param({k}u, P.{field})");
-            Some(1 + field.len())
+            let (k, read) = match word {
+                "P" => {
+                    let field = after.strip_prefix('.')?;
+                    let field = &field[..field.find(|c: char| !is_ident(c)).unwrap_or(field.len())];
+                    (self.uniform.iter().position(|u| *u == field)?, format!("P.{field}"))
+                }
+                // The step constants, after the uniform's fields.
+                "step_in" => {
+                    let component = after.strip_prefix(".c.")?;
+                    let k = ["x", "y", "z", "w"]
+                        .iter()
+                        .position(|c| component.starts_with(c) && !component[1..].starts_with(is_ident))?;
+                    (self.uniform.len() + k, format!("step_in.c.{}", &component[..1]))
+                }
+                _ => return None,
+            };
+            let _ = write!(out, "cell_param({k}u, {read})");
+            Some(read.len() - word.len())
         })
+    }
+
+    /// Planes of a population's per-neuron values: one per uniform field, then one per step
+    /// constant (`step_in.c.x..w`, [`super::CellModel::gpu_step_constants`]).
+    pub fn per_neuron_planes(&self) -> usize {
+        self.uniform.len() + 4
     }
 
     /// Compartment `name`'s element at `index`: in its slot of the state buffer, or in its own

@@ -18,12 +18,17 @@
 //! * Values are per neuron and broadcast over the batch (shape N). Initial and reset values
 //!   that depend on a parameter (Izhikevich's `v0`, `w0`) are per neuron too.
 //!
+//! * Step constants computed on the host per step size (LIF's `exp(−dt/tau_theta)` and
+//!   `resist_m·dt/tau_m`, [`super::CellModel::step_constant_params`]) are per neuron too when
+//!   a parameter they depend on is: each neuron's cell computes its own, and the GPU writes
+//!   them into planes of their own before each run (`step_in.c` reads go through
+//!   `cell_param` as well).
+//!
 //! What stays scalar, with an error naming the parameter: options, integrators and `Option`
-//! parameters ([`super::describe::ParamDoc::per_neuron`]); parameters that feed a host-side
-//! step constant ([`super::CellModel::step_constant_params`]: LIF's and QuadLIF's `tau_m`,
-//! `resist_m`, `tau_theta`); per-neuron values that would change the kernel variant; and every
-//! parameter of a cell whose step couples a row (WTAS, SLIF, and LIF/QuadLIF with `one_spike`
-//! or `max_one_spike`), where no neuron's step is its own.
+//! parameters ([`super::describe::ParamDoc::per_neuron`]); per-neuron values that would change
+//! the kernel variant (SLIF's `resist_inh > 0`); and every parameter of a cell whose step
+//! couples a row (WTAS, SLIF with inhibition or `rho_b`, and LIF/QuadLIF with `one_spike` or
+//! `max_one_spike`), where no neuron's step is its own.
 //!
 //! ```
 //! use spikegpu::cells::{self, heterogeneous::{self, PerNeuron}};
@@ -278,9 +283,13 @@ struct Inner {
     of_neuron: Vec<u32>,
     /// The parameters given per neuron.
     varying: Vec<&'static str>,
-    /// Bit k: uniform field k differs between neurons.
+    /// Whether the step constants differ between neurons.
+    per_neuron_steps: bool,
+    /// Bit k: uniform field k (or, after the fields, step constant k − F) differs between
+    /// neurons.
     mask: u32,
-    /// Uniform field k of neuron n at `k·N + n` (fields without a bit: unused zeros).
+    /// Uniform field k of neuron n at `k·N + n` (fields without a bit: unused zeros), then
+    /// the step constants' planes (written per run).
     planes: Vec<f32>,
     /// Compartments whose construction value differs between neurons: `(index, N values)`.
     initial: Vec<(usize, Vec<f32>)>,
@@ -302,12 +311,6 @@ impl HeterogeneousCell {
                 "this cell (or option) couples the neurons of a row (WTAS, SLIF, LIF/QuadLIF with one_spike or max_one_spike): its parameters stay uniform",
             ));
         }
-        if let Some(name) = varying.iter().find(|v| base.step_constant_params().contains(v)) {
-            return Err(refuse(
-                name,
-                "feeds a step-size constant computed once on the host (CellModel::step_constant_params): give one value",
-            ));
-        }
         if cells.iter().any(|c| c.gpu_overrides() != base.gpu_overrides()) {
             return Err(refuse(
                 varying[0],
@@ -318,7 +321,12 @@ impl HeterogeneousCell {
         let words: Vec<Vec<u32>> = cells.iter().map(|c| c.gpu_params()).collect();
         let fields = words[0].len();
         let mut mask = 0u32;
-        let mut planes = vec![0f32; fields * n];
+        // The step constants' planes (after the fields) are written per run, for its step size.
+        let per_neuron_steps = varying.iter().any(|v| base.step_constant_params().contains(v));
+        if per_neuron_steps {
+            mask |= 0b1111 << fields;
+        }
+        let mut planes = vec![0f32; base.entry().layout.per_neuron_planes() * n];
         for k in 0..fields {
             if words.iter().any(|w| w[k] != words[0][k]) {
                 mask |= 1 << k;
@@ -356,6 +364,7 @@ impl HeterogeneousCell {
                 cells,
                 of_neuron,
                 varying: varying.to_vec(),
+                per_neuron_steps,
                 mask,
                 planes,
                 initial,
@@ -499,6 +508,22 @@ impl CellModel for HeterogeneousCell {
 
     fn gpu_param_planes(&self) -> Option<&[f32]> {
         Some(&self.inner.planes)
+    }
+
+    fn gpu_step_constant_planes(&self, dt: f32) -> Option<Vec<f32>> {
+        let inner = &*self.inner;
+        if !inner.per_neuron_steps {
+            return None;
+        }
+        let n = inner.of_neuron.len();
+        let constants: Vec<[f32; 4]> = inner.cells.iter().map(|c| c.gpu_step_constants(dt)).collect();
+        let mut planes = vec![0f32; 4 * n];
+        for (i, &g) in inner.of_neuron.iter().enumerate() {
+            for k in 0..4 {
+                planes[k * n + i] = constants[g as usize][k];
+            }
+        }
+        Some(planes)
     }
 
     fn neuron_count(&self) -> Option<usize> {

@@ -318,6 +318,13 @@ pub trait CellModel: CellChecks + std::fmt::Debug + Send + Sync {
         None
     }
 
+    /// The per-neuron step constants for step size `dt` ([`CellModel::gpu_step_constants`] of
+    /// each neuron: constant k of neuron n at `k·N + n`), where they differ between neurons; the
+    /// GPU writes them into their planes before a run. None by default.
+    fn gpu_step_constant_planes(&self, _dt: f32) -> Option<Vec<f32>> {
+        None
+    }
+
     /// The number of neurons the cell's per-neuron parameters were given for (a population
     /// must have exactly that many units); `None` for a uniform cell.
     fn neuron_count(&self) -> Option<usize> {
@@ -331,7 +338,8 @@ pub trait CellModel: CellChecks + std::fmt::Debug + Send + Sync {
     }
 
     /// The parameters that [`CellModel::gpu_step_constants`] are computed from on the host
-    /// (once per step size): they must be the same for every neuron of a population.
+    /// (once per step size): a population whose neurons differ in them gets the constants per
+    /// neuron ([`CellModel::gpu_step_constant_planes`]).
     fn step_constant_params(&self) -> &'static [&'static str] {
         &[]
     }

@@ -68,6 +68,9 @@ pub struct GpuBackend {
     element_grid: (u32, u32),
     row_grid: (u32, u32),
     step_per_row: bool,
+    /// Byte offset in the state buffer of the per-neuron step constants' planes (a
+    /// heterogeneous population's, [`CellModel::gpu_step_constant_planes`]).
+    step_constant_planes: u64,
     timing: bool,
     last_gpu_seconds: Option<f64>,
 }
@@ -261,6 +264,8 @@ impl GpuBackend {
                 element_grid,
                 row_grid,
                 step_per_row: passes.step_per_row,
+                step_constant_planes: slot_bytes * layout.packed().count() as u64
+                    + (layout.uniform.len() * n_units * 4) as u64,
                 timing: false,
                 last_gpu_seconds: None,
                 ctx: ctx.clone(),
@@ -360,6 +365,16 @@ impl GpuBackend {
                 },
             ],
         })
+    }
+
+    /// Writes a heterogeneous population's per-neuron step constants for step size `dt`
+    /// (queued before the next submission: a run has one step size).
+    fn write_step_constant_planes(&self, cell: &dyn CellModel, dt: f32) {
+        if let Some(planes) = cell.gpu_step_constant_planes(dt) {
+            self.ctx
+                .queue
+                .write_buffer(&self.state, self.step_constant_planes, bytemuck::cast_slice(&planes));
+        }
     }
 
     /// Steps per chunk: the run input and the raster of a chunk must each fit one binding.
