@@ -207,7 +207,12 @@ impl<B: Backend> Population<B> {
 
     /// Writes the construction draws (e.g. WTAS threshold jitter), broadcast to every row.
     fn write_drawn(&mut self) -> Result<()> {
-        for (index, row) in self.cell.drawn_initial(self.init_key, self.n_units) {
+        self.write_rows(self.cell.drawn_initial(self.init_key, self.n_units))
+    }
+
+    /// Writes `(compartment index, N values)` rows, broadcast to every batch row.
+    fn write_rows(&mut self, rows: Vec<(usize, Vec<f32>)>) -> Result<()> {
+        for (index, row) in rows {
             let all: Vec<f32> = (0..self.batch).flat_map(|_| row.iter().copied()).collect();
             self.backend.write(index, &all)?;
         }
@@ -383,10 +388,7 @@ impl<B: Backend> Population<B> {
                 self.backend.write(index, &vec![value; total])?;
             }
         }
-        for (index, row) in self.cell.per_neuron_reset() {
-            let all: Vec<f32> = (0..self.batch).flat_map(|_| row.iter().copied()).collect();
-            self.backend.write(index, &all)?;
-        }
+        self.write_rows(self.cell.per_neuron_reset())?;
         if self.cell.reset_restores_drawn() {
             self.write_drawn()?;
         }

@@ -282,8 +282,7 @@ impl NetworkBuilder {
         Ok(LayerId(self.layers.len() - 1))
     }
 
-    /// A population of `n_units` cells of `cell`.
-    /// A cell with per-neuron parameters ([`crate::cells::heterogeneous`]) must have been
+    /// A population of `n_units` cells of `cell`. A cell with per-neuron parameters ([`crate::cells::heterogeneous`]) must have been
     /// built for `n_units` neurons.
     pub fn population(&mut self, name: &str, cell: Box<dyn CellModel>, n_units: usize) -> Result<LayerId> {
         crate::cells::input_index(cell.as_ref())?;
