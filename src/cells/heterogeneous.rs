@@ -22,7 +22,8 @@
 //!   `resist_m·dt/tau_m`, [`super::CellModel::step_constant_params`]) are per neuron too when
 //!   a parameter they depend on is: each neuron's cell computes its own, and the GPU writes
 //!   them into planes of their own before each run (`step_in.c` reads go through
-//!   `cell_param` as well).
+//!   `cell_param` as well). The write is queued for the next submission, so runs recorded
+//!   into one application encoder ([`crate::Population::encode_run`]) must share one step size.
 //!
 //! What stays scalar, with an error naming the parameter: options, integrators and `Option`
 //! parameters ([`super::describe::ParamDoc::per_neuron`]); per-neuron values that would change
