@@ -434,7 +434,7 @@ impl Layout {
     /// An element-wise kernel's source with every parameter read `P.field` written as
     /// `cell_param(k, P.field)` (k: the field's position in the uniform) and every step
     /// constant `step_in.c.x..w` as `cell_param(F + 0..3, …)`, so that any of them can be per
-    /// neuron ([`Layout::per_neuron_prelude`]). Comments are copied as they are.
+    /// neuron (the accessor is in [`Layout::prelude`]). Comments are copied as they are.
     pub fn per_neuron_params(&self, source: &str) -> String {
         rewrite_words(source, |out, word, after| {
             if out.ends_with('.') {

@@ -311,7 +311,7 @@ pub trait CellModel: CellChecks + std::fmt::Debug + Send + Sync {
         batch
     }
 
-    /// The per-neuron parameter planes of a [heterogeneous](heterogeneous) population: uniform
+    /// The per-neuron parameter planes of a [`heterogeneous`] population: uniform
     /// field k's value for neuron n at `k·N + n`, placed after the compartment slots of the
     /// GPU state buffer. None (uniform parameters) by default.
     fn gpu_param_planes(&self) -> Option<&[f32]> {
