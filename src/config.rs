@@ -12,6 +12,9 @@
 //!
 //! [params]                # the cell's constructor keyword arguments, ngclearn names
 //! tau_m = 10.0
+//! thr = { uniform = [-55.0, -50.0] }   # per neuron: an array of n_units numbers, or
+//!                                      # { uniform = [low, high] } / { normal = [mean, std] }
+//!                                      # drawn from `seed` (cells::heterogeneous)
 //!
 //! [drive]                 # constant | per_neuron_uniform | poisson | bernoulli
 //! kind = "constant"
@@ -212,10 +215,15 @@ impl<'a> TableReader<'a> {
         })
     }
 
-    /// The `params` table (ngclearn keyword arguments) built into a model of `entry`.
+    /// The `params` table (ngclearn keyword arguments) built into a model of `entry` for
+    /// `n_units` neurons; a float parameter may be per neuron (an array of `n_units` numbers,
+    /// or `{ uniform = [low, high] }` / `{ normal = [mean, std] }` drawn from `key`, see
+    /// [`cells::heterogeneous`]).
     pub(crate) fn cell_params(
         &mut self,
         entry: &'static cells::CellEntry,
+        n_units: usize,
+        key: crate::rng::Key,
     ) -> Result<(Box<dyn CellModel>, Map<String, Json>)> {
         let mut params = Map::new();
         match self.get("params") {
@@ -227,7 +235,8 @@ impl<'a> TableReader<'a> {
             }
             Some(other) => return Err(self.error("params", format!("expected a table, found {}", other.type_str()))),
         }
-        let cell = (entry.from_params)(&params).map_err(|e| self.error("params", e.to_string()))?;
+        let cell = cells::heterogeneous::from_params(entry, &params, n_units, key)
+            .map_err(|e| self.error("params", e.to_string()))?;
         Ok((cell, params))
     }
 
@@ -266,6 +275,13 @@ pub(crate) fn to_json(file: &Path, key: &str, value: &Value) -> Result<Json> {
             .map(Json::Number)
             .ok_or_else(|| bad("(non-finite float)"))?,
         Value::Boolean(b) => Json::Bool(*b),
+        // Per-neuron values: an array, or a distribution table (cells::heterogeneous).
+        Value::Array(items) => Json::Array(items.iter().map(|v| to_json(file, key, v)).collect::<Result<_>>()?),
+        Value::Table(t) => Json::Object(
+            t.iter()
+                .map(|(k, v)| Ok((k.clone(), to_json(file, key, v)?)))
+                .collect::<Result<_>>()?,
+        ),
         other => return Err(bad(other.type_str())),
     })
 }
@@ -310,7 +326,7 @@ impl RunConfig {
         let seed = top.count("seed", Some(0), 0)?;
         let dt = top.step_size()?;
         let steps = top.count("steps", None, 1)? as usize;
-        let (cell, params) = top.cell_params(entry)?;
+        let (cell, params) = top.cell_params(entry, n_units, crate::rng::Key::from_seed(seed))?;
         let drive_table = match top.required("drive", "a table with `kind`")? {
             Value::Table(t) => t,
             other => return Err(top.error("drive", format!("expected a table, found {}", other.type_str()))),

@@ -121,6 +121,7 @@ impl CpuBackend {
                                 batch: 1,
                                 n_units: len,
                                 values: values.iter_mut().map(|v| &mut v[..]).collect(),
+                                first,
                             };
                             for (k, step) in req.steps.iter().enumerate() {
                                 let abs = req.first_step + k as u64;

@@ -43,6 +43,34 @@
 //! [`network::NetworkBuilder`]; ngclearn's own synapse components replay its multi-component
 //! golden traces through the same engines ([`network::trace`]).
 //!
+//! ## Heterogeneous populations
+//! Any float parameter of an element-wise cell may differ per neuron: N values, or a
+//! `uniform`/`normal` distribution drawn once on the host from a key
+//! ([`cells::heterogeneous::build`], or `{ uniform = [low, high] }` and arrays in config files).
+//! A scalar stays uniform, with the same kernel and numbers as before; what must stay scalar is
+//! refused with an error naming the parameter (see [`cells::heterogeneous`]).
+//!
+//! ```
+//! use spikegpu::cells::{self, heterogeneous::{self, PerNeuron}};
+//! use spikegpu::rng::Key;
+//! // Izhikevich (2003)'s inhibitory cells: a = 0.02 + 0.08·r, b = 0.25 − 0.05·r, r uniform.
+//! let r = Key::from_seed(1).uniform01(200);
+//! let cell = heterogeneous::build(
+//!     cells::lookup("IzhikevichCell")?,
+//!     serde_json::json!({ "v_reset": -65.0, "w_reset": 2.0 }).as_object().unwrap(),
+//!     &[
+//!         ("tau_w", PerNeuron::Values(r.iter().map(|r| 1.0 / (0.02 + 0.08 * r)).collect())),
+//!         ("coupling_factor", PerNeuron::Values(r.iter().map(|r| 0.25 - 0.05 * r).collect())),
+//!         ("v0", PerNeuron::uniform(-70.0, -60.0)),
+//!     ],
+//!     200,
+//!     Key::from_seed(7),
+//! )?;
+//! let mut pop = spikegpu::Population::cpu(cell, 200, 1, 0)?;
+//! pop.run(100, 0.5, spikegpu::Drive::Constant(10.0), &spikegpu::Record::none())?;
+//! # Ok::<(), spikegpu::Error>(())
+//! ```
+//!
 //! ## Embedding in an application's GPU pipeline
 //! An application that already owns a wgpu device can run populations on it and couple them to
 //! its own kernels on the GPU, with no copy through the CPU:

@@ -15,6 +15,9 @@
 //! v0 = [-60.0, -50.0]          # initial v uniform in [low, high) (optional)
 //! [population.params]          # the cell's ngclearn parameters
 //! tau_m = 20.0
+//! v_reset = { uniform = [-62.0, -58.0] }  # per neuron: an array of n_units numbers, or
+//!                              # { uniform = [low, high] } / { normal = [mean, std] }, drawn
+//!                              # from fold_in(PRNGKey(seed), population index)
 //!
 //! [[encoder]]
 //! name = "input"
@@ -159,7 +162,8 @@ impl NetworkConfig {
             let name = r.string("name")?.to_string();
             let entry = r.cell_entry("cell")?;
             let n_units = r.count("n_units", None, 1)? as usize;
-            let (cell, _) = r.cell_params(entry)?;
+            // Per-neuron distributions of population i are drawn from fold_in(seed's key, i).
+            let (cell, _) = r.cell_params(entry, n_units, Key::from_seed(seed).fold_in(i as u32))?;
             let drive = r.float("drive", Some(0.0))? as f32;
             let range = match r.get("v0") {
                 None => None,

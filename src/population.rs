@@ -128,6 +128,7 @@ impl Population<CpuBackend> {
     /// [`Key::from_seed`] (`jax.random.PRNGKey(seed)`).
     pub fn cpu(cell: Box<dyn CellModel>, n_units: usize, batch: usize, seed: u64) -> Result<Self> {
         check_shape(n_units, batch)?;
+        crate::cells::heterogeneous::check_units(cell.as_ref(), n_units)?;
         let backend = CpuBackend::new(cell.as_ref(), batch, n_units);
         Population::assemble(cell, backend, n_units, batch, seed)
     }
@@ -182,6 +183,7 @@ impl Population<GpuBackend> {
         seed: u64,
     ) -> Result<Self> {
         check_shape(n_units, batch)?;
+        crate::cells::heterogeneous::check_units(cell.as_ref(), n_units)?;
         let backend = GpuBackend::new(ctx.clone(), cell.as_ref(), batch, n_units)?;
         Population::assemble(cell, backend, n_units, batch, seed)
     }
@@ -205,7 +207,12 @@ impl<B: Backend> Population<B> {
 
     /// Writes the construction draws (e.g. WTAS threshold jitter), broadcast to every row.
     fn write_drawn(&mut self) -> Result<()> {
-        for (index, row) in self.cell.drawn_initial(self.init_key, self.n_units) {
+        self.write_rows(self.cell.drawn_initial(self.init_key, self.n_units))
+    }
+
+    /// Writes `(compartment index, N values)` rows, broadcast to every batch row.
+    fn write_rows(&mut self, rows: Vec<(usize, Vec<f32>)>) -> Result<()> {
+        for (index, row) in rows {
             let all: Vec<f32> = (0..self.batch).flat_map(|_| row.iter().copied()).collect();
             self.backend.write(index, &all)?;
         }
@@ -381,6 +388,7 @@ impl<B: Backend> Population<B> {
                 self.backend.write(index, &vec![value; total])?;
             }
         }
+        self.write_rows(self.cell.per_neuron_reset())?;
         if self.cell.reset_restores_drawn() {
             self.write_drawn()?;
         }

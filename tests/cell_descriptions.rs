@@ -223,7 +223,13 @@ fn every_kernel_binds_and_lays_out_what_its_description_says() {
                     (o.name.clone().unwrap_or_default(), ty)
                 })
                 .collect();
-            let described: Vec<(String, &str)> = layout.overrides.iter().map(|(n, t)| (n.to_string(), *t)).collect();
+            let mut described: Vec<(String, &str)> =
+                layout.overrides.iter().map(|(n, t)| (n.to_string(), *t)).collect();
+            // Element-wise kernels also declare the per-neuron parameter mask, which only
+            // heterogeneous populations set (tests/heterogeneous.rs).
+            if entry.elementwise {
+                described.push((spikegpu::cells::describe::PER_NEURON_OVERRIDE.to_string(), "u32"));
+            }
             assert_eq!(declared, described, "{variant}: overrides");
             let set: Vec<&str> = cell.gpu_overrides().iter().map(|(n, _)| *n).collect();
             let names: Vec<&str> = layout.overrides.iter().map(|(n, _)| *n).collect();

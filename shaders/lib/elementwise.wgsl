@@ -26,6 +26,8 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (step_in.store_input != 0u) {
         j[i] = j_now;
     }
+    // Per-neuron parameters (`cell_param`) are read at this element's neuron.
+    cell_element = i;
     var st = cell_load(i);
     cell_advance(&st, i, j_now, step_in.t);
     cell_store(i, st);
@@ -48,6 +50,7 @@ fn fused(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
         || (step_in.input_mode == 1u && step_in.input_stride == 0u);
     let fixed_input = drive_input(i, 0u, vec2<u32>(0u, 0u), current);
     var j_now = current;
+    cell_element = i;
     var st = cell_load(i);
     for (var k = 0u; k < steps; k++) {
         let row = step_table[step_in.table_base + k];

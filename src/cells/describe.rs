@@ -76,10 +76,16 @@ pub struct ParamDoc {
     pub rule: Rule,
     /// What it means.
     pub doc: &'static str,
+    /// Whether a population may give it one value per neuron (float parameters; options,
+    /// integrators and `Option`s stay scalar): see [`crate::cells::heterogeneous`].
+    pub per_neuron: bool,
 }
 
 /// A parameter type: how it is read from ngclearn keyword arguments and validated.
 pub trait ParamValue: Sized {
+    /// Whether the type can vary per neuron ([`ParamDoc::per_neuron`]): plain floats only.
+    const PER_NEURON: bool = false;
+
     /// Reads `name`; `default` is `None` for a parameter ngclearn requires.
     fn read(r: &mut ParamReader<'_>, name: &'static str, default: Option<Self>) -> Result<Self>;
 
@@ -99,6 +105,8 @@ impl RequiredParam for f32 {
 }
 
 impl ParamValue for f32 {
+    const PER_NEURON: bool = true;
+
     fn read(r: &mut ParamReader<'_>, name: &'static str, default: Option<f32>) -> Result<f32> {
         match default {
             Some(d) => r.f32_or(name, d),
@@ -261,6 +269,11 @@ pub const FIRST_INPUT_BINDING: u32 = 5;
 /// Binding of the parameter uniform.
 pub const PARAMS_BINDING: u32 = 2;
 
+/// The `override` whose bit k makes uniform field k per neuron (element-wise cells; see
+/// [`crate::cells::heterogeneous`]). Not in [`Layout::overrides`]: uniform populations leave it
+/// at its default 0.
+pub const PER_NEURON_OVERRIDE: &str = "PER_NEURON_PARAMS";
+
 /// The WGSL name of the state buffer.
 pub const STATE_NAME: &str = "cell_state";
 
@@ -374,6 +387,7 @@ impl Layout {
             ));
         }
         if elementwise {
+            line(self.per_neuron_prelude());
             let names: Vec<&str> = self.state_compartments().map(|c| c.name).collect();
             line("struct CellState {".into());
             for name in &names {
@@ -395,6 +409,69 @@ impl Layout {
         w
     }
 
+    /// The per-neuron parameter accessor of element-wise kernels: bit k of [`PER_NEURON_OVERRIDE`]
+    /// makes uniform field k a per-neuron value, read from plane k (`dims.n_units` values)
+    /// after the compartment slots of the state buffer, at the neuron of `cell_element` (which
+    /// the entry points set); planes `F..F+4` (F uniform fields) hold the step constants
+    /// `step_in.c.x..w` per neuron ([`Layout::per_neuron_planes`]). Unset, as in every uniform
+    /// population, the branch is dead once the pipeline is specialised and the value is the
+    /// uniform's, as before.
+    fn per_neuron_prelude(&self) -> String {
+        assert!(
+            self.per_neuron_planes() <= 32,
+            "{PER_NEURON_OVERRIDE} is a 32-bit mask over the uniform's fields and the 4 step constants"
+        );
+        format!(
+            "override {PER_NEURON_OVERRIDE}: u32 = 0u;\n\
+             const PARAM_PLANES: u32 = {planes}u;\n\
+             // The element (b·N + n) being stepped; set by the entry points.\n\
+             var<private> cell_element: u32;\n\
+             fn cell_param(k: u32, uniform_value: f32) -> f32 {{\n\
+             \x20   if (({PER_NEURON_OVERRIDE} & (1u << k)) != 0u) {{\n\
+             \x20       return {STATE_NAME}[PARAM_PLANES * dims.slot + k * dims.n_units + cell_element % dims.n_units];\n\
+             \x20   }}\n\
+             \x20   return uniform_value;\n\
+             }}",
+            planes = self.packed().count()
+        )
+    }
+
+    /// An element-wise kernel's source with every parameter read `P.field` written as
+    /// `cell_param(k, P.field)` (k: the field's position in the uniform) and every step
+    /// constant `step_in.c.x..w` as `cell_param(F + 0..3, …)`, so that any of them can be per
+    /// neuron (the accessor is in [`Layout::prelude`]). Comments are copied as they are.
+    pub fn per_neuron_params(&self, source: &str) -> String {
+        rewrite_words(source, |out, word, after| {
+            if out.ends_with('.') {
+                return None;
+            }
+            let (k, read) = match word {
+                "P" => {
+                    let field = after.strip_prefix('.')?;
+                    let field = &field[..field.find(|c: char| !is_ident(c)).unwrap_or(field.len())];
+                    (self.uniform.iter().position(|u| *u == field)?, format!("P.{field}"))
+                }
+                // The step constants, after the uniform's fields.
+                "step_in" => {
+                    let component = after.strip_prefix(".c.")?;
+                    let k = ["x", "y", "z", "w"]
+                        .iter()
+                        .position(|c| component.starts_with(c) && !component[1..].starts_with(is_ident))?;
+                    (self.uniform.len() + k, format!("step_in.c.{}", &component[..1]))
+                }
+                _ => return None,
+            };
+            let _ = write!(out, "cell_param({k}u, {read})");
+            Some(read.len() - word.len())
+        })
+    }
+
+    /// Planes of a population's per-neuron values: one per uniform field, then one per step
+    /// constant (`step_in.c.x..w`, [`super::CellModel::gpu_step_constants`]).
+    pub fn per_neuron_planes(&self) -> usize {
+        self.uniform.len() + 4
+    }
+
     /// Compartment `name`'s element at `index`: in its slot of the state buffer, or in its own
     /// buffer for an input.
     fn element(&self, name: &str, index: &str) -> String {
@@ -410,37 +487,50 @@ impl Layout {
     /// the state buffer. Comments are copied as they are. The hand-written kernels keep indexing
     /// compartments by name; naga then validates the result like any other source.
     pub fn pack(&self, source: &str) -> String {
-        let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-        let mut out = String::with_capacity(source.len() + source.len() / 4);
-        let mut rest = source;
-        while let Some(pos) = rest.find(|c: char| is_ident(c) || c == '/') {
-            out.push_str(&rest[..pos]);
-            rest = &rest[pos..];
-            if rest.starts_with("//") {
-                let end = rest.find('\n').unwrap_or(rest.len());
-                out.push_str(&rest[..end]);
-                rest = &rest[end..];
-                continue;
+        rewrite_words(source, |out, word, after| {
+            if out.ends_with('.') || !self.packed().any(|c| c.name == word) {
+                return None;
             }
-            let len = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len()).max(1);
-            let word = &rest[..len];
-            let after_field = out.ends_with('.');
-            let compartment = self.packed().any(|c| c.name == word);
-            match rest[len..].strip_prefix('[').and_then(closing_bracket) {
-                Some(close) if compartment && !after_field => {
-                    let inner = &rest[len + 1..len + 1 + close];
-                    out.push_str(&self.element(word, &self.pack(inner)));
-                    rest = &rest[len + 1 + close + 1..];
-                }
-                _ => {
-                    out.push_str(word);
-                    rest = &rest[len..];
-                }
+            let close = after.strip_prefix('[').and_then(closing_bracket)?;
+            out.push_str(&self.element(word, &self.pack(&after[1..1 + close])));
+            Some(close + 2)
+        })
+    }
+}
+
+/// A WGSL identifier character.
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// `source` copied word by word (identifiers, and single other characters; comments as they
+/// are), with `replace(out, word, after)` given each word and the text after it: it may write
+/// a replacement of the word and a prefix of `after` into `out` and return that prefix's
+/// length, or return `None` (having written nothing) to keep the word.
+fn rewrite_words(source: &str, mut replace: impl FnMut(&mut String, &str, &str) -> Option<usize>) -> String {
+    let mut out = String::with_capacity(source.len() + source.len() / 4);
+    let mut rest = source;
+    while let Some(pos) = rest.find(|c: char| is_ident(c) || c == '/') {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        if rest.starts_with("//") {
+            let end = rest.find('\n').unwrap_or(rest.len());
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        let len = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len()).max(1);
+        let (word, after) = rest.split_at(len);
+        match replace(&mut out, word, after) {
+            Some(consumed) => rest = &after[consumed..],
+            None => {
+                out.push_str(word);
+                rest = after;
             }
         }
-        out.push_str(rest);
-        out
     }
+    out.push_str(rest);
+    out
 }
 
 /// The position of the `]` that closes an index whose `[` is just before `text`.
@@ -588,6 +678,7 @@ macro_rules! cell_params {
                         unit: $unit,
                         rule: $crate::cells::describe::param_rule!($rule $(($($rule_arg),*))?),
                         doc: $doc,
+                        per_neuron: <$ty as $crate::cells::describe::ParamValue>::PER_NEURON,
                     },
                 )+
             ];

@@ -409,6 +409,11 @@ impl CellModel for LifCell {
         }
     }
 
+    fn step_constant_params(&self) -> &'static [&'static str] {
+        // theta_decay and surrogate_scale below.
+        &["tau_theta", "resist_m", "tau_m"]
+    }
+
     fn gpu_step_constants(&self, dt: f32) -> [f32; 4] {
         [self.theta_decay(dt), self.surrogate_scale(dt), 0.0, 0.0]
     }

@@ -34,6 +34,7 @@
 //! crate-docs cell tables need; the conformance tests run the cell's traces.
 
 pub mod describe;
+pub mod heterogeneous;
 pub mod params;
 
 /// The registry: one line per implemented cell (its module, whose `ENTRY` is registered).
@@ -129,6 +130,7 @@ impl CellState {
             batch: self.batch,
             n_units: self.n_units,
             values: self.values.iter_mut().map(|v| &mut v[..]).collect(),
+            first: 0,
         }
     }
 }
@@ -144,6 +146,9 @@ pub struct StateView<'a> {
     pub n_units: usize,
     /// One slice per compartment.
     pub values: Vec<&'a mut [f32]>,
+    /// The flat index (`b·N + n`) in the population of the view's first element (0 for the
+    /// whole population), so that a cell with per-neuron parameters knows whose they are.
+    pub first: usize,
 }
 
 /// What one step needs besides the state: the time stamp and step size (both float32, as the
@@ -304,6 +309,39 @@ pub trait CellModel: CellChecks + std::fmt::Debug + Send + Sync {
     /// population of this shape: one per batch row by default.
     fn gpu_scratch_words(&self, batch: usize, _n_units: usize) -> usize {
         batch
+    }
+
+    /// The per-neuron parameter planes of a [`heterogeneous`] population: uniform
+    /// field k's value for neuron n at `k·N + n`, placed after the compartment slots of the
+    /// GPU state buffer. None (uniform parameters) by default.
+    fn gpu_param_planes(&self) -> Option<&[f32]> {
+        None
+    }
+
+    /// The per-neuron step constants for step size `dt` ([`CellModel::gpu_step_constants`] of
+    /// each neuron: constant k of neuron n at `k·N + n`), where they differ between neurons; the
+    /// GPU writes them into their planes before a run. None by default.
+    fn gpu_step_constant_planes(&self, _dt: f32) -> Option<Vec<f32>> {
+        None
+    }
+
+    /// The number of neurons the cell's per-neuron parameters were given for (a population
+    /// must have exactly that many units); `None` for a uniform cell.
+    fn neuron_count(&self) -> Option<usize> {
+        None
+    }
+
+    /// Per-neuron values that `reset()` writes after [`CellModel::reset_values`]:
+    /// `(compartment index, N values)`, the same for every batch row. None by default.
+    fn per_neuron_reset(&self) -> Vec<(usize, Vec<f32>)> {
+        Vec::new()
+    }
+
+    /// The parameters that [`CellModel::gpu_step_constants`] are computed from on the host
+    /// (once per step size): a population whose neurons differ in them gets the constants per
+    /// neuron ([`CellModel::gpu_step_constant_planes`]).
+    fn step_constant_params(&self) -> &'static [&'static str] {
+        &[]
     }
 
     /// Which row passes the GPU kernel needs for this variant. None by default.

@@ -68,6 +68,9 @@ pub struct GpuBackend {
     element_grid: (u32, u32),
     row_grid: (u32, u32),
     step_per_row: bool,
+    /// Byte offset in the state buffer of the per-neuron step constants' planes (a
+    /// heterogeneous population's, [`CellModel::gpu_step_constant_planes`]).
+    step_constant_planes: u64,
     timing: bool,
     last_gpu_seconds: Option<f64>,
 }
@@ -100,10 +103,12 @@ impl GpuBackend {
         // Each slot starts at an offset the adapter can bind, so embedders can bind one compartment.
         let slot_bytes = budget::slot_bytes(total, &limits);
         let (state_limit, state_available) = budget::state_binding_limit(&limits);
+        // Per-neuron parameter planes follow the compartment slots (cells::heterogeneous).
+        let planes = cell.gpu_param_planes().unwrap_or_default();
         budget::check_limit(
             state_limit,
             state_available,
-            slot_bytes * layout.packed().count() as u64,
+            slot_bytes * layout.packed().count() as u64 + planes.len() as u64 * 4,
         )?;
         let scratch_bytes = (cell.gpu_scratch_words(batch, n_units) as u64 * 4).max(4);
         if layout.scratch.is_some() {
@@ -122,6 +127,10 @@ impl GpuBackend {
             let rw = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
             let slot = (slot_bytes / 4) as usize;
             let mut packed = vec![0f32; (slot * layout.packed().count()).max(1)];
+            if !planes.is_empty() {
+                packed.truncate(slot * layout.packed().count());
+                packed.extend_from_slice(planes);
+            }
             let mut inputs = Vec::new();
             for (k, (&value, comp)) in cell.initial_values().iter().zip(comps).enumerate() {
                 match layout.location(k) {
@@ -255,6 +264,8 @@ impl GpuBackend {
                 element_grid,
                 row_grid,
                 step_per_row: passes.step_per_row,
+                step_constant_planes: slot_bytes * layout.packed().count() as u64
+                    + (layout.uniform.len() * n_units * 4) as u64,
                 timing: false,
                 last_gpu_seconds: None,
                 ctx: ctx.clone(),
@@ -354,6 +365,16 @@ impl GpuBackend {
                 },
             ],
         })
+    }
+
+    /// Writes a heterogeneous population's per-neuron step constants for step size `dt`
+    /// (queued before the next submission: a run has one step size).
+    fn write_step_constant_planes(&self, cell: &dyn CellModel, dt: f32) {
+        if let Some(planes) = cell.gpu_step_constant_planes(dt) {
+            self.ctx
+                .queue
+                .write_buffer(&self.state, self.step_constant_planes, bytemuck::cast_slice(&planes));
+        }
     }
 
     /// Steps per chunk: the run input and the raster of a chunk must each fit one binding.

@@ -51,7 +51,13 @@ pub fn compose(cell: &dyn CellModel) -> ComposedShader {
     let layout = entry.layout;
     let prelude_name = format!("(prelude of {})", entry.key);
     let prelude = layout.prelude(&format!("src/cells/{}.rs", entry.key), entry.elementwise);
-    let kernel = layout.pack(entry.shader.1);
+    // Element-wise kernels read each parameter through `cell_param`, so that a population may
+    // give it per neuron (crate::cells::heterogeneous); uniform populations specialise it away.
+    let kernel = if entry.elementwise {
+        layout.pack(&layout.per_neuron_params(entry.shader.1))
+    } else {
+        layout.pack(entry.shader.1)
+    };
     let shared = layout.pack(ELEMENTWISE.1);
     let mut parts: Vec<(&str, &str)> = LIBRARY.to_vec();
     parts.push((&prelude_name, &prelude));

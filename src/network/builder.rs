@@ -38,7 +38,7 @@ use super::rules::Rule;
 use super::stdp::TraceStdp;
 use super::synapses::{Dynamics, SynapseSpec};
 use super::traces::VarTrace;
-use super::{CpuNetwork, GpuNetwork, NetEngine, StepInputs};
+use super::{CpuNetwork, GpuNetwork, NetEngine};
 
 mod plastic;
 
@@ -322,10 +322,36 @@ impl NetworkBuilder {
         Ok(LayerId(self.layers.len() - 1))
     }
 
-    /// A population of `n_units` cells of `cell`.
+    /// A population of `n_units` cells of `cell`. A cell with per-neuron parameters ([`crate::cells::heterogeneous`]) must have been
+    /// built for `n_units` neurons.
     pub fn population(&mut self, name: &str, cell: Box<dyn CellModel>, n_units: usize) -> Result<LayerId> {
         crate::cells::input_index(cell.as_ref())?;
+        crate::cells::heterogeneous::check_units(cell.as_ref(), n_units).map_err(|e| bad(name, e.to_string()))?;
         self.layer(name, Kind::Cell { model: cell, n_units }, n_units)
+    }
+
+    /// Makes a population's drive a per-step stream: each step of [`Network::run_streamed`]
+    /// sets it to that step's row of host values (e.g. fresh noise every step, drawn on the
+    /// host, so the CPU and GPU engines get the same numbers; on the GPU the rows are uploaded
+    /// once per run chunk and copied into the drive step by step, with no host round trip).
+    pub fn stream_drive(&mut self, layer: LayerId) -> Result<()> {
+        let info = self
+            .layers
+            .get(layer.0)
+            .ok_or_else(|| bad("layer", "unknown layer id"))?;
+        let name = self.graph.components[info.component].name.clone();
+        let drive = info
+            .drive
+            .ok_or_else(|| bad(&name, "encoders have no drive; set their input"))?;
+        let port = Port {
+            component: drive,
+            compartment: 0,
+        };
+        if self.graph.inputs.contains(&port) {
+            return Err(bad(&name, "its drive is streamed already"));
+        }
+        self.graph.inputs.push(port);
+        Ok(())
     }
 
     /// A Poisson encoder (ngclearn's `PoissonCell`): spike probability `input·dt/1000·target_freq`.
@@ -585,6 +611,10 @@ impl NetworkBuilder {
                 .filter(|&c| pred(&graph.components[c].kind))
                 .collect()
         };
+        // Streamed drives are set first, so the step's populations read this step's row.
+        for (i, &port) in graph.inputs.iter().enumerate() {
+            graph.step.push(StepOp::Set(port, i));
+        }
         let projections_first = order(&|k| matches!(k, Kind::Projection(_) | Kind::Synapse(_)));
         let encoders = order(&|k| matches!(k, Kind::Encoder { .. }));
         let cells = order(&|k| matches!(k, Kind::Cell { .. }));
@@ -823,15 +853,69 @@ impl<E: NetEngine> Network<E> {
     /// Runs `steps` steps of `dt` ms (step k at `t0 + k·dt`, computed in f64 and rounded, as
     /// populations do), recording what `record` asks for.
     pub fn run(&mut self, steps: usize, dt: f64, record: &NetRecord) -> Result<NetRun> {
-        self.run_modulated(steps, dt, record, &[])
+        self.run_with(steps, dt, record, &[], &[])
     }
 
-    /// [`Network::run`] with the graph's per-step inputs (the modulators of reward-modulated
-    /// projections: see [`Network::run_modulated`]).
-    fn run_inputs(&mut self, steps: usize, dt: f64, record: &NetRecord, inputs: StepInputs<'_>) -> Result<NetRun> {
+    /// [`Network::run`] with the values of every streamed drive
+    /// ([`NetworkBuilder::stream_drive`]): `(layer, steps × B·N values)`, step-major.
+    pub fn run_streamed(
+        &mut self,
+        steps: usize,
+        dt: f64,
+        record: &NetRecord,
+        drives: &[(LayerId, &[f32])],
+    ) -> Result<NetRun> {
+        self.run_with(steps, dt, record, drives, &[])
+    }
+
+    /// [`Network::run`] with the graph's per-step inputs: every streamed drive's values (which
+    /// must be given) and the per-step modulators of reward-modulated connections (those not
+    /// given keep their value: see [`Network::run_modulated`]).
+    pub fn run_with(
+        &mut self,
+        steps: usize,
+        dt: f64,
+        record: &NetRecord,
+        drives: &[(LayerId, &[f32])],
+        modulators: &[(ProjectionId, &[f32])],
+    ) -> Result<NetRun> {
         if !(dt.is_finite() && dt > 0.0 && (dt as f32) > 0.0) {
             return Err(Error::InvalidDt(dt as f32));
         }
+        let layers = &self.layout.layers;
+        let streamed = |l: &LayerId| {
+            layers.get(l.0).is_some_and(|info| {
+                self.engine
+                    .graph()
+                    .inputs
+                    .iter()
+                    .any(|p| Some(p.component) == info.drive)
+            })
+        };
+        if let Some((l, _)) = drives.iter().find(|(l, _)| !streamed(l)) {
+            let name = layers.get(l.0).map_or("layer", |info| info.name.as_str());
+            return Err(bad(name, "its drive is not streamed (NetworkBuilder::stream_drive)"));
+        }
+        let modulators = self.modulator_streams(steps, modulators)?;
+        let mut rows: Vec<std::borrow::Cow<'_, [f32]>> = Vec::new();
+        for port in self.engine.graph().inputs.clone() {
+            let values = if let Some(layer) = layers.iter().position(|info| info.drive == Some(port.component)) {
+                let values = drives.iter().find(|(l, _)| l.0 == layer).ok_or_else(|| {
+                    bad(
+                        &layers[layer].name,
+                        "its drive is streamed: give its per-step values to run_streamed",
+                    )
+                })?;
+                std::borrow::Cow::Borrowed(values.1)
+            } else if let Some((_, values)) = modulators.iter().find(|(p, _)| *p == port) {
+                std::borrow::Cow::Borrowed(*values)
+            } else {
+                // A modulator not streamed this run keeps its value (set_modulator).
+                std::borrow::Cow::Owned(self.engine.read(port)?.repeat(steps))
+            };
+            rows.push(values);
+        }
+        let inputs: Vec<&[f32]> = rows.iter().map(|r| r.as_ref()).collect();
         let times: Vec<f32> = (0..steps as u64)
             .map(|k| (self.t0 + (self.steps_done + k) as f64 * dt) as f32)
             .collect();
@@ -843,7 +927,7 @@ impl<E: NetEngine> Network<E> {
             .collect::<Result<_>>()?;
         let rec = self
             .engine
-            .run_packed(&times, dt as f32, inputs, &trace_ports, &spike_ports)?;
+            .run_packed(&times, dt as f32, &inputs, &trace_ports, &spike_ports)?;
         self.steps_done += steps as u64;
         Ok(NetRun {
             steps,

@@ -485,6 +485,7 @@ impl CpuNetwork {
                             batch: component.batch,
                             n_units: *n_units,
                             values: state.iter_mut().map(|v| &mut v[..]).collect(),
+                            first: 0,
                         };
                         model.step_cpu(
                             &mut view,

@@ -372,6 +372,30 @@ impl Graph {
             .collect()
     }
 
+    /// What component `c`'s `reset()` writes per neuron after [`Graph::reset_writes`]: the
+    /// reset values of a cell with per-neuron parameters ([`CellModel::per_neuron_reset`]),
+    /// broadcast over the batch.
+    pub fn reset_rows(&self, c: usize) -> Vec<(Port, Vec<f32>)> {
+        let component = &self.components[c];
+        match &component.kind {
+            Kind::Cell { model, .. } => model
+                .per_neuron_reset()
+                .into_iter()
+                .map(|(q, row)| {
+                    let all = (0..component.batch).flat_map(|_| row.iter().copied()).collect();
+                    (
+                        Port {
+                            component: c,
+                            compartment: q,
+                        },
+                        all,
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The delay ring of `port` if it is one: `(depth, plane)` (B·N_pre values a slot).
     pub fn ring(&self, port: Port) -> Option<(usize, usize)> {
         let c = &self.components[port.component];

@@ -90,6 +90,9 @@ pub trait NetEngine {
                 let len = self.graph().len(port);
                 self.write(port, &vec![value; len])?;
             }
+            for (port, values) in self.graph().reset_rows(c) {
+                self.write(port, &values)?;
+            }
         }
         Ok(())
     }

@@ -79,6 +79,7 @@ impl GpuBackend {
         if n_steps == 0 {
             return Ok(rec);
         }
+        self.write_step_constant_planes(cell, req.steps[0].dt);
         let per_step_input = matches!(req.drive, DriveSpec::Buffer { per_step: true, .. });
         let chunk_steps = self.chunk_steps(per_step_input, req.record.spikes)?;
         if external.is_some() && (n_steps > chunk_steps || !req.record.is_empty()) {

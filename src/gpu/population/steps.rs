@@ -61,6 +61,9 @@ impl GpuBackend {
 
     /// Writes one slot per step (queued before the next submission).
     pub fn write_step_slots(&self, slots: &StepSlots, cell: &dyn CellModel, steps: &[StepInfo]) {
+        if let Some(first) = steps.first() {
+            self.write_step_constant_planes(cell, first.dt);
+        }
         let uniforms: Vec<_> = steps
             .iter()
             .take(slots.capacity)

@@ -303,27 +303,27 @@ impl<E: NetEngine> Network<E> {
         record: &NetRecord,
         streams: &[(ProjectionId, &[f32])],
     ) -> Result<NetRun> {
-        let inputs: Vec<Port> = self.engine_ref().graph().inputs.clone();
-        let mut given: Vec<Option<&[f32]>> = vec![None; inputs.len()];
-        for &(projection, values) in streams {
-            let port = self.modulator_port(projection)?;
-            let name = self.engine_ref().graph().name(port);
-            check_modulator(&name, values, steps)?;
-            let i = inputs
-                .iter()
-                .position(|&p| p == port)
-                .ok_or_else(|| bad(&name, "the modulator is not a per-step input of this network"))?;
-            given[i] = Some(values);
-        }
-        let mut rows: Vec<Vec<f32>> = Vec::with_capacity(inputs.len());
-        for (i, &port) in inputs.iter().enumerate() {
-            rows.push(match given[i] {
-                Some(values) => values.to_vec(),
-                None => self.engine.read(port)?.repeat(steps),
-            });
-        }
-        let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
-        self.run_inputs(steps, dt, record, &refs)
+        self.run_with(steps, dt, record, &[], streams)
+    }
+
+    /// The per-step input port of each streamed modulator, its values checked.
+    pub(super) fn modulator_streams<'a>(
+        &self,
+        steps: usize,
+        streams: &[(ProjectionId, &'a [f32])],
+    ) -> Result<Vec<(Port, &'a [f32])>> {
+        streams
+            .iter()
+            .map(|&(projection, values)| {
+                let port = self.modulator_port(projection)?;
+                let name = self.engine_ref().graph().name(port);
+                check_modulator(&name, values, steps)?;
+                if !self.engine_ref().graph().inputs.contains(&port) {
+                    return Err(bad(&name, "the modulator is not a per-step input of this network"));
+                }
+                Ok((port, values))
+            })
+            .collect()
     }
 }
 
