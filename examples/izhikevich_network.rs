@@ -27,7 +27,7 @@
 //! engine, seed 2003 (`docs/izhikevich_network.png`): excitatory 8.1 Hz, inhibitory 8.8 Hz,
 //! population-rate spectrum peaking at 9 Hz (27 % of the 1–100 Hz power in 8–13 Hz, 26 % in
 //! 30–50 Hz); seeds 1–3: excitatory 8.1–8.4 Hz, inhibitory 8.5–8.9 Hz, peak at 8 Hz. The
-//! paper's MATLAB program transcribed line for line (1 ms steps, v in two halves, Python's
+//! paper's MATLAB program transcribed line for line (`benches/izhikevich_2003.py`: 1 ms steps, v in two halves, Python's
 //! generator, seeds 1–3) gives excitatory 7.3–7.8 Hz, inhibitory 7.2–7.3 Hz, peak at 7–8 Hz,
 //! 13–22 % alpha and 20–26 % gamma power: the same rhythm, with rates ~10–20 % higher here
 //! (u integrated at 0.5 ms, and ngclearn reports a spike one 0.5 ms step after the crossing).
