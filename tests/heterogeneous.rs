@@ -412,6 +412,7 @@ fn config_tables_give_per_neuron_values() {
     assert!(text.contains("did you mean `uniform`"), "{text}");
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn toml_files_give_per_neuron_parameters() {
     use spikegpu::config::RunConfig;
