@@ -50,7 +50,9 @@ def cell_doc(description):
             "Keyword parameters have ngclearn's names and defaults; ``key`` is the seed of "
             "``PRNGKey(key)`` (or a JAX key's two uint32 words); ``backend`` is \"cpu\", \"gpu\", "
             "\"vulkan\", \"metal\", \"dx12\" or \"gl\". An optional first positional string is "
-            "ngclearn's component name. See ``Population`` for ``step``, ``run`` and compartment "
+            "ngclearn's component name. Float parameters may be given per neuron: an array of "
+            "``n_units`` values or ``spikegpu.uniform(low, high)`` / ``spikegpu.normal(mean, std)`` "
+            "drawn from ``PRNGKey(key)``. See ``Population`` for ``step``, ``run`` and compartment "
             "access.".format(name, description["key"], description["integrators"], description["tolerance"]),
             _plain(description["doc"]),
             "Parameters\n----------\n\n"
