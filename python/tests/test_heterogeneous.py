@@ -77,3 +77,12 @@ def test_per_neuron_errors():
         spikegpu.LIFCell(2, tau_m=np.array([10.0, -1.0]))
     with pytest.raises(ValueError):
         spikegpu.WTASCell(3, tau_m=np.array([10.0, 11.0, 12.0]))
+
+
+def test_docstrings_say_which_parameters_vary_per_neuron():
+    lif = {line.split("|")[1].strip(): line.split("|")[5].strip()
+           for line in spikegpu.LIFCell.__doc__.splitlines() if line.startswith("| ") and line.count("|") == 7}
+    assert lif["tau_m"] == "yes" and lif["integration_type"] == "no"
+    wtas = {line.split("|")[1].strip(): line.split("|")[5].strip()
+            for line in spikegpu.WTASCell.__doc__.splitlines() if line.startswith("| ") and line.count("|") == 7}
+    assert wtas["tau_m"] == "no"

@@ -123,3 +123,30 @@ def test_rule_and_stream_errors():
     net = b.build("cpu")
     with pytest.raises(ValueError, match="streamed"):
         net.run(5)
+
+
+@pytest.mark.parametrize("rule", ["trace", "exp"])
+def test_masked_dense_rule_equals_sparse_rule_on_the_unmasked_synapses(rule):
+    """A 0/1 weight_mask on the dense synapse is a sparse projection holding the unmasked
+    synapses only (the masked weights stay 0 under these rules)."""
+    mask = np.array([[float((i + 2 * j) % 3 != 0) for j in range(N_POST)] for i in range(N_PRE)])
+    kept = [(i, j) for i, j in ALL_PAIRS if mask[i, j]]
+    nets = []
+    for kind, connection in (("dense", dict(weight=0.4, weight_mask=mask)),
+                             ("list", dict(synapses=[(i, j, 0.4) for i, j in kept]))):
+        b = spikegpu.NetworkBuilder(key=3)
+        b.population("pre", "LIFCell", N_PRE, tau_m=10.0)
+        b.population("post", "LIFCell", N_POST, tau_m=10.0)
+        b.trace("x_pre", "pre", tau_tr=20.0, a_delta=0.0, decay_type="exp")
+        b.trace("x_post", "post", tau_tr=20.0, a_delta=0.0, decay_type="exp")
+        b.plastic("w", "pre", "post", "x_pre", "x_post", rule=rule, kind=kind, **connection, **RULES[rule])
+        net = b.build("cpu")
+        net.set_drive("pre", np.linspace(15.0, 40.0, N_PRE))
+        net.set_drive("post", np.linspace(18.0, 30.0, N_POST))
+        net.run(300)
+        nets.append(net)
+    dense = nets[0].read_projection("w", "weights").reshape(N_PRE, N_POST)
+    sparse = nets[1].read_projection("w", "weights")
+    assert np.all(dense[mask == 0] == 0.0) and np.any(dense[mask == 1] != np.float32(0.4))
+    by_post = sorted(kept, key=lambda ij: (ij[1], ij[0]))
+    np.testing.assert_array_equal(sparse, np.array([dense[i, j] for i, j in by_post], np.float32))
