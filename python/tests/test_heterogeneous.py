@@ -62,6 +62,14 @@ def test_drawn_values_are_the_populations_and_the_networks(backend):
     b.population("p", "IzhikevichCell", 50, v0=spikegpu.uniform(-70.0, -60.0))
     net = b.build("cpu")
     np.testing.assert_array_equal(net["p", "v"][0], v)
+    # The layer added k-th draws from the builder's key + k; an explicit key overrides it.
+    b = spikegpu.NetworkBuilder(key=10)
+    b.poisson("in", 3)
+    b.population("p", "IzhikevichCell", 50, v0=spikegpu.uniform(-70.0, -60.0))
+    b.population("q", "IzhikevichCell", 50, key=11, v0=spikegpu.uniform(-70.0, -60.0))
+    net = b.build("cpu")
+    np.testing.assert_array_equal(net["p", "v"][0], v)
+    np.testing.assert_array_equal(net["q", "v"][0], v)
     other = spikegpu.IzhikevichCell(50, v0=spikegpu.normal(-65.0, 2.0), key=11)
     assert abs(float(np.mean(other["v"])) + 65.0) < 1.5
 
