@@ -418,7 +418,16 @@ impl PyNetworkBuilder {
                  the scale with scale=, the shape and batch by the layers and the builder"
             )));
         }
-        params.insert("shape".into(), serde_json::json!([from.n_units, to.n_units]));
+        let dense = kind == "dense";
+        if !dense && params.contains_key("weight_mask") {
+            return Err(value_error(format!(
+                "plastic `{name}`: a sparse projection's stored synapses are its connectivity: weight_mask is for \"dense\""
+            )));
+        }
+        // A sparse rule's constants do not depend on the shape: read them for a 1 × 1 synapse
+        // rather than allocate an N_pre × N_post mask that the projection never uses.
+        let shape = if dense { [from.n_units, to.n_units] } else { [1, 1] };
+        params.insert("shape".into(), serde_json::json!(shape));
         // The rule's constants read by spikegpu's ngclearn reader (names, defaults, checks).
         let mut rule = guard(|| Synapse::from_params(name, class, &params, Key::from_seed(0)))?
             .rule
@@ -441,18 +450,13 @@ impl PyNetworkBuilder {
                 )));
             }
         };
-        if kind != "dense" {
-            // A sparse projection's synapses are its connectivity: no mask unless one was given.
-            let mask = match &mut rule {
-                Rule::Trace(r) => Some(&mut r.weight_mask),
-                Rule::Exp(r) => Some(&mut r.weight_mask),
-                Rule::Modulated(r) => Some(&mut r.stdp.weight_mask),
-                Rule::Event(_) => None,
-            };
-            if let Some(mask) = mask
-                && !params.contains_key("weight_mask")
-            {
-                mask.clear();
+        if !dense {
+            // A sparse projection's synapses are its connectivity: its rule has no mask.
+            match &mut rule {
+                Rule::Trace(r) => r.weight_mask.clear(),
+                Rule::Exp(r) => r.weight_mask.clear(),
+                Rule::Modulated(r) => r.stdp.weight_mask.clear(),
+                Rule::Event(_) => {}
             }
         }
         let traces = [pre_trace, post_trace]

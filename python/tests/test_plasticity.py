@@ -105,6 +105,8 @@ def test_rule_and_stream_errors():
         network("trace", "dense", A_plsu=1.0)
     with pytest.raises(ValueError, match="weight_init"):
         network("trace", "dense", weight_init={"dist": "constant", "value": 1.0})
+    with pytest.raises(ValueError, match="weight_mask is for"):
+        network("trace", "list", weight_mask=np.ones((N_PRE, N_POST)))
     with pytest.raises(ValueError, match="needs stored weights"):
         b = spikegpu.NetworkBuilder()
         b.population("a", "LIFCell", 3, tau_m=10.0)
