@@ -10,8 +10,12 @@ The same spikes as ngclearn, from NumPy arrays::
 
 One class per ngclearn cell (``LIFCell``, ``AdExCell``, ...) is generated at import time from
 spikegpu's cell registry, with the cell's equations and parameter table as its docstring;
-``Population("LIFCell", n_units, ...)`` is the generic form. ``NetworkBuilder`` wires
-populations, ngclearn's encoders, projections, traces and STDP into a ``Network``.
+``Population("LIFCell", n_units, ...)`` is the generic form. Any float parameter may be given
+per neuron: an array of ``n_units`` values, or ``uniform(low, high)`` / ``normal(mean, std)``
+drawn from the population's key. ``NetworkBuilder`` wires populations, ngclearn's encoders,
+projections (gather or event-driven, stored, procedural or fan-out), traces and the learning
+rules (TraceSTDP, ExpSTDP, EventSTDP, MSTDP-ET with its reward modulator) into a ``Network``,
+whose ``run`` also takes per-step drives and modulators.
 
 Arrays in: float32 C-contiguous arrays are used where they lie; other real dtypes (float64,
 integers, bool) and non-contiguous arrays are converted once to float32 (as JAX does with x64
@@ -33,6 +37,7 @@ from ._spikegpu import (
     trace_files,
 )
 from ._cells import CELLS, cell_class, cell_doc
+from ._per_neuron import normal, uniform
 
 __all__ = [
     "CELLS",
@@ -45,8 +50,10 @@ __all__ = [
     "cell_class",
     "cell_doc",
     "load_trace",
+    "normal",
     "replay_trace",
     "trace_files",
+    "uniform",
 ]
 
 # One class per ngclearn cell, named as ngclearn names it.

@@ -5,8 +5,8 @@ import re
 
 from ._spikegpu import Population, cells as _registry_cells
 
-#: Every cell's description: class name, key, docs (equations), integrators, tolerance,
-#: parameters (name, default, unit, rule, doc) and compartments (name, role, doc).
+#: Every cell's description: class name, key, docs (equations), integrators, tolerance, elementwise,
+#: parameters (name, default, unit, rule, doc, per_neuron) and compartments (name, role, doc).
 CELLS = list(_registry_cells())
 
 
@@ -26,6 +26,13 @@ def _python_default(text):
         name = text.rsplit("::", 1)[1]
         return repr(re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
     return text
+
+
+def _per_neuron(description, param):
+    """Whether a parameter may be an array or distribution: a float parameter of a cell whose
+    step is element-wise (options that couple a row, SLIF's inhibition or LIF's ``one_spike``,
+    are refused with a message when given)."""
+    return "yes" if param["per_neuron"] and description["elementwise"] else "no"
 
 
 def _plain(doc):
@@ -50,13 +57,19 @@ def cell_doc(description):
             "Keyword parameters have ngclearn's names and defaults; ``key`` is the seed of "
             "``PRNGKey(key)`` (or a JAX key's two uint32 words); ``backend`` is \"cpu\", \"gpu\", "
             "\"vulkan\", \"metal\", \"dx12\" or \"gl\". An optional first positional string is "
-            "ngclearn's component name. See ``Population`` for ``step``, ``run`` and compartment "
+            "ngclearn's component name. Float parameters may be given per neuron: an array of "
+            "``n_units`` values or ``spikegpu.uniform(low, high)`` / ``spikegpu.normal(mean, std)`` "
+            "drawn from ``PRNGKey(key)``. See ``Population`` for ``step``, ``run`` and compartment "
             "access.".format(name, description["key"], description["integrators"], description["tolerance"]),
             _plain(description["doc"]),
             "Parameters\n----------\n\n"
             + _table(
-                ["parameter", "default", "unit", "rule", "meaning"],
-                [[p["name"], _python_default(p["default"]), p["unit"], p["rule"], p["doc"]] for p in params],
+                ["parameter", "default", "unit", "rule", "per neuron", "meaning"],
+                [
+                    [p["name"], _python_default(p["default"]), p["unit"], p["rule"], _per_neuron(description, p),
+                     p["doc"]]
+                    for p in params
+                ],
             ),
             "Compartments\n------------\n\n"
             + _table(

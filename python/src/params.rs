@@ -3,7 +3,7 @@
 //! error that names the closest parameter).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyDictMethods, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
 /// `kwargs` as a JSON object.
@@ -19,8 +19,9 @@ pub fn to_map(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Map<String, Value>
     Ok(map)
 }
 
-/// One Python value as JSON: None, bool, int, float, str, and (nested) lists, tuples and
-/// NumPy arrays or scalars of those.
+/// One Python value as JSON: None, bool, int, float, str, (nested) lists, tuples and NumPy
+/// arrays or scalars of those, and dicts with string keys (a per-neuron distribution
+/// `{"uniform": [low, high]}`).
 pub fn to_json(v: &Bound<'_, PyAny>) -> Result<Value, String> {
     if v.is_none() {
         return Ok(Value::Null);
@@ -49,6 +50,14 @@ pub fn to_json(v: &Bound<'_, PyAny>) -> Result<Value, String> {
             .map(to_json)
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array);
+    }
+    if let Ok(d) = v.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (k, item) in d.iter() {
+            let key: String = k.extract().map_err(|_| "dict keys must be strings".to_string())?;
+            map.insert(key, to_json(&item)?);
+        }
+        return Ok(Value::Object(map));
     }
     // NumPy scalars and arrays (and anything else with `tolist`): their Python values.
     if let Ok(list) = v.call_method0("tolist")

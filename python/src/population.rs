@@ -93,6 +93,14 @@ impl RandomDrive {
 /// parameters with ngclearn's names and defaults; `key` is the seed of ngclearn's
 /// `PRNGKey(key)` (or its two uint32 words); `backend` is `"cpu"`, `"gpu"`, `"vulkan"`,
 /// `"metal"`, `"dx12"` or `"gl"`. The generated classes (`spikegpu.LIFCell`, …) fix `cell`.
+///
+/// Heterogeneous populations: any float parameter may be given per neuron, as an array of
+/// `n_units` values (broadcast over the batch) or a distribution drawn once from
+/// `PRNGKey(key)` (`spikegpu.uniform(low, high)`, `spikegpu.normal(mean, std)`, i.e. the dicts
+/// `{"uniform": [low, high]}`, `{"normal": [mean, std]}`). Neuron n then computes exactly what a
+/// uniform population with n's parameters computes. Options, integrators and the parameters of
+/// cells that couple a row (WTAS, SLIF with inhibition, `one_spike`) stay scalar: a
+/// `ValueError` names the parameter.
 #[pyclass(module = "spikegpu", subclass)]
 pub struct Population {
     inner: AnyPopulation,
@@ -105,11 +113,14 @@ fn build(
     n_units: usize,
     batch_size: usize,
     seed: u64,
+    words: Option<Key>,
     backend: &str,
     params: &serde_json::Map<String, serde_json::Value>,
 ) -> spikegpu::Result<(AnyPopulation, &'static str)> {
     let entry = spikegpu::cells::lookup(cell)?;
-    let model = (entry.from_params)(params)?;
+    // Per-neuron distributions are drawn from the population's key, as a run config draws them.
+    let key = words.unwrap_or(Key::from_seed(seed));
+    let model = spikegpu::cells::heterogeneous::from_params(entry, params, n_units, key)?;
     let pop = match target(backend)? {
         Target::Cpu => RustPopulation::cpu(model, n_units, batch_size, seed)?
             .map_backend(|b| Box::new(b) as Box<dyn Backend + Send + Sync>),
@@ -155,7 +166,7 @@ impl Population {
             Some(k) => key_of(k)?,
             None => (0, None),
         };
-        let (mut inner, class_name) = guard(|| build(cell, n_units, batch_size, seed, backend, &params))?;
+        let (mut inner, class_name) = guard(|| build(cell, n_units, batch_size, seed, words, backend, &params))?;
         if let Some(words) = words {
             inner.set_key(words);
         }

@@ -41,6 +41,7 @@ fn describe<'py>(py: Python<'py>, entry: &CellEntry) -> PyResult<Bound<'py, PyDi
     d.set_item("doc", cell_doc(entry))?;
     d.set_item("integrators", entry.layout.integrator_names())?;
     d.set_item("tolerance", entry.tolerance.trace)?;
+    d.set_item("elementwise", entry.elementwise)?;
     let params = PyList::empty(py);
     for p in entry.params {
         let row = PyDict::new(py);
@@ -49,6 +50,7 @@ fn describe<'py>(py: Python<'py>, entry: &CellEntry) -> PyResult<Bound<'py, PyDi
         row.set_item("unit", p.unit)?;
         row.set_item("rule", rule_text(p.rule))?;
         row.set_item("doc", p.doc)?;
+        row.set_item("per_neuron", p.per_neuron)?;
         params.append(row)?;
     }
     d.set_item("params", params)?;
@@ -65,7 +67,8 @@ fn describe<'py>(py: Python<'py>, entry: &CellEntry) -> PyResult<Bound<'py, PyDi
 }
 
 /// Every cell of the registry: class name, key, module docs (equations), integrators, the
-/// conformance tolerance, the parameter table (name, default, unit, rule, doc) and the
+/// conformance tolerance, whether its step is element-wise (no row coupling), the parameter
+/// table (name, default, unit, rule, doc, whether it may be given per neuron) and the
 /// compartments (name, role, doc).
 #[pyfunction]
 pub fn cells(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
