@@ -28,7 +28,7 @@
 //! The network is the exhibit's (`spikegpu::network::diehl_cook`), which reproduces ngclearn's
 //! golden Diehl & Cook traces bit for bit in its spikes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use spikegpu::network::diehl_cook::{self, DiehlCookParams};
@@ -336,7 +336,7 @@ fn train_and_evaluate<E: NetEngine>(
             "Diehl & Cook: receptive fields of {} cells after {samples} images",
             p.n_exc
         );
-        spikegpu::plot::tiles(Path::new(out), &title, &tiles, w, h)?;
+        spikegpu::plot::tiles(std::path::Path::new(out), &title, &tiles, w, h)?;
         println!("receptive fields: {out}");
     }
     #[cfg(not(feature = "plot"))]

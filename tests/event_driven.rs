@@ -6,11 +6,8 @@
 
 mod common;
 
-use std::path::Path;
-
 use spikegpu::Error;
 use spikegpu::cells::{LifCell, LifParams};
-use spikegpu::netconfig::NetworkConfig;
 use spikegpu::network::projection::{self, Connectivity, Projection, Propagation, SparseSynapses};
 use spikegpu::network::{
     ConnectivitySpec, Kind, LayerId, NetEngine, NetRecord, NetRun, NetworkBuilder, Port, ProjectionSpec, Weights,
@@ -417,74 +414,82 @@ fn bad_event_projections_name_the_part_and_the_problem() {
     }
 }
 
-const FILE: &str = r#"
-seed = 3
-dt = 0.5
-steps = 200
+/// Network files (the `cli` feature's `spikegpu::netconfig`).
+#[cfg(feature = "cli")]
+mod network_files {
+    use super::*;
+    use spikegpu::netconfig::NetworkConfig;
+    use std::path::Path;
 
-[[population]]
-name = "out"
-cell = "LIFCell"
-n_units = 30
-drive = 12.0
-[population.params]
-tau_m = 10.0
+    const FILE: &str = r#"
+    seed = 3
+    dt = 0.5
+    steps = 200
 
-[[encoder]]
-name = "input"
-kind = "bernoulli"
-n_units = 40
-input = 0.15
+    [[population]]
+    name = "out"
+    cell = "LIFCell"
+    n_units = 30
+    drive = 12.0
+    [population.params]
+    tau_m = 10.0
 
-[[projection]]
-name = "fan"
-from = "input"
-to = "out"
-connectivity = "procedural_fan_out"
-k = 6
-weight = 2.0
-weight_high = 4.0
+    [[encoder]]
+    name = "input"
+    kind = "bernoulli"
+    n_units = 40
+    input = 0.15
 
-[[projection]]
-name = "sparse"
-from = "input"
-to = "out"
-connectivity = "fixed_probability"
-p = 0.2
-weight = 1.0
-propagation = "event"
+    [[projection]]
+    name = "fan"
+    from = "input"
+    to = "out"
+    connectivity = "procedural_fan_out"
+    k = 6
+    weight = 2.0
+    weight_high = 4.0
 
-[record]
-spikes = ["out"]
-"#;
+    [[projection]]
+    name = "sparse"
+    from = "input"
+    to = "out"
+    connectivity = "fixed_probability"
+    p = 0.2
+    weight = 1.0
+    propagation = "event"
 
-fn parse(text: &str) -> spikegpu::Result<NetworkConfig> {
-    NetworkConfig::parse(Path::new("net.toml"), text)
-}
+    [record]
+    spikes = ["out"]
+    "#;
 
-#[test]
-fn network_files_choose_event_propagation_and_the_fan_out() {
-    let mut config = parse(FILE).expect("valid file");
-    let graph = config.take_builder().build().expect("graph").0;
-    let event = |name: &str| {
-        graph
-            .components
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| matches!(&c.kind, Kind::Projection(p) if matches!(p.propagation, Propagation::Event(_))))
-    };
-    assert_eq!(event("fan"), Some(true), "a fan-out is event-driven by default");
-    assert_eq!(event("sparse"), Some(true));
-    let e = parse(&FILE.replace("propagation = \"event\"", "propagation = \"events\"")).expect_err("bad mode");
-    assert!(
-        e.to_string().contains("propagation") && e.to_string().contains("\"gather\" or \"event\""),
-        "{e}"
-    );
-    let e = parse(&FILE.replace("propagation = \"event\"", "propagaton = \"event\"")).expect_err("typo");
-    assert!(e.to_string().contains("did you mean `propagation`"), "{e}");
-    // The conductance form's keys are known too.
-    let conductance = "synapse = \"conductance\"\ntau = 5.0\ng_syn_bar = 0.5\nsyn_rest = 0.0\n\n[record]";
-    parse(&FILE.replacen("\n[record]", conductance, 1)).expect("a conductance projection's keys");
-    let e = parse(&FILE.replace("k = 6", "k = 0")).expect_err("k = 0");
-    assert!(e.to_string().contains("projection[0].k"), "{e}");
+    fn parse(text: &str) -> spikegpu::Result<NetworkConfig> {
+        NetworkConfig::parse(Path::new("net.toml"), text)
+    }
+
+    #[test]
+    fn network_files_choose_event_propagation_and_the_fan_out() {
+        let mut config = parse(FILE).expect("valid file");
+        let graph = config.take_builder().build().expect("graph").0;
+        let event = |name: &str| {
+            graph
+                .components
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| matches!(&c.kind, Kind::Projection(p) if matches!(p.propagation, Propagation::Event(_))))
+        };
+        assert_eq!(event("fan"), Some(true), "a fan-out is event-driven by default");
+        assert_eq!(event("sparse"), Some(true));
+        let e = parse(&FILE.replace("propagation = \"event\"", "propagation = \"events\"")).expect_err("bad mode");
+        assert!(
+            e.to_string().contains("propagation") && e.to_string().contains("\"gather\" or \"event\""),
+            "{e}"
+        );
+        let e = parse(&FILE.replace("propagation = \"event\"", "propagaton = \"event\"")).expect_err("typo");
+        assert!(e.to_string().contains("did you mean `propagation`"), "{e}");
+        // The conductance form's keys are known too.
+        let conductance = "synapse = \"conductance\"\ntau = 5.0\ng_syn_bar = 0.5\nsyn_rest = 0.0\n\n[record]";
+        parse(&FILE.replacen("\n[record]", conductance, 1)).expect("a conductance projection's keys");
+        let e = parse(&FILE.replace("k = 6", "k = 0")).expect_err("k = 0");
+        assert!(e.to_string().contains("projection[0].k"), "{e}");
+    }
 }
