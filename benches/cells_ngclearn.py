@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from ngclearn import Context, MethodProcess
+from ngcsimlib.global_state import stateManager
 from ngclearn.components import (AdExCell, FitzhughNagumoCell, HodgkinHuxleyCell, IFCell, IzhikevichCell,
                                  LIFCell, QuadLIFCell, RAFCell, SLIFCell, WTASCell)
 
@@ -50,13 +51,14 @@ def ngclearn_rate(cls, params, lo_hi, n, steps, dt):
     lo, hi = lo_hi
     cell.j.set(jnp.asarray(rng.uniform(lo, hi, (1, n)), dtype=jnp.float32))
     rows = jnp.array(advance.pack_rows(steps, t=lambda x: x * dt, dt=dt))
-    advance.scan(rows)  # compile
-    jax.block_until_ready(cell.s.get())
+    # As ngclearn's own modules do: the scan returns the final state, which becomes the context's.
+    stateManager.state, _ = advance.scan(rows)  # compile
+    jax.block_until_ready(stateManager.state)
     times = []
     for _ in range(3):
         start = time.perf_counter()
-        advance.scan(rows)
-        jax.block_until_ready(cell.s.get())
+        stateManager.state, _ = advance.scan(rows)
+        jax.block_until_ready(stateManager.state)
         times.append(time.perf_counter() - start)
     return n * steps / statistics.median(times)
 

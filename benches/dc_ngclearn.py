@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from ngclearn import Context, JointProcess, MethodProcess, Summation
+from ngcsimlib.global_state import stateManager
 from ngclearn.components import LIFCell, PoissonCell, StaticSynapse, TraceSTDPSynapse, VarTrace
 from ngclearn.utils.distribution_generator import DistributionGenerator as dist
 
@@ -81,7 +82,10 @@ def main():
         start = time.perf_counter()
         reset.run()
         z0.inputs.set(image)
-        step.scan(rows)
+        # As ngclearn's own modules do: the scan returns the final state, which becomes the
+        # context's state (without this the weights would not learn and the timing would not wait
+        # for the scan).
+        stateManager.state, _ = step.scan(rows)
         W1.weights.set(normalize(W1.weights.get(), wnorm))
         jax.block_until_ready(W1.weights.get())
         if s > 0:
