@@ -16,9 +16,11 @@
 //! dispatches the row passes and the step (and, when recording, a spike-packing and a sampling
 //! kernel); fused, one `fused` dispatch covers every step up to the next trace sample.
 
+mod cache;
 mod run;
 mod steps;
 
+pub use cache::RunAllocations;
 pub use steps::StepSlots;
 
 use std::sync::Arc;
@@ -70,6 +72,10 @@ pub struct GpuBackend {
     step_per_row: bool,
     timing: bool,
     last_gpu_seconds: Option<f64>,
+    /// Buffers and bind groups kept from one run to the next (`population/cache.rs`).
+    run_cache: cache::RunCache,
+    /// What the run path created outside `run_cache` (uploads, runs in a caller's encoder).
+    run_allocations: RunAllocations,
 }
 
 fn storage(read_only: bool) -> wgpu::BufferBindingType {
@@ -257,6 +263,8 @@ impl GpuBackend {
                 step_per_row: passes.step_per_row,
                 timing: false,
                 last_gpu_seconds: None,
+                run_cache: Default::default(),
+                run_allocations: RunAllocations::default(),
                 ctx: ctx.clone(),
             }
         })
@@ -412,5 +420,9 @@ impl Backend for GpuBackend {
 
     fn run(&mut self, cell: &dyn CellModel, req: RunRequest<'_>) -> Result<Recording> {
         self.run_inner(cell, req, None)
+    }
+
+    fn upload_drive(&mut self, values: &[f32]) -> Result<crate::run::DriveStore> {
+        self.upload_values(values)
     }
 }

@@ -3,14 +3,13 @@
 //! and read back into the [`Recording`].
 
 use bytemuck::Pod;
-use wgpu::util::DeviceExt;
 
-use super::{GpuBackend, buffer};
+use super::GpuBackend;
+use super::cache::RunCache;
 use crate::backend::RunRequest;
 use crate::cells::{CellModel, StepInfo};
 use crate::error::{Error, Result};
 use crate::gpu::buffers::{RecordParams, StepUniform, WORKGROUP_SIZE, grid, read_f32};
-use crate::gpu::context::GpuContext;
 use crate::run::{DriveSpec, Recording, words_per_step};
 
 /// What a run needs on every chunk: its request and the choices made once for the whole run.
@@ -46,6 +45,8 @@ struct ChunkResources {
     /// `(first step, steps)` per dispatch group; slot k of the step uniforms belongs to group k.
     plan: Vec<(usize, usize)>,
     raster: wgpu::Buffer,
+    /// Bytes of the raster this chunk uses (cleared before the pass when recording spikes).
+    raster_bytes: u64,
     traces: Vec<wgpu::Buffer>,
     bind0: wgpu::BindGroup,
     bind1: Option<wgpu::BindGroup>,
@@ -71,23 +72,65 @@ impl GpuBackend {
         &mut self,
         cell: &dyn CellModel,
         req: RunRequest<'_>,
-        mut external: Option<&mut wgpu::CommandEncoder>,
+        external: Option<&mut wgpu::CommandEncoder>,
     ) -> Result<Recording> {
+        // A run encoded into the caller's encoder gets buffers of its own (see cache.rs).
+        let fresh = external.is_some();
+        let mut cache = if fresh {
+            RunCache::default()
+        } else {
+            std::mem::take(&mut self.run_cache)
+        };
+        let result = self.run_cached(cell, req, external, &mut cache);
+        if fresh {
+            self.run_allocations.add(cache.created);
+        } else {
+            self.run_cache = cache;
+        }
+        let (rec, gpu_seconds) = result?;
+        self.last_gpu_seconds = self.timing.then_some(gpu_seconds);
+        Ok(rec)
+    }
+
+    /// [`GpuBackend::run_inner`] with the buffers and bind groups of `cache`; also returns the
+    /// run's GPU time when timing.
+    fn run_cached(
+        &self,
+        cell: &dyn CellModel,
+        req: RunRequest<'_>,
+        mut external: Option<&mut wgpu::CommandEncoder>,
+        cache: &mut RunCache,
+    ) -> Result<(Recording, f64)> {
         let ctx = self.ctx.clone();
         let n_steps = req.steps.len();
         let mut rec = Recording::empty(self.batch, self.n_units, n_steps, req.record, true);
         if n_steps == 0 {
-            return Ok(rec);
+            return Ok((rec, 0.0));
         }
-        let per_step_input = matches!(req.drive, DriveSpec::Buffer { per_step: true, .. });
-        let chunk_steps = self.chunk_steps(per_step_input, req.record.spikes)?;
+        // A resident drive is bound whole (it fits one binding), so only a streamed one splits runs.
+        let streamed_input = matches!(req.drive, DriveSpec::Buffer { per_step: true, .. });
+        let chunk_steps = self.chunk_steps(streamed_input, req.record.spikes)?;
         if external.is_some() && (n_steps > chunk_steps || !req.record.is_empty()) {
             return Err(Error::InvalidShape(format!(
                 "a run encoded into the caller's command encoder records nothing and must fit one chunk \
                  ({chunk_steps} steps of this population's input and raster)"
             )));
         }
-        let indices: Vec<u32> = rec.neurons.iter().map(|&n| n as u32).collect();
+        let mut indices: Vec<u32> = rec.neurons.iter().map(|&n| n as u32).collect();
+        if indices.is_empty() {
+            indices.push(0);
+        }
+        let index_buffer = ctx.checked("preparing the run's recording", || {
+            let buffer = cache.buffer(
+                &ctx.device,
+                ("run.indices", 0),
+                indices.len() as u64 * 4,
+                wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+                self.storage_cap(),
+            );
+            ctx.queue.write_buffer(&buffer, 0, bytemuck::cast_slice(&indices));
+            buffer
+        })?;
         let shape = RunShape {
             req: &req,
             // A cell that overwrites j with something the next step reads (SLIF) must see each
@@ -98,11 +141,7 @@ impl GpuBackend {
             samples: req.record.compartment_indices(cell)?,
             n_record: rec.neurons.len(),
             words: words_per_step(self.total),
-            index_buffer: ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("record.indices"),
-                contents: bytemuck::cast_slice(if indices.is_empty() { &[0u32] } else { &indices }),
-                usage: wgpu::BufferUsages::STORAGE,
-            }),
+            index_buffer,
         };
         let mut sample_cursor = 0usize;
         let mut gpu_seconds = 0.0f64;
@@ -117,8 +156,8 @@ impl GpuBackend {
             let chunk = Chunk { start, end, samples };
             let encoder = external.take();
             let readback = ctx.checked("running the population", || -> Result<ChunkReadback> {
-                let resources = self.chunk_resources(cell, &shape, &chunk);
-                self.submit_chunk(&shape, &chunk, &resources, encoder)
+                let resources = self.chunk_resources(cache, cell, &shape, &chunk);
+                self.submit_chunk(cache, &shape, &chunk, &resources, encoder)
             })??;
             gpu_seconds += readback.gpu_seconds.unwrap_or(0.0);
             if let Some(bits) = readback.raster {
@@ -131,43 +170,71 @@ impl GpuBackend {
             }
             sample_cursor += chunk.samples.len();
         }
-        self.last_gpu_seconds = self.timing.then_some(gpu_seconds);
-        Ok(rec)
+        Ok((rec, gpu_seconds))
     }
 
-    /// Plans a chunk's dispatches and creates its buffers and bind groups.
-    fn chunk_resources(&self, cell: &dyn CellModel, shape: &RunShape<'_, '_>, chunk: &Chunk) -> ChunkResources {
-        let device = &self.ctx.device;
+    /// Plans a chunk's dispatches, writes its values into the cached buffers (growing them
+    /// where the chunk needs more room) and takes its bind groups from the cache.
+    fn chunk_resources(
+        &self,
+        cache: &mut RunCache,
+        cell: &dyn CellModel,
+        shape: &RunShape<'_, '_>,
+        chunk: &Chunk,
+    ) -> ChunkResources {
+        let (device, queue) = (&self.ctx.device, &self.ctx.queue);
         let req = shape.req;
-        let input = run_input(device, req, self.total, chunk);
+        let storage_cap = self.storage_cap();
+        let buffer_cap = device.limits().max_buffer_size;
+        let copy_in = wgpu::BufferUsages::COPY_DST;
+        let input = match run_input(req, self.total, chunk) {
+            RunInput::None => self.placeholder.clone(),
+            RunInput::Resident(buffer) => buffer.clone(),
+            RunInput::Streamed(values) => {
+                let bytes = std::mem::size_of_val(values) as u64;
+                let buffer = cache.buffer(
+                    device,
+                    ("run.input", 0),
+                    bytes,
+                    wgpu::BufferUsages::STORAGE | copy_in,
+                    storage_cap,
+                );
+                queue.write_buffer(&buffer, 0, bytemuck::cast_slice(values));
+                buffer
+            }
+        };
         let plan = dispatch_plan(shape.fused, chunk);
         let steps = padded_slots(&self.step_uniforms(cell, req, &plan, chunk), self.step_stride);
-        let uniforms = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("run.steps"),
-            contents: &steps,
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+        let uniforms = cache.buffer(
+            device,
+            ("run.steps", 0),
+            steps.len() as u64,
+            wgpu::BufferUsages::UNIFORM | copy_in,
+            buffer_cap,
+        );
+        queue.write_buffer(&uniforms, 0, &steps);
         let raster_bytes = if req.record.spikes {
             (chunk.len() * shape.words * 4) as u64
         } else {
             16
         };
-        let raster = buffer(
+        // COPY_DST: a reused raster is cleared before the fused kernel ORs spikes into it.
+        let raster = cache.buffer(
             device,
-            "run.raster",
+            ("run.raster", 0),
             raster_bytes,
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | copy_in,
+            storage_cap,
         );
         let trace_bytes = (chunk.samples.len() * shape.n_record * 4) as u64;
-        let traces: Vec<wgpu::Buffer> = shape
-            .samples
-            .iter()
-            .map(|_| {
-                buffer(
+        let traces: Vec<wgpu::Buffer> = (0..shape.samples.len())
+            .map(|k| {
+                cache.buffer(
                     device,
-                    "run.trace",
+                    ("run.trace", k),
                     trace_bytes,
                     wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                    storage_cap,
                 )
             })
             .collect();
@@ -177,16 +244,23 @@ impl GpuBackend {
                 [req.steps[k].t.to_bits(), key[0], key[1], 0]
             })
             .collect();
-        let table_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("run.table"),
-            contents: bytemuck::cast_slice(&table),
-            usage: wgpu::BufferUsages::STORAGE,
-        });
-        let record_params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("run.record_params"),
-            contents: &padded_slots(&self.record_params(shape, chunk), self.recorder.stride),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+        let table_buffer = cache.buffer(
+            device,
+            ("run.table", 0),
+            std::mem::size_of_val(table.as_slice()) as u64,
+            wgpu::BufferUsages::STORAGE | copy_in,
+            storage_cap,
+        );
+        queue.write_buffer(&table_buffer, 0, bytemuck::cast_slice(&table));
+        let params = padded_slots(&self.record_params(shape, chunk), self.recorder.stride);
+        let record_params = cache.buffer(
+            device,
+            ("run.record_params", 0),
+            params.len() as u64,
+            wgpu::BufferUsages::UNIFORM | copy_in,
+            buffer_cap,
+        );
+        queue.write_buffer(&record_params, 0, &params);
         let record_bind = |source: usize, raster: &wgpu::Buffer, trace: &wgpu::Buffer| {
             self.recorder.bind(
                 &self.ctx,
@@ -195,20 +269,43 @@ impl GpuBackend {
                 [raster, &shape.index_buffer, trace],
             )
         };
+        let index = &shape.index_buffer;
+        let bind0 = cache.bind(("run.bind0", 0), &[&uniforms, &input], || self.bind0(&uniforms, &input));
+        let bind1 = self.has_group1.then(|| {
+            cache.bind(("run.bind1", 0), &[&table_buffer, &raster], || {
+                self.bind1(&table_buffer, &raster)
+            })
+        });
+        let pack_bind = cache.bind(("run.pack", 0), &[&record_params, &raster, index], || {
+            record_bind(self.spike_index, &raster, &self.placeholder)
+        });
+        // Keyed by compartment: the bind group binds that compartment's slot of the state.
+        let gather_binds = shape
+            .samples
+            .iter()
+            .zip(&traces)
+            .map(|(&c, trace)| {
+                cache.bind(("run.gather", c), &[&record_params, trace, index], || {
+                    record_bind(c, &self.placeholder, trace)
+                })
+            })
+            .collect();
         ChunkResources {
-            bind0: self.bind0(&uniforms, input.as_ref().unwrap_or(&self.placeholder)),
-            bind1: self.has_group1.then(|| self.bind1(&table_buffer, &raster)),
-            pack_bind: record_bind(self.spike_index, &raster, &self.placeholder),
-            gather_binds: shape
-                .samples
-                .iter()
-                .zip(&traces)
-                .map(|(&c, trace)| record_bind(c, &self.placeholder, trace))
-                .collect(),
+            bind0,
+            bind1,
+            pack_bind,
+            gather_binds,
             plan,
             raster,
+            raster_bytes,
             traces,
         }
+    }
+
+    /// The most bytes a storage buffer of a run may have: it is bound whole.
+    fn storage_cap(&self) -> u64 {
+        let limits = self.ctx.device.limits();
+        limits.max_storage_buffer_binding_size.min(limits.max_buffer_size)
     }
 
     /// One step uniform per dispatch group of the plan.
@@ -219,15 +316,21 @@ impl GpuBackend {
         plan: &[(usize, usize)],
         chunk: &Chunk,
     ) -> Vec<StepUniform> {
-        let per_step_input = matches!(req.drive, DriveSpec::Buffer { per_step: true, .. });
+        let (per_step_input, resident) = match req.drive {
+            DriveSpec::Buffer { per_step, .. } => (per_step, false),
+            DriveSpec::Resident { per_step, .. } => (per_step, true),
+            _ => (false, false),
+        };
         let stride_elements = if per_step_input { self.total as u32 } else { 0 };
+        // A streamed drive's buffer holds the chunk's slices; a resident one holds the whole run.
+        let input_base = if resident { 0 } else { chunk.start };
         // The last step stores its input in j, unless the cell writes j itself (SLIF).
         let store_last = !cell.overwrites_input();
         let n_steps = req.steps.len();
         plan.iter()
             .map(|&(first, steps)| {
                 let mut u = uniform_for(cell, &req.steps[first], &req.drive);
-                u.input_offset = (first - chunk.start) as u32 * stride_elements;
+                u.input_offset = (first - input_base) as u32 * stride_elements;
                 u.input_stride = stride_elements;
                 u.drive_key = drive_key(&req.drive, req.first_step + first as u64);
                 u.steps = steps as u32;
@@ -293,9 +396,10 @@ impl GpuBackend {
     }
 
     /// Encodes the chunk into `external` (returning nothing: the caller submits), or into an
-    /// own encoder that is submitted and read back.
+    /// own encoder that is submitted and read back through the cached staging buffer.
     fn submit_chunk(
         &self,
+        cache: &mut RunCache,
         shape: &RunShape<'_, '_>,
         chunk: &Chunk,
         r: &ChunkResources,
@@ -309,43 +413,57 @@ impl GpuBackend {
             Some(e) => e,
             None => own.insert(device.create_command_encoder(&Default::default())),
         };
-        let queries = (self.timing && !external_mode).then(|| {
-            device.create_query_set(&wgpu::QuerySetDescriptor {
-                label: Some("run.time"),
-                ty: wgpu::QueryType::Timestamp,
-                count: 2,
-            })
-        });
+        let timestamps = (self.timing && !external_mode).then(|| cache.timestamps(device));
+        if shape.req.record.spikes {
+            // The fused kernel ORs spikes into the raster, which may hold an earlier run's.
+            encoder.clear_buffer(&r.raster, 0, Some(r.raster_bytes));
+        }
         {
-            let timestamp_writes = queries.as_ref().map(|query_set| wgpu::ComputePassTimestampWrites {
-                query_set,
-                beginning_of_pass_write_index: Some(0),
-                end_of_pass_write_index: Some(1),
-            });
+            let timestamp_writes = timestamps
+                .as_ref()
+                .map(|(query_set, _)| wgpu::ComputePassTimestampWrites {
+                    query_set,
+                    beginning_of_pass_write_index: Some(0),
+                    end_of_pass_write_index: Some(1),
+                });
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("run"),
                 timestamp_writes,
             });
             self.encode_pass(&mut pass, shape, chunk, r);
         }
-        let resolved = queries.as_ref().map(|query_set| {
-            let resolve = buffer(
-                device,
-                "run.time",
-                16,
-                wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-            );
-            encoder.resolve_query_set(query_set, 0..2, &resolve, 0);
-            resolve
-        });
+        if let Some((query_set, resolve)) = &timestamps {
+            encoder.resolve_query_set(query_set, 0..2, resolve, 0);
+        }
         let Some(own) = own else {
             // Encoded into the caller's command stream: the caller submits.
             return Ok(ChunkReadback::default());
         };
         ctx.queue.submit([own.finish()]);
+        let raster_len = if shape.req.record.spikes {
+            chunk.len() * shape.words
+        } else {
+            0
+        };
+        let trace_len = if chunk.samples.is_empty() {
+            0
+        } else {
+            chunk.samples.len() * shape.n_record
+        };
         let mut out = ChunkReadback::default();
-        if let Some(resolve) = &resolved {
-            let words: Vec<u64> = read_f32_any(ctx, resolve, 4)?
+        let longest = raster_len.max(trace_len).max(if timestamps.is_some() { 4 } else { 0 });
+        if longest == 0 {
+            return Ok(out);
+        }
+        let staging = cache.buffer(
+            device,
+            ("run.readback", 0),
+            longest as u64 * 4,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            device.limits().max_buffer_size,
+        );
+        if let Some((_, resolve)) = &timestamps {
+            let words: Vec<u64> = read_f32(ctx, resolve, &staging, 4)?
                 .iter()
                 .map(|x| u64::from(x.to_bits()))
                 .collect();
@@ -356,14 +474,13 @@ impl GpuBackend {
                 (ticks * f64::from(ctx.queue.get_timestamp_period()) * 1e-9) as f32,
             ));
         }
-        if shape.req.record.spikes {
-            let values = read_f32_any(ctx, &r.raster, chunk.len() * shape.words)?;
+        if raster_len > 0 {
+            let values = read_f32(ctx, &r.raster, &staging, raster_len)?;
             out.raster = Some(values.iter().map(|x| x.to_bits()).collect());
         }
-        if !chunk.samples.is_empty() {
+        if trace_len > 0 {
             for trace in &r.traces {
-                out.traces
-                    .push(read_f32_any(ctx, trace, chunk.samples.len() * shape.n_record)?);
+                out.traces.push(read_f32(ctx, trace, &staging, trace_len)?);
             }
         }
         Ok(out)
@@ -380,22 +497,30 @@ impl GpuBackend {
     }
 }
 
-/// The run input of a chunk: its slice of a per-step buffer drive, or a per-neuron constant
-/// drive whole; none for other drives.
-fn run_input(device: &wgpu::Device, req: &RunRequest<'_>, total: usize, chunk: &Chunk) -> Option<wgpu::Buffer> {
-    let contents: &[f32] = match req.drive {
-        DriveSpec::Buffer { inputs, per_step: true } => &inputs[chunk.start * total..chunk.end * total],
+/// The run input of a chunk.
+enum RunInput<'a> {
+    /// The drive needs none (`j`, a constant, random trains).
+    None,
+    /// Values to copy into the run's input buffer: the chunk's slices of a per-step drive, or a
+    /// per-neuron drive whole.
+    Streamed(&'a [f32]),
+    /// An uploaded drive's own buffer, bound whole.
+    Resident(&'a wgpu::Buffer),
+}
+
+/// Where a chunk's run input comes from.
+fn run_input<'a>(req: &RunRequest<'a>, total: usize, chunk: &Chunk) -> RunInput<'a> {
+    match req.drive {
+        DriveSpec::Buffer { inputs, per_step: true } => {
+            RunInput::Streamed(&inputs[chunk.start * total..chunk.end * total])
+        }
         DriveSpec::Buffer {
             inputs,
             per_step: false,
-        } => inputs,
-        _ => return None,
-    };
-    Some(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("run.input"),
-        contents: bytemuck::cast_slice(contents),
-        usage: wgpu::BufferUsages::STORAGE,
-    }))
+        } => RunInput::Streamed(inputs),
+        DriveSpec::Resident { buffer, .. } => RunInput::Resident(buffer),
+        _ => RunInput::None,
+    }
 }
 
 /// `(first step, steps)` per dispatch group: every step on its own, or fused stretches that end
@@ -430,7 +555,7 @@ pub(super) fn padded_slots<T: Pod>(items: &[T], stride: u64) -> Vec<u8> {
 /// One dispatch's uniform slot.
 pub(super) fn uniform_for(cell: &dyn CellModel, step: &StepInfo, drive: &DriveSpec<'_>) -> StepUniform {
     let drive_values = match *drive {
-        DriveSpec::Current | DriveSpec::Buffer { .. } => [0.0; 4],
+        DriveSpec::Current | DriveSpec::Buffer { .. } | DriveSpec::Resident { .. } => [0.0; 4],
         DriveSpec::Constant(value) => [value, 0.0, 0.0, 0.0],
         DriveSpec::Random { p, amplitude, .. } => [amplitude, p, 0.0, 0.0],
     };
@@ -459,16 +584,4 @@ fn drive_key(drive: &DriveSpec<'_>, step: u64) -> [u32; 2] {
         DriveSpec::Random { key, .. } => key.fold_in(step as u32).0,
         _ => [0; 2],
     }
-}
-
-/// Reads `len` 32-bit values (f32, or u32 words as f32 bit patterns, copied untouched) through
-/// a temporary staging buffer.
-fn read_f32_any(ctx: &GpuContext, src: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
-    let staging = buffer(
-        &ctx.device,
-        "run.readback",
-        (len * 4) as u64,
-        wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-    );
-    read_f32(ctx, src, &staging, len)
 }
