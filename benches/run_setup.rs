@@ -5,14 +5,15 @@
 //! same values uploaded once with `Population::upload_drive`), the run's index in a sequence of
 //! 10 consecutive runs (after one warm-up run), its wall time until the work is complete, its
 //! GPU time from timestamp queries, and the difference (`host_ms`: set-up, submission, the
-//! timestamp readback). `host_ms` must not grow with the run index. `SPIKEGPU_RUN_SETUP_N`
+//! timestamp readback), and the buffers and bind groups the run created (`created`, 0 once the
+//! population has run that shape). `host_ms` must not grow with the run index. `SPIKEGPU_RUN_SETUP_N`
 //! (comma-separated) overrides the sizes, 1e5 and 1e6 by default.
 
 use std::time::Instant;
 
 use spikegpu::cells::{LifCell, LifParams};
 use spikegpu::rng::Key;
-use spikegpu::run::{Drive, Record};
+use spikegpu::run::{Drive, DriveHandle, Record};
 use spikegpu::{ExecMode, GpuContext, Population};
 
 const STEPS: usize = 100;
@@ -47,15 +48,18 @@ fn main() -> spikegpu::Result<()> {
                 let held = hold(&mut pop, drive_name, &inputs)?;
                 let none = Record::none();
                 for run in 0..=RUNS {
+                    let made = pop.backend().run_allocations();
                     let start = Instant::now();
                     pop.run_with(STEPS, DT, drive(&held, &inputs), &none, mode)?;
                     pop.synchronize()?;
                     let wall = start.elapsed().as_secs_f64();
                     let gpu = pop.backend().last_gpu_seconds().unwrap_or(f64::NAN);
+                    let now = pop.backend().run_allocations();
+                    let created = (now.buffers - made.buffers) + (now.bind_groups - made.bind_groups);
                     if run > 0 {
                         println!(
                             "{{\"n\": {n}, \"mode\": \"{mode_name}\", \"drive\": \"{drive_name}\", \"run\": {run}, \
-                             \"wall_ms\": {:.3}, \"gpu_ms\": {:.3}, \"host_ms\": {:.3}}}",
+                             \"wall_ms\": {:.3}, \"gpu_ms\": {:.3}, \"host_ms\": {:.3}, \"created\": {created}}}",
                             wall * 1e3,
                             gpu * 1e3,
                             (wall - gpu) * 1e3
@@ -68,14 +72,27 @@ fn main() -> spikegpu::Result<()> {
     Ok(())
 }
 
-fn drives() -> [&'static str; 1] {
-    ["per_neuron"]
+/// The drives compared: a slice handed to every run, and the same values uploaded once.
+fn drives() -> [&'static str; 2] {
+    ["per_neuron", "uploaded"]
 }
 
-fn hold<B: spikegpu::Backend>(_: &mut Population<B>, _: &str, _: &[f32]) -> spikegpu::Result<()> {
-    Ok(())
+/// The handle of the uploaded drive, when that is the drive measured.
+fn hold<B: spikegpu::Backend>(
+    pop: &mut Population<B>,
+    drive_name: &str,
+    inputs: &[f32],
+) -> spikegpu::Result<Option<DriveHandle>> {
+    Ok(match drive_name {
+        "uploaded" => Some(pop.upload_drive(Drive::PerNeuron(inputs))?),
+        _ => None,
+    })
 }
 
-fn drive<'a>(_: &'a (), inputs: &'a [f32]) -> Drive<'a> {
-    Drive::PerNeuron(inputs)
+/// The run's drive.
+fn drive<'a>(held: &'a Option<DriveHandle>, inputs: &'a [f32]) -> Drive<'a> {
+    match held {
+        Some(handle) => Drive::Uploaded(handle),
+        None => Drive::PerNeuron(inputs),
+    }
 }

@@ -4,19 +4,6 @@
 //! slice is copied to the GPU on every run. [`crate::Population::upload_drive`] copies it once:
 //! the GPU backend keeps it in a storage buffer of its own, the CPU backend in a shared host
 //! array, and every later run names it with [`super::Drive::Uploaded`], on either backend alike.
-//!
-//! ```
-//! use spikegpu::{Population, cells::{LifCell, LifParams}};
-//! use spikegpu::run::{Drive, Record};
-//! let cell = LifCell::new(LifParams::with_tau_m(10.0))?;
-//! let mut pop = Population::cpu(Box::new(cell), 1000, 1, 0)?;
-//! let currents: Vec<f32> = (0..1000).map(|i| 20.0 + (i % 10) as f32).collect();
-//! let drive = pop.upload_drive(Drive::PerNeuron(&currents))?;
-//! for _ in 0..10 {
-//!     pop.run(100, 0.1, Drive::Uploaded(&drive), &Record::none())?;
-//! }
-//! # Ok::<(), spikegpu::Error>(())
-//! ```
 
 use std::sync::Arc;
 
@@ -33,7 +20,21 @@ pub enum DriveStore {
 
 /// A drive uploaded once by one population ([`crate::Population::upload_drive`]), for any number
 /// of its runs ([`super::Drive::Uploaded`]). Cloning it is cheap (the values are shared); the
-/// memory is freed when the last clone is dropped.
+/// memory is freed when the last clone is dropped and, on the GPU, the population's last run no
+/// longer binds it (a later run with another input, or [`crate::GpuBackend::trim_run_buffers`]).
+///
+/// ```
+/// use spikegpu::{Population, cells::{LifCell, LifParams}};
+/// use spikegpu::run::{Drive, Record};
+/// let cell = LifCell::new(LifParams::with_tau_m(10.0))?;
+/// let mut pop = Population::cpu(Box::new(cell), 1000, 1, 0)?;
+/// let currents: Vec<f32> = (0..1000).map(|i| 20.0 + (i % 10) as f32).collect();
+/// let drive = pop.upload_drive(Drive::PerNeuron(&currents))?;
+/// for _ in 0..10 {
+///     pop.run(100, 0.1, Drive::Uploaded(&drive), &Record::none())?;
+/// }
+/// # Ok::<(), spikegpu::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct DriveHandle {
     /// The population that uploaded it ([`crate::Population::id`]).
