@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use super::GpuBackend;
 use crate::error::{Error, Result};
+use crate::gpu::context::GpuContext;
 use crate::run::DriveStore;
 
 /// Resources the run path of one GPU population has created since it was built. Runs with the
@@ -47,15 +48,14 @@ pub(super) struct RunCache {
 
 impl RunCache {
     /// The buffer of `role` with at least `bytes` bytes (rounded up to 16) and `usage`: the
-    /// cached one if it is large enough, else a new one of at least twice its size, capped at
-    /// `cap` bytes (the most the buffer may be bound or allocated with).
+    /// cached one if it is large enough, else a new one of at least twice its size, within what
+    /// the adapter allows for a buffer (bound whole where it is a storage buffer).
     pub(super) fn buffer(
         &mut self,
         device: &wgpu::Device,
         role: Role,
         bytes: u64,
         usage: wgpu::BufferUsages,
-        cap: u64,
     ) -> wgpu::Buffer {
         let bytes = bytes.max(16).next_multiple_of(16);
         if let Some(held) = self.buffers.get(&role)
@@ -63,6 +63,12 @@ impl RunCache {
         {
             return held.clone();
         }
+        let limits = device.limits();
+        let cap = if usage.contains(wgpu::BufferUsages::STORAGE) {
+            limits.max_storage_buffer_binding_size.min(limits.max_buffer_size)
+        } else {
+            limits.max_buffer_size
+        };
         let grown = self.buffers.get(&role).map_or(0, |held| held.size().saturating_mul(2));
         let size = grown.min(cap).max(bytes);
         let made = device.create_buffer(&wgpu::BufferDescriptor {
@@ -74,6 +80,25 @@ impl RunCache {
         self.created.buffers += 1;
         self.buffers.insert(role, made.clone());
         made
+    }
+
+    /// The buffer of `role` ([`RunCache::buffer`], COPY_DST added) holding `contents` from byte
+    /// 0, written through the queue (before the next submission, after every earlier one).
+    pub(super) fn written(
+        &mut self,
+        ctx: &GpuContext,
+        role: Role,
+        contents: &[u8],
+        usage: wgpu::BufferUsages,
+    ) -> wgpu::Buffer {
+        let buffer = self.buffer(
+            &ctx.device,
+            role,
+            contents.len() as u64,
+            usage | wgpu::BufferUsages::COPY_DST,
+        );
+        ctx.queue.write_buffer(&buffer, 0, contents);
+        buffer
     }
 
     /// The bind group of `role` over `bound` (the buffers it binds): the cached one if it binds

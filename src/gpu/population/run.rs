@@ -121,15 +121,8 @@ impl GpuBackend {
             indices.push(0);
         }
         let index_buffer = ctx.checked("preparing the run's recording", || {
-            let buffer = cache.buffer(
-                &ctx.device,
-                ("run.indices", 0),
-                indices.len() as u64 * 4,
-                wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-                self.storage_cap(),
-            );
-            ctx.queue.write_buffer(&buffer, 0, bytemuck::cast_slice(&indices));
-            buffer
+            let contents = bytemuck::cast_slice(&indices);
+            cache.written(&ctx, ("run.indices", 0), contents, wgpu::BufferUsages::STORAGE)
         })?;
         let shape = RunShape {
             req: &req,
@@ -182,37 +175,16 @@ impl GpuBackend {
         shape: &RunShape<'_, '_>,
         chunk: &Chunk,
     ) -> ChunkResources {
-        let (device, queue) = (&self.ctx.device, &self.ctx.queue);
-        let req = shape.req;
-        let storage_cap = self.storage_cap();
-        let buffer_cap = device.limits().max_buffer_size;
-        let copy_in = wgpu::BufferUsages::COPY_DST;
+        let (ctx, req) = (&*self.ctx, shape.req);
+        let storage = wgpu::BufferUsages::STORAGE;
         let input = match run_input(req, self.total, chunk) {
             RunInput::None => self.placeholder.clone(),
             RunInput::Resident(buffer) => buffer.clone(),
-            RunInput::Streamed(values) => {
-                let bytes = std::mem::size_of_val(values) as u64;
-                let buffer = cache.buffer(
-                    device,
-                    ("run.input", 0),
-                    bytes,
-                    wgpu::BufferUsages::STORAGE | copy_in,
-                    storage_cap,
-                );
-                queue.write_buffer(&buffer, 0, bytemuck::cast_slice(values));
-                buffer
-            }
+            RunInput::Streamed(values) => cache.written(ctx, ("run.input", 0), bytemuck::cast_slice(values), storage),
         };
         let plan = dispatch_plan(shape.fused, chunk);
         let steps = padded_slots(&self.step_uniforms(cell, req, &plan, chunk), self.step_stride);
-        let uniforms = cache.buffer(
-            device,
-            ("run.steps", 0),
-            steps.len() as u64,
-            wgpu::BufferUsages::UNIFORM | copy_in,
-            buffer_cap,
-        );
-        queue.write_buffer(&uniforms, 0, &steps);
+        let uniforms = cache.written(ctx, ("run.steps", 0), &steps, wgpu::BufferUsages::UNIFORM);
         let raster_bytes = if req.record.spikes {
             (chunk.len() * shape.words * 4) as u64
         } else {
@@ -220,22 +192,16 @@ impl GpuBackend {
         };
         // COPY_DST: a reused raster is cleared before the fused kernel ORs spikes into it.
         let raster = cache.buffer(
-            device,
+            &ctx.device,
             ("run.raster", 0),
             raster_bytes,
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | copy_in,
-            storage_cap,
+            storage | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
         );
         let trace_bytes = (chunk.samples.len() * shape.n_record * 4) as u64;
         let traces: Vec<wgpu::Buffer> = (0..shape.samples.len())
             .map(|k| {
-                cache.buffer(
-                    device,
-                    ("run.trace", k),
-                    trace_bytes,
-                    wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-                    storage_cap,
-                )
+                let usage = storage | wgpu::BufferUsages::COPY_SRC;
+                cache.buffer(&ctx.device, ("run.trace", k), trace_bytes, usage)
             })
             .collect();
         let table: Vec<[u32; 4]> = (chunk.start..chunk.end)
@@ -244,23 +210,9 @@ impl GpuBackend {
                 [req.steps[k].t.to_bits(), key[0], key[1], 0]
             })
             .collect();
-        let table_buffer = cache.buffer(
-            device,
-            ("run.table", 0),
-            std::mem::size_of_val(table.as_slice()) as u64,
-            wgpu::BufferUsages::STORAGE | copy_in,
-            storage_cap,
-        );
-        queue.write_buffer(&table_buffer, 0, bytemuck::cast_slice(&table));
+        let table_buffer = cache.written(ctx, ("run.table", 0), bytemuck::cast_slice(&table), storage);
         let params = padded_slots(&self.record_params(shape, chunk), self.recorder.stride);
-        let record_params = cache.buffer(
-            device,
-            ("run.record_params", 0),
-            params.len() as u64,
-            wgpu::BufferUsages::UNIFORM | copy_in,
-            buffer_cap,
-        );
-        queue.write_buffer(&record_params, 0, &params);
+        let record_params = cache.written(ctx, ("run.record_params", 0), &params, wgpu::BufferUsages::UNIFORM);
         let record_bind = |source: usize, raster: &wgpu::Buffer, trace: &wgpu::Buffer| {
             self.recorder.bind(
                 &self.ctx,
@@ -300,12 +252,6 @@ impl GpuBackend {
             raster_bytes,
             traces,
         }
-    }
-
-    /// The most bytes a storage buffer of a run may have: it is bound whole.
-    fn storage_cap(&self) -> u64 {
-        let limits = self.ctx.device.limits();
-        limits.max_storage_buffer_binding_size.min(limits.max_buffer_size)
     }
 
     /// One step uniform per dispatch group of the plan.
@@ -460,7 +406,6 @@ impl GpuBackend {
             ("run.readback", 0),
             longest as u64 * 4,
             wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            device.limits().max_buffer_size,
         );
         if let Some((_, resolve)) = &timestamps {
             let words: Vec<u64> = read_f32(ctx, resolve, &staging, 4)?
