@@ -9,7 +9,7 @@ use super::cache::RunCache;
 use crate::backend::RunRequest;
 use crate::cells::{CellModel, StepInfo};
 use crate::error::{Error, Result};
-use crate::gpu::buffers::{RecordParams, StepUniform, WORKGROUP_SIZE, grid, read_f32};
+use crate::gpu::buffers::{RecordParams, StepUniform, WORKGROUP_SIZE, grid, map_f32};
 use crate::run::{DriveSpec, Recording, words_per_step};
 
 /// What a run needs on every chunk: its request and the choices made once for the whole run.
@@ -385,49 +385,75 @@ impl GpuBackend {
             // Encoded into the caller's command stream: the caller submits.
             return Ok(ChunkReadback::default());
         };
-        ctx.queue.submit([own.finish()]);
+        // Everything to read back is copied into one staging buffer by the run's own command
+        // buffer, so the chunk costs one submission and one wait: the timestamps, the raster,
+        // then each trace, back to back.
         let raster_len = if shape.req.record.spikes {
             chunk.len() * shape.words
         } else {
             0
         };
-        let trace_len = if chunk.samples.is_empty() {
-            0
-        } else {
-            chunk.samples.len() * shape.n_record
-        };
-        let mut out = ChunkReadback::default();
-        let longest = raster_len.max(trace_len).max(if timestamps.is_some() { 4 } else { 0 });
-        if longest == 0 {
-            return Ok(out);
+        let trace_len = chunk.samples.len() * shape.n_record;
+        let mut sections: Vec<(&wgpu::Buffer, usize)> = Vec::new();
+        if let Some((_, resolve)) = &timestamps {
+            sections.push((resolve, 4));
+        }
+        if raster_len > 0 {
+            sections.push((&r.raster, raster_len));
+        }
+        if trace_len > 0 {
+            sections.extend(r.traces.iter().map(|trace| (trace, trace_len)));
+        }
+        let offsets: Vec<usize> = sections
+            .iter()
+            .scan(0, |at, &(_, len)| {
+                let offset = *at;
+                *at += len;
+                Some(offset)
+            })
+            .collect();
+        let words = sections
+            .last()
+            .zip(offsets.last())
+            .map_or(0, |(&(_, len), at)| at + len);
+        if words == 0 {
+            ctx.queue.submit([own.finish()]);
+            return Ok(ChunkReadback::default());
         }
         let staging = cache.buffer(
             device,
             ("run.readback", 0),
-            longest as u64 * 4,
+            words as u64 * 4,
             wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         );
-        if let Some((_, resolve)) = &timestamps {
-            let words: Vec<u64> = read_f32(ctx, resolve, &staging, 4)?
-                .iter()
-                .map(|x| u64::from(x.to_bits()))
-                .collect();
-            let (start, end) = (words[0] | words[1] << 32, words[2] | words[3] << 32);
+        let mut own = own;
+        for (&(source, len), &at) in sections.iter().zip(&offsets) {
+            own.copy_buffer_to_buffer(source, 0, &staging, at as u64 * 4, len as u64 * 4);
+        }
+        ctx.queue.submit([own.finish()]);
+        let values = map_f32(ctx, &staging, words)?;
+        let mut parts = sections
+            .iter()
+            .zip(&offsets)
+            .map(|(&(_, len), &at)| &values[at..at + len]);
+        let mut out = ChunkReadback::default();
+        if timestamps.is_some()
+            && let Some(stamps) = parts.next()
+        {
+            let word = |k: usize| u64::from(stamps[k].to_bits());
+            let (start, end) = (word(0) | word(1) << 32, word(2) | word(3) << 32);
             let ticks = end.saturating_sub(start) as f64;
             // The value passes through f32, as the run's GPU time always has.
             out.gpu_seconds = Some(f64::from(
                 (ticks * f64::from(ctx.queue.get_timestamp_period()) * 1e-9) as f32,
             ));
         }
-        if raster_len > 0 {
-            let values = read_f32(ctx, &r.raster, &staging, raster_len)?;
-            out.raster = Some(values.iter().map(|x| x.to_bits()).collect());
+        if raster_len > 0
+            && let Some(raster) = parts.next()
+        {
+            out.raster = Some(raster.iter().map(|x| x.to_bits()).collect());
         }
-        if trace_len > 0 {
-            for trace in &r.traces {
-                out.traces.push(read_f32(ctx, trace, &staging, trace_len)?);
-            }
-        }
+        out.traces = parts.map(<[f32]>::to_vec).collect();
         Ok(out)
     }
 
