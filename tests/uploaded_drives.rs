@@ -292,13 +292,24 @@ fn repeated_gpu_runs_of_one_shape_allocate_nothing() {
                 allocates_once(&mut pop, &what, STEPS, drive, &rec);
             }
         }
-        // Shorter runs (with the last run's drive and recording) fit the buffers of longer ones.
+        // Shorter runs fit the buffers of longer ones, and runs that alternate between a
+        // generated, a sliced and an uploaded drive keep a bind group for each (the bind group
+        // of an uploaded drive binds the last one used: here the per-neuron one).
+        pop.run(STEPS / 2, 0.1, Drive::Uploaded(&uploaded_neurons), &recorded)
+            .expect("run");
         let grown = pop.backend().run_allocations();
-        pop.run(STEPS / 2, 0.1, Drive::Current, &recorded).expect("run");
+        for drive in [
+            Drive::Current,
+            Drive::PerNeuron(&per_neuron),
+            Drive::Uploaded(&uploaded_neurons),
+            poisson,
+        ] {
+            pop.run(STEPS / 2, 0.1, drive, &recorded).expect("run");
+        }
         assert_eq!(
             pop.backend().run_allocations(),
             grown,
-            "a shorter run reuses the buffers"
+            "shorter runs, alternating drives, reuse the buffers and bind groups"
         );
         // Timing adds one query set once.
         pop.backend_mut().set_timing(true);

@@ -20,8 +20,9 @@ pub enum DriveStore {
 
 /// A drive uploaded once by one population ([`crate::Population::upload_drive`]), for any number
 /// of its runs ([`super::Drive::Uploaded`]). Cloning it is cheap (the values are shared); the
-/// memory is freed when the last clone is dropped and, on the GPU, the population's last run no
-/// longer binds it (a later run with another input, or [`crate::GpuBackend::trim_run_buffers`]).
+/// memory is freed when the last clone is dropped and, on the GPU, the population no longer keeps
+/// a bind group over it for its next run (a later run with another uploaded drive replaces it,
+/// [`crate::GpuBackend::trim_run_buffers`] drops it).
 ///
 /// ```
 /// use spikegpu::{Population, cells::{LifCell, LifParams}};

@@ -5,7 +5,9 @@
 //! ordered before the run's submission and after every earlier one) instead of creating new
 //! ones; a buffer is replaced only when a run needs more room than it has, and then at least
 //! doubles, so a sequence of runs of the same shape allocates once. A bind group is recreated
-//! only when one of the buffers it binds changed.
+//! only when one of the buffers it binds changed: the step bind group is kept per kind of input
+//! (none, a slice copied in, an uploaded drive), so runs alternating between kinds reuse theirs,
+//! while alternating between two uploaded drives rebinds (one bind group per run, no buffer).
 //!
 //! The buffers stay allocated while the population lives (the largest run's raster and input
 //! included); [`GpuBackend::trim_run_buffers`] frees them. Runs encoded into a caller's command

@@ -177,10 +177,15 @@ impl GpuBackend {
     ) -> ChunkResources {
         let (ctx, req) = (&*self.ctx, shape.req);
         let storage = wgpu::BufferUsages::STORAGE;
-        let input = match run_input(req, self.total, chunk) {
-            RunInput::None => self.placeholder.clone(),
-            RunInput::Resident(buffer) => buffer.clone(),
-            RunInput::Streamed(values) => cache.written(ctx, ("run.input", 0), bytemuck::cast_slice(values), storage),
+        // The kind of input also names the bind group over it, so that runs alternating between
+        // kinds (a slice, an uploaded drive, a generated one) keep one bind group each.
+        let (input, input_kind) = match run_input(req, self.total, chunk) {
+            RunInput::None => (self.placeholder.clone(), 0),
+            RunInput::Streamed(values) => (
+                cache.written(ctx, ("run.input", 0), bytemuck::cast_slice(values), storage),
+                1,
+            ),
+            RunInput::Resident(buffer) => (buffer.clone(), 2),
         };
         let plan = dispatch_plan(shape.fused, chunk);
         let steps = padded_slots(&self.step_uniforms(cell, req, &plan, chunk), self.step_stride);
@@ -222,7 +227,9 @@ impl GpuBackend {
             )
         };
         let index = &shape.index_buffer;
-        let bind0 = cache.bind(("run.bind0", 0), &[&uniforms, &input], || self.bind0(&uniforms, &input));
+        let bind0 = cache.bind(("run.bind0", input_kind), &[&uniforms, &input], || {
+            self.bind0(&uniforms, &input)
+        });
         let bind1 = self.has_group1.then(|| {
             cache.bind(("run.bind1", 0), &[&table_buffer, &raster], || {
                 self.bind1(&table_buffer, &raster)
