@@ -14,7 +14,9 @@
 //! A run is recorded into one command buffer per chunk; a chunk is as long as the adapter's
 //! storage binding size allows for its input and raster (usually the whole run). Per step it
 //! dispatches the row passes and the step (and, when recording, a spike-packing and a sampling
-//! kernel); fused, one `fused` dispatch covers every step up to the next trace sample.
+//! kernel); fused, one `fused` dispatch covers every step up to the next trace sample. A run's
+//! buffers and bind groups are kept for the next run (`population/cache.rs`): repeated runs of
+//! one shape only write their per-step values and record dispatches.
 
 mod cache;
 mod run;
