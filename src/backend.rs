@@ -3,7 +3,7 @@
 
 use crate::cells::{CellModel, StepInfo};
 use crate::error::Result;
-use crate::run::{DriveSpec, Record, Recording};
+use crate::run::{DriveSpec, DriveStore, Record, Recording};
 
 /// How a run of several steps executes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,6 +61,13 @@ pub trait Backend {
     fn synchronize(&mut self) -> Result<()> {
         Ok(())
     }
+
+    /// Keeps the values of a drive (already checked: B·N or K·B·N finite values) where this
+    /// backend's runs read them, for [`crate::Population::upload_drive`]. By default a shared host
+    /// copy; the GPU backend uploads them to a storage buffer.
+    fn upload_drive(&mut self, values: &[f32]) -> Result<DriveStore> {
+        Ok(DriveStore::Host(values.into()))
+    }
 }
 
 impl<B: Backend + ?Sized> Backend for Box<B> {
@@ -78,5 +85,8 @@ impl<B: Backend + ?Sized> Backend for Box<B> {
     }
     fn synchronize(&mut self) -> Result<()> {
         (**self).synchronize()
+    }
+    fn upload_drive(&mut self, values: &[f32]) -> Result<DriveStore> {
+        (**self).upload_drive(values)
     }
 }

@@ -13,6 +13,8 @@
 //! # Ok::<(), spikegpu::Error>(())
 //! ```
 
+mod drives;
+
 use std::sync::Arc;
 
 use crate::backend::{Backend, ExecMode, RunRequest};
@@ -40,6 +42,8 @@ pub struct Population<B: Backend> {
     key: Key,
     init_key: Key,
     clock: Clock,
+    /// Unique within the process: names the population in uploaded drives' handles.
+    id: u64,
 }
 
 /// The population's clock: one step counter for its whole life (random drives are keyed by
@@ -161,6 +165,7 @@ impl Population<GpuBackend> {
         drive: Drive<'_>,
     ) -> Result<()> {
         check_dt(dt)?;
+        self.check_uploaded(&drive)?;
         let spec = drive.resolve(steps, self.batch * self.n_units, dt)?;
         let first_step = self.clock.steps;
         let infos = self.next_steps(steps, dt)?;
@@ -200,6 +205,7 @@ impl<B: Backend> Population<B> {
             key,
             init_key: key,
             clock: Clock::default(),
+            id: drives::next_id(),
         };
         pop.write_drawn()?;
         Ok(pop)
@@ -230,6 +236,7 @@ impl<B: Backend> Population<B> {
             key: self.key,
             init_key: self.init_key,
             clock: self.clock,
+            id: self.id,
         }
     }
 
@@ -337,6 +344,7 @@ impl<B: Backend> Population<B> {
     ) -> Result<Recording> {
         check_dt(dt)?;
         let total = self.batch * self.n_units;
+        self.check_uploaded(&drive)?;
         let spec = drive.resolve(steps, total, dt)?;
         self.check_record(record)?;
         let first_step = self.clock.steps;

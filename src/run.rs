@@ -21,6 +21,10 @@ use crate::cells::CellModel;
 use crate::error::{Error, Result};
 use crate::rng::Key;
 
+mod uploaded;
+
+pub use uploaded::{DriveHandle, DriveStore};
+
 /// Where each step's input current `j` comes from.
 #[derive(Debug, Clone, Copy)]
 pub enum Drive<'a> {
@@ -52,6 +56,10 @@ pub enum Drive<'a> {
         /// Seed of the input trains.
         seed: u64,
     },
+    /// A per-neuron or per-step drive uploaded once with [`crate::Population::upload_drive`]:
+    /// the same values as the slice it was made from, without copying them again. Only the
+    /// population that uploaded it accepts it; a per-step one only for runs of its K steps.
+    Uploaded(&'a DriveHandle),
 }
 
 /// How a backend generates a drive, resolved from [`Drive`] for one step size.
@@ -63,6 +71,15 @@ pub enum DriveSpec<'a> {
     Buffer {
         /// The values.
         inputs: &'a [f32],
+        /// Whether the buffer holds one slice per step.
+        per_step: bool,
+    },
+    /// `buffer[k·B·N + i]` (`per_step = true`) or `buffer[i]` every step, from an uploaded
+    /// drive resident on the GPU ([`DriveStore::Device`]). Only the GPU backend that uploaded it
+    /// receives it ([`crate::Population`] checks the handle's population).
+    Resident {
+        /// The storage buffer holding the values from byte 0.
+        buffer: &'a wgpu::Buffer,
         /// Whether the buffer holds one slice per step.
         per_step: bool,
     },
@@ -84,7 +101,7 @@ impl DriveSpec<'_> {
     pub fn mode_code(&self) -> u32 {
         match self {
             DriveSpec::Current => 0,
-            DriveSpec::Buffer { .. } => 1,
+            DriveSpec::Buffer { .. } | DriveSpec::Resident { .. } => 1,
             DriveSpec::Constant(_) => 2,
             DriveSpec::Random { .. } => 3,
         }
@@ -101,6 +118,9 @@ impl DriveSpec<'_> {
                 let at = if per_step { k * total + first } else { first };
                 out.copy_from_slice(&inputs[at..at + len]);
             }
+            // A device-resident drive never reaches a host backend: a handle is only accepted by
+            // the population whose backend uploaded it, and host backends upload to host memory.
+            DriveSpec::Resident { .. } => {}
             DriveSpec::Constant(value) => out.fill(value),
             DriveSpec::Random { key, p, amplitude } => {
                 let step_key = key.fold_in(step as u32);
@@ -207,6 +227,17 @@ impl<'a> Drive<'a> {
                 p: probability("p", p)?,
                 amplitude: amplitude_ok(amplitude)?,
             },
+            Drive::Uploaded(handle) => {
+                handle.check_shape(steps, total)?;
+                let per_step = handle.steps().is_some();
+                match handle.store() {
+                    DriveStore::Host(values) => DriveSpec::Buffer {
+                        inputs: values,
+                        per_step,
+                    },
+                    DriveStore::Device(buffer) => DriveSpec::Resident { buffer, per_step },
+                }
+            }
         })
     }
 }

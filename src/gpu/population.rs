@@ -14,11 +14,15 @@
 //! A run is recorded into one command buffer per chunk; a chunk is as long as the adapter's
 //! storage binding size allows for its input and raster (usually the whole run). Per step it
 //! dispatches the row passes and the step (and, when recording, a spike-packing and a sampling
-//! kernel); fused, one `fused` dispatch covers every step up to the next trace sample.
+//! kernel); fused, one `fused` dispatch covers every step up to the next trace sample. A run's
+//! buffers and bind groups are kept for the next run (`population/cache.rs`): repeated runs of
+//! one shape only write their per-step values and record dispatches.
 
+mod cache;
 mod run;
 mod steps;
 
+pub use cache::RunAllocations;
 pub use steps::StepSlots;
 
 use std::sync::Arc;
@@ -73,6 +77,10 @@ pub struct GpuBackend {
     step_constant_planes: u64,
     timing: bool,
     last_gpu_seconds: Option<f64>,
+    /// Buffers and bind groups kept from one run to the next (`population/cache.rs`).
+    run_cache: cache::RunCache,
+    /// What the run path created outside `run_cache` (uploads, runs in a caller's encoder).
+    run_allocations: RunAllocations,
 }
 
 fn storage(read_only: bool) -> wgpu::BufferBindingType {
@@ -268,6 +276,8 @@ impl GpuBackend {
                     + (layout.uniform.len() * n_units * 4) as u64,
                 timing: false,
                 last_gpu_seconds: None,
+                run_cache: Default::default(),
+                run_allocations: RunAllocations::default(),
                 ctx: ctx.clone(),
             }
         })
@@ -433,5 +443,9 @@ impl Backend for GpuBackend {
 
     fn run(&mut self, cell: &dyn CellModel, req: RunRequest<'_>) -> Result<Recording> {
         self.run_inner(cell, req, None)
+    }
+
+    fn upload_drive(&mut self, values: &[f32]) -> Result<crate::run::DriveStore> {
+        self.upload_values(values)
     }
 }
