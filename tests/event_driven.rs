@@ -7,30 +7,12 @@
 mod common;
 
 use spikegpu::Error;
-use spikegpu::cells::{LifCell, LifParams};
 use spikegpu::network::projection::{self, Connectivity, Projection, Propagation, SparseSynapses};
 use spikegpu::network::{
     ConnectivitySpec, Kind, LayerId, NetEngine, NetRecord, NetRun, NetworkBuilder, Port, ProjectionSpec, Weights,
 };
 
-const N_IN: usize = 40;
-const N_OUT: usize = 30;
-const STEPS: usize = 120;
-
-fn lif() -> Box<LifCell> {
-    let mut p = LifParams::with_tau_m(10.0);
-    p.refract_time = 2.0;
-    Box::new(LifCell::new(p).expect("valid LIF"))
-}
-
-/// Bernoulli input → LIF through `spec`.
-fn network(batch: usize, spec: ProjectionSpec) -> (NetworkBuilder, LayerId, LayerId) {
-    let mut b = NetworkBuilder::new(batch, 7);
-    let input = b.bernoulli("input", N_IN).expect("input");
-    let out = b.population("out", lif(), N_OUT).expect("population");
-    b.project("p", input, out, spec).expect("projection");
-    (b, input, out)
-}
+use common::net::{N_IN, N_OUT, STEPS, lif, network};
 
 fn record(input: LayerId, out: LayerId) -> NetRecord {
     NetRecord {

@@ -2,6 +2,8 @@
 //! required, and JSON/hex parsing.
 #![allow(dead_code)]
 
+pub mod net;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
