@@ -33,7 +33,7 @@ use std::time::Instant;
 
 use spikegpu::network::diehl_cook::{self, DiehlCookParams};
 use spikegpu::network::readout::{ClassReadout, selectivity};
-use spikegpu::network::{CpuNetwork, GpuNetwork, NetEngine};
+use spikegpu::network::{CpuNetwork, GpuNetwork, Graph, NetEngine};
 use spikegpu::rng::Key;
 
 struct Options {
@@ -256,9 +256,10 @@ fn present<E: NetEngine>(
     diehl_cook::present(engine, &image, p.steps_per_sample, p.learn.then_some(p.w_norm))
 }
 
+/// Trains a network built by `engine` on `data`, then (with labels) evaluates a copy that does
+/// not learn, built the same way with the trained weights.
 fn train_and_evaluate<E: NetEngine>(
-    mut train: E,
-    make_eval: impl Fn(Vec<f32>) -> spikegpu::Result<E>,
+    engine: impl Fn(Graph) -> spikegpu::Result<E>,
     data: &Data,
     samples: usize,
     intensity: f32,
@@ -266,6 +267,7 @@ fn train_and_evaluate<E: NetEngine>(
     out: &str,
 ) -> spikegpu::Result<Report> {
     let mut report = Report::default();
+    let mut train = engine(diehl_cook::diehl_cook(p)?)?;
     let start = Instant::now();
     for s in 0..samples {
         present(&mut train, &(data.train)(s), intensity, p)?;
@@ -285,11 +287,12 @@ fn train_and_evaluate<E: NetEngine>(
     );
     let weights = train.read(train.graph().port("W1.weights")?)?;
     if data.labelled {
-        let mut eval = make_eval(weights.clone())?;
         let eval_params = DiehlCookParams {
             learn: false,
             ..p.clone()
         };
+        let mut eval = engine(diehl_cook::diehl_cook(&eval_params)?)?;
+        eval.write(eval.graph().port("W1.weights")?, &weights)?;
         let mut respond = |set: &[(Vec<f32>, usize)]| -> spikegpu::Result<(Vec<Vec<u32>>, Vec<usize>)> {
             let responses = set
                 .iter()
@@ -382,42 +385,12 @@ fn run(o: &Options) -> Result<Report, Box<dyn std::error::Error>> {
         if is_bars { "bars" } else { "data" },
         params.steps_per_sample
     );
-    let eval_graph = || {
-        diehl_cook::diehl_cook(&DiehlCookParams {
-            learn: false,
-            ..params.clone()
-        })
-    };
     let result = match o.backend.as_str() {
-        "cpu" => train_and_evaluate(
-            CpuNetwork::new(diehl_cook::diehl_cook(&params)?)?,
-            |w| {
-                let mut e = CpuNetwork::new(eval_graph()?)?;
-                e.write(e.graph().port("W1.weights")?, &w)?;
-                Ok(e)
-            },
-            &data,
-            samples,
-            intensity,
-            &params,
-            &out,
-        ),
+        "cpu" => train_and_evaluate(CpuNetwork::new, &data, samples, intensity, &params, &out),
         "gpu" => {
             let ctx = spikegpu::GpuContext::from_env()?;
             println!("backend: {} ({:?})", ctx.adapter.name, ctx.adapter.backend);
-            train_and_evaluate(
-                GpuNetwork::new(&ctx, diehl_cook::diehl_cook(&params)?)?,
-                |w| {
-                    let mut e = GpuNetwork::new(&ctx, eval_graph()?)?;
-                    e.write(e.graph().port("W1.weights")?, &w)?;
-                    Ok(e)
-                },
-                &data,
-                samples,
-                intensity,
-                &params,
-                &out,
-            )
+            train_and_evaluate(|g| GpuNetwork::new(&ctx, g), &data, samples, intensity, &params, &out)
         }
         other => return Err(format!("--backend {other}: expected cpu or gpu").into()),
     };
