@@ -418,6 +418,7 @@ impl CellModel for LifCell {
             row_pre: self.p.max_one_spike,
             row_post: self.selects_by_draw(),
             step_per_row: false,
+            ..GpuPasses::default()
         }
     }
 }

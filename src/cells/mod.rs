@@ -206,6 +206,11 @@ pub struct GpuPasses {
     /// The `step` entry point itself runs one workgroup per batch row (WTAS: the whole step is
     /// a chain of row reductions).
     pub step_per_row: bool,
+    /// The step's multi-workgroup form for rows longer than [`crate::reductions::ROW_CHUNK`]:
+    /// entry points dispatched in this order instead of the row passes and `step`, each over a
+    /// grid of one workgroup per chunk of `ROW_CHUNK` units (x) of every batch row (y). Empty:
+    /// the single-workgroup row passes serve every row length.
+    pub chunked: &'static [&'static str],
 }
 
 /// What checks need of a cell besides the cell itself: where to draw random states from and a

@@ -251,6 +251,7 @@ impl CellModel for SlifCell {
             row_pre: self.p.resist_inh > 0.0,
             row_post: self.p.rho_b > 0.0,
             step_per_row: false,
+            ..GpuPasses::default()
         }
     }
 }
