@@ -103,44 +103,46 @@ fn chunk_max(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id
     wtas_store_partial(c, 0u, workgroup_max(c.lid, lane_max));
 }
 
-// The chunk's Σ math_exp(v − row max).
+// The chunk's Σ math_exp(v − row max). Each exp waits in `s` for `chunk_count`, which replaces
+// it by the spike: the passes of one step are dispatched back to back, so nothing else reads
+// `s` in between, and the stored exp is the one `step` computes twice.
 @compute @workgroup_size(256)
 fn chunk_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
     let c = chunk_pass(wid, lid3);
     let row_max = wtas_row_total(c, 0u, true);
     var lane_sum = 0.0;
     for (var n = c.lid; n < c.len; n += WG) {
-        lane_sum += math_exp(v[c.base + n] - row_max);
+        let e = math_exp(v[c.base + n] - row_max);
+        s[c.base + n] = e;
+        lane_sum += e;
     }
     wtas_store_partial(c, 1u, workgroup_sum(c.lid, lane_sum));
 }
 
-// Spikes and the chunk's count.
+// Spikes, the chunk's count, refractory timers and spike times (they need no count).
 @compute @workgroup_size(256)
 fn chunk_count(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
     let c = chunk_pass(wid, lid3);
-    let row_max = wtas_row_total(c, 0u, true);
     let total = wtas_row_total(c, 1u, false);
     var lane_count = 0.0;
     for (var n = c.lid; n < c.len; n += WG) {
         let i = c.base + n;
-        let spike = spike_of(math_exp(v[i] - row_max) / total, thr[i]);
+        let spike = spike_of(s[i] / total, thr[i]);
         s[i] = spike;
         lane_count += spike;
+        rfr[i] = (rfr[i] + step_in.dt) * (1.0 - spike) + spike * step_in.dt;
+        tols[i] = tols_of(tols[i], spike, step_in.t);
     }
     wtas_store_partial(c, 2u, workgroup_sum(c.lid, lane_count));
 }
 
-// Thresholds, refractory timers, spike times.
+// Thresholds.
 @compute @workgroup_size(256)
 fn chunk_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
     let c = chunk_pass(wid, lid3);
     let count = wtas_row_total(c, 2u, false);
     for (var n = c.lid; n < c.len; n += WG) {
         let i = c.base + n;
-        let spike = s[i];
         thr[i] = max(thr[i] + (count - 1.0) * P.thr_gain, 0.025);
-        rfr[i] = (rfr[i] + step_in.dt) * (1.0 - spike) + spike * step_in.dt;
-        tols[i] = tols_of(tols[i], spike, step_in.t);
     }
 }
