@@ -33,7 +33,7 @@
 //! * The docstring gives `refract_time` = 1 ms; the code default is 0 (the mask is then always 1).
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, GpuPasses, StateView, StepInfo, cell_accessors, spike_of, tols_of};
+use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, spike_of, tols_of};
 use crate::reductions::{ROW_CHUNK, row_max, row_sum};
 use crate::rng::Key;
 
@@ -145,7 +145,12 @@ impl CellModel for WtasCell {
     fn gpu_passes(&self) -> GpuPasses {
         GpuPasses {
             step_per_row: true,
-            chunked: &["chunk_max", "chunk_sum", "chunk_count", "chunk_update"],
+            chunked: &[
+                ("chunk_max", PassGrid::Chunks),
+                ("chunk_sum", PassGrid::Chunks),
+                ("chunk_count", PassGrid::Chunks),
+                ("chunk_update", PassGrid::Chunks),
+            ],
             ..GpuPasses::default()
         }
     }

@@ -31,8 +31,8 @@ use super::context::GpuContext;
 use super::recorder::Recorder;
 use super::shaders;
 use crate::backend::{Backend, RunRequest};
-use crate::cells::CellModel;
 use crate::cells::describe::{FIRST_INPUT_BINDING, INPUT_BINDING, Layout, STATE_BINDING};
+use crate::cells::{CellModel, PassGrid};
 use crate::error::{Error, Result};
 use crate::reductions::ROW_CHUNK;
 use crate::run::{Recording, words_per_step};
@@ -65,9 +65,8 @@ pub struct GpuBackend {
     pipeline_row_post: Option<wgpu::ComputePipeline>,
     pipeline_fused: Option<wgpu::ComputePipeline>,
     /// The step's multi-workgroup passes ([`crate::cells::GpuPasses::chunked`]) where rows are
-    /// longer than [`ROW_CHUNK`], dispatched over `chunk_grid`; empty otherwise.
-    pipelines_chunked: Vec<wgpu::ComputePipeline>,
-    chunk_grid: (u32, u32),
+    /// longer than [`ROW_CHUNK`], each with its grid; empty otherwise.
+    pipelines_chunked: Vec<(wgpu::ComputePipeline, (u32, u32))>,
     recorder: Recorder,
     step_stride: u64,
     element_grid: (u32, u32),
@@ -130,6 +129,11 @@ impl GpuBackend {
             )));
         }
         let chunk_grid = (chunk_grid.0 as u32, chunk_grid.1 as u32);
+        let grid_of = |g: PassGrid| match g {
+            PassGrid::Rows => row_grid,
+            PassGrid::Elements => element_grid,
+            PassGrid::Chunks => chunk_grid,
+        };
 
         ctx.checked("creating the population's buffers and pipelines", || {
             let device = &ctx.device;
@@ -254,11 +258,14 @@ impl GpuBackend {
                 pipeline_row_post: passes.row_post.then(|| pipeline("row_post")),
                 pipeline_fused: (elementwise && !cell.has_row_passes()).then(|| pipeline("fused")),
                 pipelines_chunked: if chunked {
-                    passes.chunked.iter().map(|entry| pipeline(entry)).collect()
+                    passes
+                        .chunked
+                        .iter()
+                        .map(|&(entry, g)| (pipeline(entry), grid_of(g)))
+                        .collect()
                 } else {
                     Vec::new()
                 },
-                chunk_grid,
                 recorder: Recorder::new(&ctx),
                 state,
                 slot_bytes,

@@ -84,9 +84,9 @@ impl GpuBackend {
     /// element step, or the chunk passes of long rows (shared by runs and by networks).
     pub(super) fn dispatch_step(&self, pass: &mut wgpu::ComputePass<'_>) {
         if !self.pipelines_chunked.is_empty() {
-            for p in &self.pipelines_chunked {
+            for (p, g) in &self.pipelines_chunked {
                 pass.set_pipeline(p);
-                pass.dispatch_workgroups(self.chunk_grid.0, self.chunk_grid.1, 1);
+                pass.dispatch_workgroups(g.0, g.1, 1);
             }
             return;
         }
