@@ -14,8 +14,17 @@ use spikegpu::run::{Drive, Record};
 use spikegpu::selfcheck::{self, Exactness};
 use spikegpu::{Error, Population};
 
-/// Row lengths shorter than, equal to and longer than a workgroup, a long odd row, and batches.
-const SHAPES: [(usize, usize); 6] = [(1, 1), (7, 3), (256, 2), (257, 2), (100_003, 1), (5, 300)];
+/// Row lengths shorter than, equal to and longer than a workgroup, a batch of rows of three
+/// chunks (the last one short), a long odd row, and batches.
+const SHAPES: [(usize, usize); 7] = [
+    (1, 1),
+    (7, 3),
+    (256, 2),
+    (257, 2),
+    (2 * ROW_CHUNK + 3, 3),
+    (100_003, 1),
+    (5, 300),
+];
 
 fn reduction_cells() -> Vec<(&'static str, Box<dyn CellModel>)> {
     let lif = |one_spike, max_one_spike| {

@@ -104,13 +104,15 @@ fn row_pass(wid: vec3<u32>, lid3: vec3<u32>) -> RowPass {
 const ROW_CHUNK: u32 = 4096u;
 
 // Where a chunk pass's thread stands: its row and chunk, its lane, the row's chunk count, the
-// chunk's first element and its length (0 for the grid's rows past the batch, which still take
-// part in the workgroup's barriers, with empty loops).
+// chunk's first unit in the row (`start`) and in the buffers (`base`), and its length (0 for the
+// grid's rows past the batch, which still take part in the workgroup's barriers, with empty
+// loops).
 struct ChunkPass {
     row: u32,
     chunk: u32,
     lid: u32,
     chunks: u32,
+    start: u32,
     base: u32,
     len: u32,
 }
@@ -122,7 +124,7 @@ fn chunk_pass(wid: vec3<u32>, lid3: vec3<u32>) -> ChunkPass {
     if (wid.y < dims.batch && start < dims.n_units) {
         len = min(ROW_CHUNK, dims.n_units - start);
     }
-    return ChunkPass(wid.y, wid.x, lid3.x, chunks, wid.y * dims.n_units + start, len);
+    return ChunkPass(wid.y, wid.x, lid3.x, chunks, start, wid.y * dims.n_units + start, len);
 }
 
 // Deterministic argmax with jnp.argmax's tie rule (first index wins), as a tree over one
