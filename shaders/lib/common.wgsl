@@ -101,7 +101,7 @@ fn row_pass(wid: vec3<u32>, lid3: vec3<u32>) -> RowPass {
 // Units per chunk of a long row's multi-workgroup passes (src/reductions.rs ROW_CHUNK; a different
 // value fails tests/row_reductions.rs `wtas_long_rows_spike_as_the_fixed_order_sum_says`): one
 // workgroup per chunk, on a grid of ⌈N / ROW_CHUNK⌉ chunks (x) by B rows (y).
-const ROW_CHUNK: u32 = 4096u;
+const ROW_CHUNK: u32 = 8192u;
 
 // Where a chunk pass's thread stands: its row and chunk, its lane, the row's chunk count, the
 // chunk's first unit in the row (`start`) and in the buffers (`base`), and its length (0 for the
