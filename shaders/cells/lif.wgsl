@@ -111,13 +111,18 @@ fn row_post(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     let winner = red_idx[0];
     let row_any = red_any[0] != 0u;
     for (var n = r.lid; n < r.n_here; n += WG) {
-        var sv = s[r.base + n];
-        if (row_any) {
-            sv = select(0.0, 1.0, n == winner);
-        }
-        s[r.base + n] = sv;
-        tols[r.base + n] = (1.0 - sv) * tols[r.base + n] + sv * step_in.t;
+        lif_keep_one_spike(r.base + n, row_any, n == winner);
     }
+}
+
+// one_spike: element i keeps its spike only as its row's winner (when the row spiked at all).
+fn lif_keep_one_spike(i: u32, row_any: bool, is_winner: bool) {
+    var sv = s[i];
+    if (row_any) {
+        sv = select(0.0, 1.0, is_winner);
+    }
+    s[i] = sv;
+    tols[i] = (1.0 - sv) * tols[i] + sv * step_in.t;
 }
 
 // Rows longer than ROW_CHUNK (src/cells/lif.rs `gpu_passes`): the row's argmax in chunks, one
@@ -232,12 +237,6 @@ fn chunk_select(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
     let winner = red_idx[0];
     let row_any = red_any[0] != 0u;
     for (var n = c.lid; n < c.len; n += WG) {
-        let i = c.base + n;
-        var sv = s[i];
-        if (row_any) {
-            sv = select(0.0, 1.0, c.start + n == winner);
-        }
-        s[i] = sv;
-        tols[i] = (1.0 - sv) * tols[i] + sv * step_in.t;
+        lif_keep_one_spike(c.base + n, row_any, c.start + n == winner);
     }
 }

@@ -97,17 +97,27 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     return cell_fired(st, out, t);
 }
 
+// Element i's raw spike of this step, kept in scratch by `step` for rho_b.
+fn slif_raw_spike(i: u32) -> f32 {
+    return bitcast<f32>(scratch[dims.total + dims.batch + i]);
+}
+
+// rho_b's threshold of element i, given its row's count of raw spikes.
+fn slif_rho_b_thr(i: u32, count: f32) {
+    thr[i] = max(thr[i] + (count - 1.0) * P.rho_b, 0.025);
+}
+
 // rho_b: thr' = max(thr + (Σ_row raw s − 1)·rho_b, 0.025), the sum in src/reductions.rs's order.
 @compute @workgroup_size(256)
 fn row_post(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
     let r = row_pass(wid, lid3);
     var lane = 0.0;
     for (var n = r.lid; n < r.n_here; n += WG) {
-        lane += bitcast<f32>(scratch[dims.total + dims.batch + r.base + n]);
+        lane += slif_raw_spike(r.base + n);
     }
     let count = workgroup_sum(r.lid, lane);
     for (var n = r.lid; n < r.n_here; n += WG) {
-        thr[r.base + n] = max(thr[r.base + n] + (count - 1.0) * P.rho_b, 0.025);
+        slif_rho_b_thr(r.base + n, count);
     }
 }
 
@@ -123,7 +133,7 @@ fn chunk_spikes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
     let c = chunk_pass(wid, lid3);
     var lane = 0.0;
     for (var n = c.lid; n < c.len; n += WG) {
-        lane += bitcast<f32>(scratch[dims.total + dims.batch + c.base + n]);
+        lane += slif_raw_spike(c.base + n);
     }
     let count = workgroup_sum(c.lid, lane);
     if (c.lid == 0u && c.len > 0u) {
@@ -142,6 +152,6 @@ fn chunk_rho_b(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
     }
     let count = workgroup_sum(c.lid, lane);
     for (var n = c.lid; n < c.len; n += WG) {
-        thr[c.base + n] = max(thr[c.base + n] + (count - 1.0) * P.rho_b, 0.025);
+        slif_rho_b_thr(c.base + n, count);
     }
 }

@@ -7,21 +7,36 @@
 // of finite voltages get the maximum they always got. Twin: src/reductions.rs `row_max`.
 const LOWEST_F32: f32 = -0x1.fffffep+127f;
 
+// v of element i (its input kept in j on a run's last step), shared by `step` and `chunk_max`.
+fn wtas_set_v(i: u32) -> f32 {
+    let mask = select(0.0, 1.0, rfr[i] >= P.refract_time);
+    let j_now = drive_input(i, 0u, step_in.drive_key, j[i]);
+    if (step_in.store_input != 0u) {
+        j[i] = j_now;
+    }
+    let vv = (j_now * P.resist_m) * mask;
+    v[i] = vv;
+    return vv;
+}
+
+// Refractory timer and spike time of element i after its spike.
+fn wtas_after_spike(i: u32, spike: f32) {
+    rfr[i] = (rfr[i] + step_in.dt) * (1.0 - spike) + spike * step_in.dt;
+    tols[i] = tols_of(tols[i], spike, step_in.t);
+}
+
+// Threshold of element i, given its row's spike count.
+fn wtas_set_thr(i: u32, count: f32) {
+    thr[i] = max(thr[i] + (count - 1.0) * P.thr_gain, 0.025);
+}
+
 @compute @workgroup_size(256)
 fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
     let r = row_pass(wid, lid3);
     // v and the row maximum.
     var lane_max = LOWEST_F32;
     for (var n = r.lid; n < r.n_here; n += WG) {
-        let i = r.base + n;
-        let mask = select(0.0, 1.0, rfr[i] >= P.refract_time);
-        let j_now = drive_input(i, 0u, step_in.drive_key, j[i]);
-        if (step_in.store_input != 0u) {
-            j[i] = j_now;
-        }
-        let vv = (j_now * P.resist_m) * mask;
-        v[i] = vv;
-        lane_max = max(lane_max, vv);
+        lane_max = max(lane_max, wtas_set_v(r.base + n));
     }
     let row_max = workgroup_max(r.lid, lane_max);
     // Σ math_exp(v − max), in src/reductions.rs's order.
@@ -42,10 +57,8 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     // Thresholds, refractory timers, spike times.
     for (var n = r.lid; n < r.n_here; n += WG) {
         let i = r.base + n;
-        let spike = s[i];
-        thr[i] = max(thr[i] + (count - 1.0) * P.thr_gain, 0.025);
-        rfr[i] = (rfr[i] + step_in.dt) * (1.0 - spike) + spike * step_in.dt;
-        tols[i] = tols_of(tols[i], spike, step_in.t);
+        wtas_set_thr(i, count);
+        wtas_after_spike(i, s[i]);
     }
 }
 
@@ -90,15 +103,7 @@ fn chunk_max(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id
     let c = chunk_pass(wid, lid3);
     var lane_max = LOWEST_F32;
     for (var n = c.lid; n < c.len; n += WG) {
-        let i = c.base + n;
-        let mask = select(0.0, 1.0, rfr[i] >= P.refract_time);
-        let j_now = drive_input(i, 0u, step_in.drive_key, j[i]);
-        if (step_in.store_input != 0u) {
-            j[i] = j_now;
-        }
-        let vv = (j_now * P.resist_m) * mask;
-        v[i] = vv;
-        lane_max = max(lane_max, vv);
+        lane_max = max(lane_max, wtas_set_v(c.base + n));
     }
     wtas_store_partial(c, 0u, workgroup_max(c.lid, lane_max));
 }
@@ -130,8 +135,7 @@ fn chunk_count(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
         let spike = spike_of(s[i] / total, thr[i]);
         s[i] = spike;
         lane_count += spike;
-        rfr[i] = (rfr[i] + step_in.dt) * (1.0 - spike) + spike * step_in.dt;
-        tols[i] = tols_of(tols[i], spike, step_in.t);
+        wtas_after_spike(i, spike);
     }
     wtas_store_partial(c, 2u, workgroup_sum(c.lid, lane_count));
 }
@@ -142,7 +146,6 @@ fn chunk_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
     let c = chunk_pass(wid, lid3);
     let count = wtas_row_total(c, 2u, false);
     for (var n = c.lid; n < c.len; n += WG) {
-        let i = c.base + n;
-        thr[i] = max(thr[i] + (count - 1.0) * P.thr_gain, 0.025);
+        wtas_set_thr(c.base + n, count);
     }
 }
