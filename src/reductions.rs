@@ -2,9 +2,40 @@
 //! `shaders/lib/common.wgsl`. The GPU sums a row with [`LANES`] threads, each adding its strided
 //! elements in ascending order, then combines the lanes as a binary tree; the CPU computes
 //! exactly that, so both give the same float32 sum, on every run.
+//!
+//! Rows longer than [`ROW_CHUNK`] are summed in two levels ([`row_sum`]), so that a row can be
+//! spread over many workgroups: each chunk of [`ROW_CHUNK`] units in `workgroup_sum`'s order,
+//! then the chunks' partial sums, again in `workgroup_sum`'s order. The chunk is a constant, so
+//! the order depends on N only, never on the adapter.
 
 /// Threads per workgroup of a row reduction (`WG` in WGSL).
 pub const LANES: usize = 256;
+
+/// Units per chunk of a long row: the GPU reduces each chunk with one workgroup (WGSL:
+/// `ROW_CHUNK` in `shaders/lib/common.wgsl`), 32 units per lane. A compromise measured on
+/// lavapipe, where every workgroup costs a fixed overhead (WTAS at N = 1e6: 1024 units per chunk
+/// ran 2× slower than 4096, 16384 1.4× faster), against a large GPU's need for workgroups (122
+/// per row at N = 1e6).
+pub const ROW_CHUNK: usize = 32 * LANES;
+
+/// `Σ values` over a row of `n` units in the order of the GPU's row passes, for any `n`:
+/// ```text
+/// partial[c] = workgroup_sum over units c·ROW_CHUNK .. min((c+1)·ROW_CHUNK, n)
+/// sum        = workgroup_sum over partial[0 .. ⌈n / ROW_CHUNK⌉]
+/// ```
+/// A row of one chunk (`n ≤ ROW_CHUNK`) gives exactly `workgroup_sum(n, value)`: the second
+/// level then adds +0.0 to the one partial, which is the identity because a `workgroup_sum`
+/// (lanes start at +0.0) is never −0.0. So short rows keep the single-workgroup order, and the
+/// GPU may reduce them with one workgroup. WGSL: `wtas.wgsl`'s `chunk_*` passes.
+pub fn row_sum(n: usize, value: impl Fn(usize) -> f32) -> f32 {
+    if n <= ROW_CHUNK {
+        return workgroup_sum(n, value);
+    }
+    workgroup_sum(n.div_ceil(ROW_CHUNK), |chunk| {
+        let start = chunk * ROW_CHUNK;
+        workgroup_sum((n - start).min(ROW_CHUNK), |k| value(start + k))
+    })
+}
 
 /// `Σ values` in the GPU's order: lane `t` adds `values[t], values[t + LANES], …`, then lanes
 /// are combined pairwise (`lane[t] += lane[t + stride]` for stride = 128, 64, …, 1).

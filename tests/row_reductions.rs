@@ -8,13 +8,23 @@ use common::{hex_list, json, key};
 use spikegpu::cells::slif::{inhibition_key, inhibition_weight};
 use spikegpu::cells::{CellModel, LifCell, LifParams, QuadLifParams, SlifCell, SlifParams, WtasCell, WtasParams};
 use spikegpu::conformance::{Outcome, Trace};
+use spikegpu::reductions::{ROW_CHUNK, row_sum, workgroup_sum};
 use spikegpu::rng::Key;
 use spikegpu::run::{Drive, Record};
 use spikegpu::selfcheck::{self, Exactness};
 use spikegpu::{Error, Population};
 
-/// Row lengths shorter than, equal to and longer than a workgroup, a long odd row, and batches.
-const SHAPES: [(usize, usize); 6] = [(1, 1), (7, 3), (256, 2), (257, 2), (100_003, 1), (5, 300)];
+/// Row lengths shorter than, equal to and longer than a workgroup, a batch of rows of three
+/// chunks (the last one short), a long odd row, and batches.
+const SHAPES: [(usize, usize); 7] = [
+    (1, 1),
+    (7, 3),
+    (256, 2),
+    (257, 2),
+    (2 * ROW_CHUNK + 3, 3),
+    (100_003, 1),
+    (5, 300),
+];
 
 fn reduction_cells() -> Vec<(&'static str, Box<dyn CellModel>)> {
     let lif = |one_spike, max_one_spike| {
@@ -68,38 +78,128 @@ fn row_reductions_match_the_cpu_for_any_row_length() {
     }
 }
 
+/// Rows of one chunk, just over one, several with a short last chunk, and a long one, in batches.
+const CHUNK_SHAPES: [(usize, usize); 5] = [
+    (ROW_CHUNK, 2),
+    (ROW_CHUNK + 1, 1),
+    (3 * ROW_CHUNK + 5, 2),
+    (100_003, 3),
+    (300, 2),
+];
+
+#[test]
+fn short_rows_sum_in_the_single_workgroup_order() {
+    // row_sum's second level is the identity for one chunk, so short rows keep today's bits.
+    for n in [1, 255, 256, 257, 1000, ROW_CHUNK] {
+        let values = Key::from_seed(n as u64).uniform(n, -3.0, 7.0);
+        let two_level = workgroup_sum(1, |_| workgroup_sum(n, |k| values[k]));
+        assert_eq!(row_sum(n, |k| values[k]).to_bits(), two_level.to_bits(), "n = {n}");
+        assert_eq!(
+            row_sum(n, |k| values[k]).to_bits(),
+            workgroup_sum(n, |k| values[k]).to_bits()
+        );
+    }
+}
+
+/// A WTAS row whose spikes reveal the last bit of the softmax's sum: with `total` summed in
+/// [`row_sum`]'s order, p = exp(v − max)/total, even units get thr = p (no spike: p > thr is
+/// false) and odd units the next float below p (a spike). A sum one ulp smaller raises some p
+/// above their thr (extra spikes); one ulp larger drops some p to their thr (missing spikes).
+fn wtas_probe_row(n: usize, row: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
+    let j = Key::from_seed(31 + row as u64).uniform(n, 0.0, 20.0);
+    let max = j.iter().copied().fold(f32::MIN, f32::max);
+    let e = |k: usize| spikegpu::math::exp(j[k] - max);
+    let total = row_sum(n, e);
+    let p: Vec<f32> = (0..n).map(|k| e(k) / total).collect();
+    let thr: Vec<f32> = p
+        .iter()
+        .enumerate()
+        .map(|(k, &p)| if k % 2 == 0 { p } else { f32::from_bits(p.to_bits() - 1) })
+        .collect();
+    let s = (0..n).map(|k| (k % 2) as f32).collect();
+    (j, thr, s, total)
+}
+
+#[test]
+fn wtas_long_rows_spike_as_the_fixed_order_sum_says() {
+    let Some(ctx) = common::gpu() else { return };
+    let cell = WtasCell::new(WtasParams::with_tau_m(1.0)).expect("valid");
+    let mut long_rows_telling_orders_apart = 0;
+    for (n, b) in CHUNK_SHAPES {
+        let (mut j, mut thr, mut want_s) = (Vec::new(), Vec::new(), Vec::new());
+        for row in 0..b {
+            let (j_row, thr_row, s_row, total) = wtas_probe_row(n, row);
+            if n > ROW_CHUNK {
+                let max = j_row.iter().copied().fold(f32::MIN, f32::max);
+                let one_level = workgroup_sum(n, |k| spikegpu::math::exp(j_row[k] - max));
+                long_rows_telling_orders_apart += usize::from(total != one_level);
+            }
+            j.extend(j_row);
+            thr.extend(thr_row);
+            want_s.extend(s_row);
+        }
+        let mut cpu = Population::cpu(Box::new(cell.clone()), n, b, 3).expect("population");
+        let mut gpu = Population::gpu(&ctx, Box::new(cell.clone()), n, b, 3).expect("population");
+        cpu.write("thr", &thr).expect("thr");
+        gpu.write("thr", &thr).expect("thr");
+        cpu.set_input(&j).expect("input");
+        gpu.set_input(&j).expect("input");
+        cpu.step(1.0).expect("step");
+        gpu.step(1.0).expect("step");
+        assert!(cpu.read("s").expect("s") == want_s, "{b}×{n}: CPU spikes");
+        // Hardware may contract a multiply-add inside exp (the cell's GPU tolerance); software
+        // adapters compute the CPU's bits.
+        if ctx.adapter.is_software() {
+            assert!(gpu.read("s").expect("s") == want_s, "{b}×{n}: GPU spikes");
+            let diff = selfcheck::compare_populations(&mut gpu, &mut cpu, Exactness::Bitwise).expect("read");
+            assert_eq!(diff, None, "{b}×{n}");
+        }
+    }
+    // Where the two-level sum differs from one workgroup's, a GPU that summed in the old order
+    // would fail above (else the test proves nothing).
+    assert!(
+        long_rows_telling_orders_apart >= 3,
+        "{long_rows_telling_orders_apart} of 6"
+    );
+}
+
 #[test]
 fn slif_inhibition_on_a_long_row_matches_the_cpu() {
     let Some(ctx) = common::gpu() else { return };
-    // N = 100,003 with inhibition: few spikes per step keep the spikes × N cost small.
-    let p = SlifParams {
-        resist_inh: 1e-4,
-        thr_jitter: 0.0,
-        ..SlifParams::new(10.0, 1.0, 0.5)
-    };
-    let cell = SlifCell::new(p).expect("valid");
-    let n = 100_003;
-    let mut gpu = Population::gpu(&ctx, Box::new(cell.clone()), n, 1, 9).expect("population");
-    let mut cpu = Population::cpu(Box::new(cell), n, 1, 9).expect("population");
-    // A few units just below threshold with a strong input: they spike on step 1 and inhibit
-    // everyone on step 2.
-    let mut v = vec![0.0f32; n];
-    let mut j = vec![0.1f32; n];
-    for k in (0..n).step_by(9973) {
-        v[k] = 0.49;
-        j[k] = 20.0;
+    // N = 100,003 with inhibition, alone and with rho_b (the row pass, the element step and the
+    // chunk passes together): few spikes per step keep the spikes × N cost small.
+    // rho_b = 0.01: a count one off moves every threshold by 2 % (far beyond the tolerance).
+    for rho_b in [0.0, 0.01] {
+        let p = SlifParams {
+            resist_inh: 1e-4,
+            rho_b,
+            thr_jitter: 0.0,
+            ..SlifParams::new(10.0, 1.0, 0.5)
+        };
+        let cell = SlifCell::new(p).expect("valid");
+        let n = 100_003;
+        let mut gpu = Population::gpu(&ctx, Box::new(cell.clone()), n, 1, 9).expect("population");
+        let mut cpu = Population::cpu(Box::new(cell), n, 1, 9).expect("population");
+        // A few units just below threshold with a strong input: they spike on step 1 and inhibit
+        // everyone on step 2.
+        let mut v = vec![0.0f32; n];
+        let mut j = vec![0.1f32; n];
+        for k in (0..n).step_by(9973) {
+            v[k] = 0.49;
+            j[k] = 20.0;
+        }
+        gpu.write("v", &v).expect("v");
+        cpu.write("v", &v).expect("v");
+        for _ in 0..3 {
+            gpu.set_input(&j).expect("input");
+            cpu.set_input(&j).expect("input");
+            gpu.step(1.0).expect("step");
+            cpu.step(1.0).expect("step");
+        }
+        let diff = selfcheck::compare_populations(&mut gpu, &mut cpu, Exactness::Tolerance(1e-4)).expect("read");
+        assert_eq!(diff, None, "rho_b {rho_b}");
+        assert!(cpu.read("tols").expect("tols").iter().filter(|&&t| t > 0.0).count() >= 10);
     }
-    gpu.write("v", &v).expect("v");
-    cpu.write("v", &v).expect("v");
-    for _ in 0..3 {
-        gpu.set_input(&j).expect("input");
-        cpu.set_input(&j).expect("input");
-        gpu.step(1.0).expect("step");
-        cpu.step(1.0).expect("step");
-    }
-    let diff = selfcheck::compare_populations(&mut gpu, &mut cpu, Exactness::Tolerance(1e-4)).expect("read");
-    assert_eq!(diff, None);
-    assert!(cpu.read("tols").expect("tols").iter().filter(|&&t| t > 0.0).count() >= 10);
 }
 
 #[test]

@@ -111,11 +111,132 @@ fn row_post(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     let winner = red_idx[0];
     let row_any = red_any[0] != 0u;
     for (var n = r.lid; n < r.n_here; n += WG) {
-        var sv = s[r.base + n];
-        if (row_any) {
-            sv = select(0.0, 1.0, n == winner);
+        lif_keep_one_spike(r.base + n, row_any, n == winner);
+    }
+}
+
+// one_spike: element i keeps its spike only as its row's winner (when the row spiked at all).
+fn lif_keep_one_spike(i: u32, row_any: bool, is_winner: bool) {
+    var sv = s[i];
+    if (row_any) {
+        sv = select(0.0, 1.0, is_winner);
+    }
+    s[i] = sv;
+    tols[i] = (1.0 - sv) * tols[i] + sv * step_in.t;
+}
+
+// Rows longer than ROW_CHUNK (src/cells/lif.rs `gpu_passes`): the row's argmax in chunks, one
+// workgroup each. An argmax with the first-index tie rule has one answer in any order, so the
+// chunks' candidates combine to the single-workgroup result. They wait in row_winner after its
+// B winners: values (f32 bits), indices in the row, spiked flags, B·⌈N / ROW_CHUNK⌉ of each.
+fn lif_candidate_at(which: u32, row: u32, chunk: u32, chunks: u32) -> u32 {
+    return dims.batch + (which * dims.batch + row) * chunks + chunk;
+}
+
+// After workgroup_argmax: lane 0 stores the chunk's candidate.
+fn lif_store_candidate(c: ChunkPass) {
+    if (c.lid == 0u && c.len > 0u) {
+        row_winner[lif_candidate_at(0u, c.row, c.chunk, c.chunks)] = bitcast<u32>(red_val[0]);
+        row_winner[lif_candidate_at(1u, c.row, c.chunk, c.chunks)] = red_idx[0];
+        row_winner[lif_candidate_at(2u, c.row, c.chunk, c.chunks)] = red_any[0];
+    }
+}
+
+// The argmax of the row's chunk candidates into red_* slot 0. Lanes without a chunk repeat the
+// first chunk's candidate (a duplicate never changes the argmax); rows past the batch (`valid`
+// false) read nothing and their result is not used.
+fn lif_combine_candidates(row: u32, lid: u32, chunks: u32, valid: bool) {
+    var best_val = 0.0;
+    var best_idx = 0xFFFFFFFFu;
+    var spiked_any = 0u;
+    if (valid) {
+        for (var k = lid; k < chunks; k += WG) {
+            let val = bitcast<f32>(row_winner[lif_candidate_at(0u, row, k, chunks)]);
+            let idx = row_winner[lif_candidate_at(1u, row, k, chunks)];
+            if (best_idx == 0xFFFFFFFFu || better(best_val, best_idx, val, idx)) {
+                best_val = val;
+                best_idx = idx;
+            }
+            spiked_any = spiked_any | row_winner[lif_candidate_at(2u, row, k, chunks)];
         }
-        s[r.base + n] = sv;
-        tols[r.base + n] = (1.0 - sv) * tols[r.base + n] + sv * step_in.t;
+        if (best_idx == 0xFFFFFFFFu) {
+            best_val = bitcast<f32>(row_winner[lif_candidate_at(0u, row, 0u, chunks)]);
+            best_idx = row_winner[lif_candidate_at(1u, row, 0u, chunks)];
+        }
+    }
+    red_val[lid] = best_val;
+    red_idx[lid] = best_idx;
+    red_any[lid] = spiked_any;
+    workgroup_argmax(lid);
+}
+
+// max_one_spike: the chunk's argmax of the pre-step voltage (as `row_pre` over the chunk).
+@compute @workgroup_size(256)
+fn chunk_argmax_v(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
+    let c = chunk_pass(wid, lid3);
+    var best_val = 0.0;
+    var best_idx = 0xFFFFFFFFu;
+    for (var n = c.lid; n < c.len; n += WG) {
+        let x = v[c.base + n];
+        if (best_idx == 0xFFFFFFFFu || x > best_val) {
+            best_val = x;
+            best_idx = c.start + n;
+        }
+    }
+    if (c.len > 0u && best_idx == 0xFFFFFFFFu) {
+        best_val = v[c.base];
+        best_idx = c.start;
+    }
+    red_val[c.lid] = best_val;
+    red_idx[c.lid] = best_idx;
+    red_any[c.lid] = 0u;
+    workgroup_argmax(c.lid);
+    lif_store_candidate(c);
+}
+
+// max_one_spike: one workgroup per row picks the winner among its chunks' candidates.
+@compute @workgroup_size(256)
+fn winner_of_chunks(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
+    let r = row_pass(wid, lid3);
+    let chunks = (dims.n_units + ROW_CHUNK - 1u) / ROW_CHUNK;
+    lif_combine_candidates(r.row, r.lid, chunks, r.n_here > 0u);
+    if (r.n_here > 0u && r.lid == 0u) {
+        row_winner[r.row] = red_idx[0];
+    }
+}
+
+// one_spike: the chunk's argmax of s_raw·u and whether it spiked (as `row_post` over the chunk).
+@compute @workgroup_size(256)
+fn chunk_pick(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
+    let c = chunk_pass(wid, lid3);
+    var best_val = 0.0;
+    var best_idx = 0xFFFFFFFFu;
+    var spiked_any = 0u;
+    for (var n = c.lid; n < c.len; n += WG) {
+        let spiked = s_raw[c.base + n];
+        let u = spiked * rng_uniform01(step_in.key, c.base + n);
+        if (better(best_val, best_idx, u, c.start + n)) {
+            best_val = u;
+            best_idx = c.start + n;
+        }
+        spiked_any = spiked_any | select(0u, 1u, spiked > 0.0);
+    }
+    red_val[c.lid] = best_val;
+    red_idx[c.lid] = best_idx;
+    red_any[c.lid] = spiked_any;
+    workgroup_argmax(c.lid);
+    lif_store_candidate(c);
+}
+
+// one_spike: every workgroup of a row combines the chunks' candidates, then keeps the winner's
+// spike in its chunk.
+@compute @workgroup_size(256)
+fn chunk_select(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
+    let c = chunk_pass(wid, lid3);
+    lif_combine_candidates(c.row, c.lid, c.chunks, c.len > 0u);
+    let winner = red_idx[0];
+    let row_any = red_any[0] != 0u;
+    for (var n = c.lid; n < c.len; n += WG) {
+        lif_keep_one_spike(c.base + n, row_any, c.start + n == winner);
     }
 }

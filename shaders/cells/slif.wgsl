@@ -2,7 +2,8 @@
 // Entry points `step` and `fused` come from shaders/lib/elementwise.wgsl; the row passes are here;
 // overrides, `P`, the bindings, CellState, cell_load and cell_store from the cell's description.
 // Scratch layout: [0, B·N) spike lists per row, [B·N, B·N + B) list lengths,
-// [B·N + B, 2·B·N + B) raw spikes (f32 bits) for rho_b.
+// [B·N + B, 2·B·N + B) raw spikes (f32 bits) for rho_b, then the chunk counts of raw spikes of rows
+// longer than ROW_CHUNK (B·⌈N / ROW_CHUNK⌉, f32 bits).
 
 // src/cells/slif.rs W_LO and W_HI − W_LO (0.025, f32(1 − 0.025)).
 const SLIF_W_LO: f32 = 0.025;
@@ -96,16 +97,61 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     return cell_fired(st, out, t);
 }
 
+// Element i's raw spike of this step, kept in scratch by `step` for rho_b.
+fn slif_raw_spike(i: u32) -> f32 {
+    return bitcast<f32>(scratch[dims.total + dims.batch + i]);
+}
+
+// rho_b's threshold of element i, given its row's count of raw spikes.
+fn slif_rho_b_thr(i: u32, count: f32) {
+    thr[i] = max(thr[i] + (count - 1.0) * P.rho_b, 0.025);
+}
+
 // rho_b: thr' = max(thr + (Σ_row raw s − 1)·rho_b, 0.025), the sum in src/reductions.rs's order.
 @compute @workgroup_size(256)
 fn row_post(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
     let r = row_pass(wid, lid3);
     var lane = 0.0;
     for (var n = r.lid; n < r.n_here; n += WG) {
-        lane += bitcast<f32>(scratch[dims.total + dims.batch + r.base + n]);
+        lane += slif_raw_spike(r.base + n);
     }
     let count = workgroup_sum(r.lid, lane);
     for (var n = r.lid; n < r.n_here; n += WG) {
-        thr[r.base + n] = max(thr[r.base + n] + (count - 1.0) * P.rho_b, 0.025);
+        slif_rho_b_thr(r.base + n, count);
+    }
+}
+
+// rho_b on rows longer than ROW_CHUNK (src/cells/slif.rs `gpu_passes`), one workgroup per chunk:
+// `chunk_spikes` counts the chunk's raw spikes, `chunk_rho_b` sums the row's chunk counts (every
+// workgroup alike, in src/reductions.rs `row_sum`'s order) and moves the chunk's thresholds.
+fn slif_chunk_count_at(row: u32, chunk: u32, chunks: u32) -> u32 {
+    return 2u * dims.total + dims.batch + row * chunks + chunk;
+}
+
+@compute @workgroup_size(256)
+fn chunk_spikes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
+    let c = chunk_pass(wid, lid3);
+    var lane = 0.0;
+    for (var n = c.lid; n < c.len; n += WG) {
+        lane += slif_raw_spike(c.base + n);
+    }
+    let count = workgroup_sum(c.lid, lane);
+    if (c.lid == 0u && c.len > 0u) {
+        scratch[slif_chunk_count_at(c.row, c.chunk, c.chunks)] = bitcast<u32>(count);
+    }
+}
+
+@compute @workgroup_size(256)
+fn chunk_rho_b(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
+    let c = chunk_pass(wid, lid3);
+    var lane = 0.0;
+    if (c.len > 0u) {
+        for (var k = c.lid; k < c.chunks; k += WG) {
+            lane += bitcast<f32>(scratch[slif_chunk_count_at(c.row, k, c.chunks)]);
+        }
+    }
+    let count = workgroup_sum(c.lid, lane);
+    for (var n = c.lid; n < c.len; n += WG) {
+        slif_rho_b_thr(c.base + n, count);
     }
 }

@@ -98,6 +98,35 @@ fn row_pass(wid: vec3<u32>, lid3: vec3<u32>) -> RowPass {
     return RowPass(row, lid3.x, select(dims.n_units, 0u, row >= dims.batch), row * dims.n_units);
 }
 
+// Units per chunk of a long row's multi-workgroup passes (src/reductions.rs ROW_CHUNK; a different
+// value fails tests/row_reductions.rs `wtas_long_rows_spike_as_the_fixed_order_sum_says`): one
+// workgroup per chunk, on a grid of ⌈N / ROW_CHUNK⌉ chunks (x) by B rows (y).
+const ROW_CHUNK: u32 = 8192u;
+
+// Where a chunk pass's thread stands: its row and chunk, its lane, the row's chunk count, the
+// chunk's first unit in the row (`start`) and in the buffers (`base`), and its length (0 for the
+// grid's rows past the batch, which still take part in the workgroup's barriers, with empty
+// loops).
+struct ChunkPass {
+    row: u32,
+    chunk: u32,
+    lid: u32,
+    chunks: u32,
+    start: u32,
+    base: u32,
+    len: u32,
+}
+
+fn chunk_pass(wid: vec3<u32>, lid3: vec3<u32>) -> ChunkPass {
+    let chunks = (dims.n_units + ROW_CHUNK - 1u) / ROW_CHUNK;
+    let start = wid.x * ROW_CHUNK;
+    var len = 0u;
+    if (wid.y < dims.batch && start < dims.n_units) {
+        len = min(ROW_CHUNK, dims.n_units - start);
+    }
+    return ChunkPass(wid.y, wid.x, lid3.x, chunks, start, wid.y * dims.n_units + start, len);
+}
+
 // Deterministic argmax with jnp.argmax's tie rule (first index wins), as a tree over one
 // workgroup. The order of comparisons is fixed, so every run gives the same result.
 var<workgroup> red_val: array<f32, 256>;

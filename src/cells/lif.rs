@@ -58,8 +58,9 @@
 //! ```
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, GpuPasses, StateView, StepInfo, cell_accessors};
+use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors};
 use crate::integrators::{self, Integrator};
+use crate::reductions::ROW_CHUNK;
 use crate::surrogate::{self, SurrogateType};
 
 cell_params! {
@@ -328,7 +329,8 @@ impl CellModel for LifCell {
         self.selects_by_draw()
     }
 
-    // Twin: shaders/cells/lif.wgsl `step`, `row_pre`, `row_post`.
+    // Twin: shaders/cells/lif.wgsl `step`, `row_pre`, `row_post` (the `chunk_*` passes and
+    // `winner_of_chunks` on long rows).
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let n_units = state.n_units;
@@ -418,11 +420,30 @@ impl CellModel for LifCell {
         [self.theta_decay(dt), self.surrogate_scale(dt), 0.0, 0.0]
     }
 
+    fn gpu_scratch_words(&self, batch: usize, n_units: usize) -> usize {
+        // The row winners (B), then the chunk candidates of rows longer than ROW_CHUNK: values,
+        // indices and spiked flags (B·⌈N / ROW_CHUNK⌉ each).
+        batch + 3 * batch * n_units.div_ceil(ROW_CHUNK)
+    }
+
     fn gpu_passes(&self) -> GpuPasses {
+        const STEP: (&str, PassGrid) = ("step", PassGrid::Elements);
         GpuPasses {
             row_pre: self.p.max_one_spike,
             row_post: self.selects_by_draw(),
             step_per_row: false,
+            // Long rows: the argmax in chunks (shaders/cells/lif.wgsl `chunk_*`).
+            chunked: if self.p.max_one_spike {
+                &[
+                    ("chunk_argmax_v", PassGrid::Chunks),
+                    ("winner_of_chunks", PassGrid::Rows),
+                    STEP,
+                ]
+            } else if self.selects_by_draw() {
+                &[STEP, ("chunk_pick", PassGrid::Chunks), ("chunk_select", PassGrid::Chunks)]
+            } else {
+                &[]
+            },
         }
     }
 }

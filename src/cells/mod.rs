@@ -211,6 +211,21 @@ pub struct GpuPasses {
     /// The `step` entry point itself runs one workgroup per batch row (WTAS: the whole step is
     /// a chain of row reductions).
     pub step_per_row: bool,
+    /// The step's multi-workgroup form for rows longer than [`crate::reductions::ROW_CHUNK`]:
+    /// entry points dispatched in this order, each over its grid, instead of the passes above.
+    /// Empty: the single-workgroup row passes serve every row length.
+    pub chunked: &'static [(&'static str, PassGrid)],
+}
+
+/// The grid a pass of [`GpuPasses::chunked`] is dispatched over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassGrid {
+    /// One workgroup per batch row (the row passes).
+    Rows,
+    /// One thread per element (the element-wise `step`).
+    Elements,
+    /// One workgroup per chunk of [`crate::reductions::ROW_CHUNK`] units (x) of every row (y).
+    Chunks,
 }
 
 /// What checks need of a cell besides the cell itself: where to draw random states from and a

@@ -56,8 +56,8 @@
 //! * There is only Euler (no `integration_type` argument).
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, GpuPasses, StateView, StepInfo, cell_accessors, spike_of, tols_of};
-use crate::reductions::workgroup_sum;
+use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, spike_of, tols_of};
+use crate::reductions::{ROW_CHUNK, row_sum};
 use crate::rng::Key;
 
 cell_params! {
@@ -186,11 +186,13 @@ impl CellModel for SlifCell {
     }
 
     fn gpu_scratch_words(&self, batch: usize, n_units: usize) -> usize {
-        // Spike lists (B·N), their lengths (B), raw spikes for rho_b (B·N).
-        2 * batch * n_units + batch
+        // Spike lists (B·N), their lengths (B), raw spikes for rho_b (B·N), and the chunk
+        // counts of raw spikes of rows longer than ROW_CHUNK (B·⌈N / ROW_CHUNK⌉).
+        2 * batch * n_units + batch + batch * n_units.div_ceil(ROW_CHUNK)
     }
 
-    // Twin: shaders/cells/slif.wgsl `row_pre`, `step`, `row_post`.
+    // Twin: shaders/cells/slif.wgsl `row_pre`, `step`, `row_post` (`chunk_spikes` and
+    // `chunk_rho_b` on long rows).
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let n_units = state.n_units;
@@ -238,7 +240,7 @@ impl CellModel for SlifCell {
         }
         if p.rho_b > 0.0 {
             for (thr_row, raw_row) in thr.chunks_mut(n_units).zip(raw.chunks(n_units)) {
-                let count = workgroup_sum(n_units, |k| raw_row[k]);
+                let count = row_sum(n_units, |k| raw_row[k]);
                 for t in thr_row.iter_mut() {
                     *t = (*t + (count - 1.0) * p.rho_b).max(0.025);
                 }
@@ -247,10 +249,19 @@ impl CellModel for SlifCell {
     }
 
     fn gpu_passes(&self) -> GpuPasses {
+        const STEP: (&str, PassGrid) = ("step", PassGrid::Elements);
+        const CHUNK_SPIKES: (&str, PassGrid) = ("chunk_spikes", PassGrid::Chunks);
+        const CHUNK_RHO_B: (&str, PassGrid) = ("chunk_rho_b", PassGrid::Chunks);
         GpuPasses {
             row_pre: self.p.resist_inh > 0.0,
             row_post: self.p.rho_b > 0.0,
             step_per_row: false,
+            // Long rows: rho_b's count in chunks; the inhibition list keeps one workgroup per row.
+            chunked: match (self.p.resist_inh > 0.0, self.p.rho_b > 0.0) {
+                (_, false) => &[],
+                (false, true) => &[STEP, CHUNK_SPIKES, CHUNK_RHO_B],
+                (true, true) => &[("row_pre", PassGrid::Rows), STEP, CHUNK_SPIKES, CHUNK_RHO_B],
+            },
         }
     }
 }

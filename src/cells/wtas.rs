@@ -10,8 +10,10 @@
 //! thr' = max(thr + (Σ_row s − 1)·thr_gain, 0.025)
 //! rfr' = (rfr + dt)·(1 − s) + s·dt;   tols' = (1 − s)·tols + s·t
 //! ```
-//! The sums over a row run in a fixed order ([`crate::reductions::workgroup_sum`]) on both the
-//! CPU and the GPU, so every run gives the same result.
+//! The sums over a row run in a fixed order ([`crate::reductions::row_sum`]) on both the CPU
+//! and the GPU, so every run gives the same result. Rows longer than
+//! [`crate::reductions::ROW_CHUNK`] run on the GPU as four passes over chunks of that many
+//! units, one workgroup per chunk; shorter rows as one workgroup per row.
 //!
 //! # Parameters and compartments
 //! [`WtasParams`] lists the parameters (ngclearn names, defaults, units, rules; `tau_m` is
@@ -31,8 +33,8 @@
 //! * The docstring gives `refract_time` = 1 ms; the code default is 0 (the mask is then always 1).
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, GpuPasses, StateView, StepInfo, cell_accessors, spike_of, tols_of};
-use crate::reductions::{row_max, workgroup_sum};
+use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, spike_of, tols_of};
+use crate::reductions::{ROW_CHUNK, row_max, row_sum};
 use crate::rng::Key;
 
 cell_params! {
@@ -80,12 +82,16 @@ describe_cell! {
             refract_time: c.p.refract_time,
         }
         overrides {}
-        scratch: none
+        scratch: row_partials
     }
 }
 
 /// Index of `thr` in [`LAYOUT`].
 const THR: usize = 3;
+
+/// Partials per chunk in the scratch buffer: row maximum, Σ exp, spike count (WGSL:
+/// `wtas_partial`).
+const PARTIALS: usize = 3;
 
 impl CellModel for WtasCell {
     cell_accessors!();
@@ -96,7 +102,12 @@ impl CellModel for WtasCell {
         vec![(THR, jitter.iter().map(|d| self.p.thr_base + d).collect())]
     }
 
-    // Twin: shaders/cells/wtas.wgsl `step` (one workgroup per row).
+    fn gpu_scratch_words(&self, batch: usize, n_units: usize) -> usize {
+        // The chunk partials of the row maximum, the softmax's sum and the spike count.
+        PARTIALS * batch * n_units.div_ceil(ROW_CHUNK)
+    }
+
+    // Twin: shaders/cells/wtas.wgsl `step` (one workgroup per row) and the `chunk_*` passes.
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let n = state.n_units;
@@ -118,11 +129,11 @@ impl CellModel for WtasCell {
                 v[k] = (j[k] * p.resist_m) * mask;
             }
             let max = row_max(v);
-            let total = workgroup_sum(n, |k| crate::math::exp(v[k] - max));
+            let total = row_sum(n, |k| crate::math::exp(v[k] - max));
             for k in 0..n {
                 s[k] = spike_of(crate::math::exp(v[k] - max) / total, thr[k]);
             }
-            let count = workgroup_sum(n, |k| s[k]);
+            let count = row_sum(n, |k| s[k]);
             for k in 0..n {
                 thr[k] = (thr[k] + (count - 1.0) * p.thr_gain).max(0.025);
                 rfr[k] = (rfr[k] + step.dt) * (1.0 - s[k]) + s[k] * step.dt;
@@ -134,6 +145,12 @@ impl CellModel for WtasCell {
     fn gpu_passes(&self) -> GpuPasses {
         GpuPasses {
             step_per_row: true,
+            chunked: &[
+                ("chunk_max", PassGrid::Chunks),
+                ("chunk_sum", PassGrid::Chunks),
+                ("chunk_count", PassGrid::Chunks),
+                ("chunk_update", PassGrid::Chunks),
+            ],
             ..GpuPasses::default()
         }
     }

@@ -13,10 +13,11 @@
 //!
 //! A run is recorded into one command buffer per chunk; a chunk is as long as the adapter's
 //! storage binding size allows for its input and raster (usually the whole run). Per step it
-//! dispatches the row passes and the step (and, when recording, a spike-packing and a sampling
-//! kernel); fused, one `fused` dispatch covers every step up to the next trace sample. A run's
-//! buffers and bind groups are kept for the next run (`population/cache.rs`): repeated runs of
-//! one shape only write their per-step values and record dispatches.
+//! dispatches the row passes and the step, or a cell's chunk passes where its rows are longer
+//! than [`ROW_CHUNK`] (and, when recording, a spike-packing and a sampling kernel); fused, one
+//! `fused` dispatch covers every step up to the next trace sample. A run's buffers and bind
+//! groups are kept for the next run (`population/cache.rs`): repeated runs of one shape only
+//! write their per-step values and record dispatches.
 
 mod cache;
 mod run;
@@ -35,9 +36,10 @@ use super::context::GpuContext;
 use super::recorder::Recorder;
 use super::shaders;
 use crate::backend::{Backend, RunRequest};
-use crate::cells::CellModel;
 use crate::cells::describe::{FIRST_INPUT_BINDING, INPUT_BINDING, Layout, STATE_BINDING};
+use crate::cells::{CellModel, PassGrid};
 use crate::error::{Error, Result};
+use crate::reductions::ROW_CHUNK;
 use crate::run::{Recording, words_per_step};
 
 /// The GPU backend of one population.
@@ -67,6 +69,9 @@ pub struct GpuBackend {
     pipeline_row_pre: Option<wgpu::ComputePipeline>,
     pipeline_row_post: Option<wgpu::ComputePipeline>,
     pipeline_fused: Option<wgpu::ComputePipeline>,
+    /// The step's multi-workgroup passes ([`crate::cells::GpuPasses::chunked`]) where rows are
+    /// longer than [`ROW_CHUNK`], each with its grid; empty otherwise.
+    pipelines_chunked: Vec<(wgpu::ComputePipeline, (u32, u32))>,
     recorder: Recorder,
     step_stride: u64,
     element_grid: (u32, u32),
@@ -129,6 +134,20 @@ impl GpuBackend {
         let row_grid = grid(batch as u32, max_dim);
         let label = cell.entry().key;
         let passes = cell.gpu_passes();
+        let chunked = !passes.chunked.is_empty() && n_units > ROW_CHUNK;
+        let chunk_grid = (n_units.div_ceil(ROW_CHUNK), batch);
+        if chunked && (chunk_grid.0.max(chunk_grid.1) > max_dim as usize) {
+            return Err(Error::InvalidShape(format!(
+                "{batch} rows of {} chunks are too many for one dispatch grid",
+                chunk_grid.0
+            )));
+        }
+        let chunk_grid = (chunk_grid.0 as u32, chunk_grid.1 as u32);
+        let grid_of = |g: PassGrid| match g {
+            PassGrid::Rows => row_grid,
+            PassGrid::Elements => element_grid,
+            PassGrid::Chunks => chunk_grid,
+        };
 
         ctx.checked("creating the population's buffers and pipelines", || {
             let device = &ctx.device;
@@ -256,6 +275,15 @@ impl GpuBackend {
                 pipeline_row_pre: passes.row_pre.then(|| pipeline("row_pre")),
                 pipeline_row_post: passes.row_post.then(|| pipeline("row_post")),
                 pipeline_fused: (elementwise && !cell.has_row_passes()).then(|| pipeline("fused")),
+                pipelines_chunked: if chunked {
+                    passes
+                        .chunked
+                        .iter()
+                        .map(|&(entry, g)| (pipeline(entry), grid_of(g)))
+                        .collect()
+                } else {
+                    Vec::new()
+                },
                 recorder: Recorder::new(&ctx),
                 state,
                 slot_bytes,

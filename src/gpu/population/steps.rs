@@ -84,8 +84,15 @@ impl GpuBackend {
     }
 
     /// The dispatches of one step with bind groups already set: the row passes around the
-    /// element step (shared by runs and by networks).
+    /// element step, or the chunk passes of long rows (shared by runs and by networks).
     pub(super) fn dispatch_step(&self, pass: &mut wgpu::ComputePass<'_>) {
+        if !self.pipelines_chunked.is_empty() {
+            for (p, g) in &self.pipelines_chunked {
+                pass.set_pipeline(p);
+                pass.dispatch_workgroups(g.0, g.1, 1);
+            }
+            return;
+        }
         if let Some(p) = &self.pipeline_row_pre {
             pass.set_pipeline(p);
             pass.dispatch_workgroups(self.row_grid.0, self.row_grid.1, 1);
