@@ -18,9 +18,11 @@ use crate::population::Population;
 use crate::rng::Key;
 use crate::run::{Drive, Record};
 
-/// Units per row in the self-check: not a multiple of the workgroup size, so partial
-/// workgroups and row loops with a remainder are exercised.
-pub const CHECK_UNITS: usize = 4099;
+/// Units per row in the self-check: longer than one [`crate::reductions::ROW_CHUNK`], so the
+/// row-reducing cells take their multi-workgroup chunk passes, and not a multiple of the
+/// workgroup size or the chunk, so partial workgroups, a partial chunk and row loops with a
+/// remainder are exercised.
+pub const CHECK_UNITS: usize = crate::reductions::ROW_CHUNK + 4099;
 /// Batch rows in the self-check.
 pub const CHECK_BATCH: usize = 3;
 /// Elements of the PRNG comparison.
