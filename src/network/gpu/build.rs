@@ -210,16 +210,15 @@ impl GpuNetwork {
                             tr.gamma_tr.to_bits(),
                             tr.n_nearest_spikes.to_bits(),
                         ];
-                        let params = uniform_words(device, &c.name, &words);
                         let bufs: Vec<usize> = v.iter().map(|x| x.buffer).collect();
                         Plan::single(
                             TRACE,
-                            make_bind(
+                            bind_words(
                                 device,
                                 &kernels[TRACE].layout,
                                 &arena,
                                 Some((&calls, stride)),
-                                &params,
+                                (&c.name, &words),
                                 &bufs,
                             ),
                             g,
@@ -272,16 +271,15 @@ impl GpuNetwork {
                             EncoderKind::Poisson { target_freq } => (*target_freq, 1u32),
                             EncoderKind::Bernoulli => (1.0, 0),
                         };
-                        let params = uniform_words(device, &c.name, &[n, g.0, freq.to_bits(), poisson]);
                         let bufs: Vec<usize> = v.iter().map(|x| x.buffer).collect();
                         Plan::single(
                             ENCODER,
-                            make_bind(
+                            bind_words(
                                 device,
                                 &kernels[ENCODER].layout,
                                 &arena,
                                 Some((&calls, stride)),
-                                &params,
+                                (&c.name, &[n, g.0, freq.to_bits(), poisson]),
                                 &bufs,
                             ),
                             g,
@@ -318,7 +316,6 @@ impl GpuNetwork {
                                 0,
                                 0,
                             ];
-                            let params = uniform_words(device, &c.name, &words);
                             let bufs = [
                                 v[q(names::INPUTS)?].buffer,
                                 v[q(names::OUTPUTS)?].buffer,
@@ -351,12 +348,12 @@ impl GpuNetwork {
                             };
                             Plan::Kernel {
                                 kernel: DENSE,
-                                bind: make_bind(
+                                bind: bind_words(
                                     device,
                                     &kernels[DENSE].layout,
                                     &arena,
                                     Some((&calls, stride)),
-                                    &params,
+                                    (&c.name, &words),
                                     &bufs,
                                 ),
                                 dispatches: vec![(0, pre_grid), (1, post_grid)],
@@ -384,7 +381,6 @@ impl GpuNetwork {
                                 0,
                                 0,
                             ];
-                            let params = uniform_words(device, &c.name, &words);
                             let q = |name: &str| c.compartment(name).map(|i| v[i].buffer);
                             let bufs = [
                                 q(names::INPUTS)?,
@@ -396,12 +392,12 @@ impl GpuNetwork {
                             ];
                             Plan::single(
                                 EXPONENTIAL,
-                                make_bind(
+                                bind_words(
                                     device,
                                     &kernels[EXPONENTIAL].layout,
                                     &arena,
                                     Some((&calls, stride)),
-                                    &params,
+                                    (&c.name, &words),
                                     &bufs,
                                 ),
                                 g,
@@ -535,7 +531,6 @@ fn projection_plan(
         limit.to_bits(),
         fan_k,
     ];
-    let params = uniform_words(device, &c.name, &words);
     let index: Vec<u32> = match (&p.connectivity, fixed) {
         (Connectivity::Sparse(s), None) => s.post_ptr.iter().chain(&s.post_pre).copied().collect(),
         (Connectivity::Sparse(s), Some(_)) => s.pre_ptr.iter().chain(&s.pre_post).copied().collect(),
@@ -620,12 +615,12 @@ fn projection_plan(
     };
     Ok(Plan::Kernel {
         kernel,
-        bind: make_bind(
+        bind: bind_words(
             device,
             &kernels[kernel].layout,
             arena,
             Some((calls, stride)),
-            &params,
+            (&c.name, &words),
             &bufs,
         ),
         dispatches,

@@ -244,6 +244,26 @@ pub(super) fn build_kernel(ctx: &GpuContext, kernel: &NetworkKernel) -> Kernel {
     Kernel { layout, pipelines }
 }
 
+/// [`make_bind`] with the parameter words uploaded as a uniform of their own (labelled `label`;
+/// the bind group keeps it alive).
+pub(super) fn bind_words(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    arena: &[ArenaBuffer],
+    calls: Option<(&wgpu::Buffer, u64)>,
+    (label, words): (&str, &[u32]),
+    storage: &[usize],
+) -> wgpu::BindGroup {
+    make_bind(
+        device,
+        layout,
+        arena,
+        calls,
+        &uniform_words(device, label, words),
+        storage,
+    )
+}
+
 pub(super) fn make_bind(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,

@@ -246,8 +246,7 @@ pub(super) fn evolve_plan(
     };
     let mut words = words;
     words.extend_from_slice(&set_words);
-    let params = uniform_words(device, &label, &words);
     let call = KERNELS[kernel].uses_call.then_some((calls, stride));
-    let bind = make_bind(device, &kernels[kernel].layout, arena, call, &params, &bufs);
+    let bind = bind_words(device, &kernels[kernel].layout, arena, call, (&label, &words), &bufs);
     Ok((kernel, bind, g))
 }
