@@ -127,6 +127,14 @@ fn drive_values(cell: &dyn CellModel, n: usize) -> Vec<f32> {
     Key::from_seed(2024).uniform(n, lo + 0.3 * (hi - lo), lo + 0.7 * (hi - lo))
 }
 
+/// Whether the CPU backend splits this cell's row of `n` units over threads when not asked
+/// for the per-step reference (the row's "split" mode).
+pub fn splits_row(cell: &dyn CellModel, n: usize) -> bool {
+    cell.splits_rows()
+        && n > crate::reductions::ROW_CHUNK
+        && std::thread::available_parallelism().is_ok_and(|t| t.get() > 1)
+}
+
 /// Runs one row: warm-up, `repeats` timed runs, and the check against the CPU.
 pub fn run_row(
     entry: &CellEntry,
@@ -186,6 +194,8 @@ pub fn run_row(
         steps,
         mode: if ran_mode == ExecMode::Fused {
             "fused".into()
+        } else if mode != ExecMode::PerStep && matches!(target, BenchTarget::Cpu) && splits_row(cell.as_ref(), n) {
+            "split".into()
         } else {
             "step".into()
         },

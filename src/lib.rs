@@ -143,7 +143,9 @@ pub mod reductions;
 pub mod rng;
 pub mod run;
 pub mod selfcheck;
+pub mod simd;
 pub mod surrogate;
+pub mod team;
 
 pub use backend::{Backend, ExecMode, RunRequest};
 pub use cpu::CpuBackend;

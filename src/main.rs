@@ -626,10 +626,11 @@ fn bench(
         for &n in &sizes {
             for target in &targets {
                 for &mode in &modes {
-                    // Cells with row passes always run per step: one row for them, not two.
-                    if mode == ExecMode::Fused
-                        && modes.contains(&ExecMode::PerStep)
-                        && bench::bench_cell(entry).has_row_passes()
+                    // Cells with row passes always run per step: one row for them, not two,
+                    // except on the CPU where a long row may be split over threads.
+                    let cell = bench::bench_cell(entry);
+                    let splits = matches!(target, bench::BenchTarget::Cpu) && bench::splits_row(cell.as_ref(), n);
+                    if mode == ExecMode::Fused && modes.contains(&ExecMode::PerStep) && cell.has_row_passes() && !splits
                     {
                         progress.inc(1);
                         continue;

@@ -33,32 +33,41 @@ const EXP_P1: f32 = f32::from_bits(0x3e2a_aa8f);
 const EXP_P2: f32 = f32::from_bits(0xbb35_5215);
 /// Below this, `eˣ` is subnormal (< 2⁻¹²⁶).
 pub const EXP_MIN: f32 = f32::from_bits(0xc2ae_ac4f);
+/// 1.5·2²³: `x + ROUND_TO_INT` holds the integer x (|x| < 2²²) in its low mantissa bits.
+const ROUND_TO_INT: f32 = 12_582_912.0;
 /// Above this, `eˣ` overflows f32.
 pub const EXP_MAX: f32 = f32::from_bits(0x42b1_7217);
 
 /// `eˣ` (≤ 1 ulp on [`EXP_MIN`], [`EXP_MAX`]; 0 below, `f32::MAX` above). Twin: `math_exp`.
-#[inline]
+#[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    if x < EXP_MIN {
-        return 0.0;
-    }
-    if x > EXP_MAX {
-        return f32::MAX;
-    }
+    // Branch-free so that element loops vectorise: the formula runs on x clamped to the domain
+    // (which changes no in-domain x and keeps NaN), then the edges are selected.
+    let xc = x.clamp(EXP_MIN, EXP_MAX);
     // x = k·ln 2 + r with |r| ≤ ln 2 / 2; `floor(· + 0.5)` rounds the same way in WGSL and Rust.
-    let k = (x * INV_LN2 + 0.5).floor();
-    let hi = x - k * LN2_HI;
+    let k = (xc * INV_LN2 + 0.5).floor();
+    let hi = xc - k * LN2_HI;
     let lo = k * LN2_LO;
     let r = hi - lo;
     let rr = r * r;
     let c = r - rr * (EXP_P1 + rr * EXP_P2);
     let y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
-    scale_by_power_of_two(y, k as i32)
+    // k is an integer in [−126, 128]: adding 1.5·2²³ puts it in the low mantissa bits exactly.
+    // (`k as i32` would give the same, but its saturating semantics keep loops scalar.)
+    let k_int = (k + ROUND_TO_INT).to_bits() as i32 - ROUND_TO_INT.to_bits() as i32;
+    let inside = scale_by_power_of_two(y, k_int);
+    if x < EXP_MIN {
+        0.0
+    } else if x > EXP_MAX {
+        f32::MAX
+    } else {
+        inside
+    }
 }
 
 /// `y · 2ᵏ` for y in [0.5, 2] and k in [−127, 128], in two exact steps so that no
 /// intermediate is subnormal or infinite.
-#[inline]
+#[inline(always)]
 fn scale_by_power_of_two(y: f32, k: i32) -> f32 {
     let half = k / 2;
     let first = f32::from_bits(((half + 127) as u32) << 23);
@@ -77,11 +86,8 @@ const LG4: f32 = f32::from_bits(0x3e78_9e26);
 
 /// Natural logarithm (≤ 1 ulp on the normal positive floats; −f32::MAX for x < 2⁻¹²⁶). Twin:
 /// `math_log`.
-#[inline]
+#[inline(always)]
 pub fn log(x: f32) -> f32 {
-    if x < f32::MIN_POSITIVE {
-        return -f32::MAX;
-    }
     // x = 2ᵏ · m with m in [√2/2, √2): move the mantissa's exponent field to 0x3f800000 or
     // 0x3f000000 (0x3f3504f3 ≈ √2/2 is the boundary).
     let bits = x.to_bits().wrapping_add(0x3f80_0000 - 0x3f35_04f3);
@@ -96,7 +102,9 @@ pub fn log(x: f32) -> f32 {
     let r = t2 + t1;
     let hfsq = 0.5 * f * f;
     let kf = k as f32;
-    s * (hfsq + r) + kf * LOG_LN2_LO - hfsq + f + kf * LOG_LN2_HI
+    let inside = s * (hfsq + r) + kf * LOG_LN2_LO - hfsq + f + kf * LOG_LN2_HI;
+    // Selected rather than returned early, so that element loops vectorise.
+    if x < f32::MIN_POSITIVE { -f32::MAX } else { inside }
 }
 
 #[cfg(test)]

@@ -27,27 +27,45 @@ pub const ROW_CHUNK: usize = 32 * LANES;
 /// level then adds +0.0 to the one partial, which is the identity because a `workgroup_sum`
 /// (lanes start at +0.0) is never −0.0. So short rows keep the single-workgroup order, and the
 /// GPU may reduce them with one workgroup. WGSL: `wtas.wgsl`'s `chunk_*` passes.
-pub fn row_sum(n: usize, value: impl Fn(usize) -> f32) -> f32 {
+#[inline(always)]
+pub fn row_sum(n: usize, mut value: impl FnMut(usize) -> f32) -> f32 {
     if n <= ROW_CHUNK {
         return workgroup_sum(n, value);
     }
-    workgroup_sum(n.div_ceil(ROW_CHUNK), |chunk| {
-        let start = chunk * ROW_CHUNK;
-        workgroup_sum((n - start).min(ROW_CHUNK), |k| value(start + k))
-    })
+    workgroup_sum(
+        n.div_ceil(ROW_CHUNK),
+        #[inline(always)]
+        |chunk| {
+            let start = chunk * ROW_CHUNK;
+            workgroup_sum((n - start).min(ROW_CHUNK), |k| value(start + k))
+        },
+    )
+}
+
+/// [`row_sum`] of a slice.
+#[inline(always)]
+pub fn row_sum_of(values: &[f32]) -> f32 {
+    row_sum(values.len(), |k| values[k])
 }
 
 /// `Σ values` in the GPU's order: lane `t` adds `values[t], values[t + LANES], …`, then lanes
 /// are combined pairwise (`lane[t] += lane[t + stride]` for stride = 128, 64, …, 1).
-/// WGSL: `workgroup_sum`.
-pub fn workgroup_sum(n: usize, value: impl Fn(usize) -> f32) -> f32 {
+/// WGSL: `workgroup_sum`. The lanes advance together, [`LANES`] values at a time, which adds
+/// each lane's values in the same order and lets the loop vectorise. `value` is called once
+/// per index, in ascending order (so it may also store what it returns).
+#[inline(always)]
+pub fn workgroup_sum(n: usize, mut value: impl FnMut(usize) -> f32) -> f32 {
     let mut lanes = [0.0f32; LANES];
-    for (lane, acc) in lanes.iter_mut().enumerate() {
-        let mut k = lane;
-        while k < n {
-            *acc += value(k);
-            k += LANES;
+    let full = n / LANES * LANES;
+    let mut base = 0;
+    while base < full {
+        for (lane, acc) in lanes.iter_mut().enumerate() {
+            *acc += value(base + lane);
         }
+        base += LANES;
+    }
+    for (lane, acc) in lanes[..n - full].iter_mut().enumerate() {
+        *acc += value(full + lane);
     }
     let mut stride = LANES / 2;
     while stride > 0 {
@@ -62,6 +80,17 @@ pub fn workgroup_sum(n: usize, value: impl Fn(usize) -> f32) -> f32 {
 /// The maximum (order does not matter for max), starting from the lowest finite value as the
 /// GPU does (WGSL: `LOWEST_F32` in `shaders/cells/wtas.wgsl`): the kernels use no infinity as
 /// data, because Metal's fast math may assume there is none (docs/PORTABILITY.md).
+#[inline(always)]
 pub fn row_max(values: &[f32]) -> f32 {
-    values.iter().copied().fold(f32::MIN, f32::max)
+    // Sixteen running maxima, so that the loop vectorises; max is exact in any order.
+    const WIDTH: usize = 16;
+    let mut lanes = [f32::MIN; WIDTH];
+    let mut chunks = values.chunks_exact(WIDTH);
+    for chunk in &mut chunks {
+        for (m, &x) in lanes.iter_mut().zip(chunk) {
+            *m = m.max(x);
+        }
+    }
+    let tail = chunks.remainder().iter().copied().fold(f32::MIN, f32::max);
+    lanes.into_iter().fold(tail, f32::max)
 }

@@ -107,6 +107,17 @@ impl DriveSpec<'_> {
         }
     }
 
+    /// Whether steps get different values: false when every step's values equal the first's
+    /// (the current `j`, a constant, one per-neuron slice), so that a host backend may fill
+    /// the input once per run where the cell never writes its input compartment.
+    pub fn varies_per_step(&self) -> bool {
+        match *self {
+            DriveSpec::Current | DriveSpec::Constant(_) => false,
+            DriveSpec::Buffer { per_step, .. } | DriveSpec::Resident { per_step, .. } => per_step,
+            DriveSpec::Random { .. } => true,
+        }
+    }
+
     /// Writes the inputs of neurons `first..first + out.len()` on run step `k` (absolute step
     /// `step`) into `out`, the `j` slice of those neurons. The GPU computes the same values
     /// (`drive_input` in `shaders/lib/common.wgsl`).

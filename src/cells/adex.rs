@@ -119,7 +119,7 @@ impl CellModel for AdExCell {
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let method = p.integration_type;
-        step_voltage_recovery(state, step.t, "AdExCell", |j, v_old, w_old| {
+        step_voltage_recovery(state, step.t, method, "AdExCell", #[inline(always)] |method, j, v_old, w_old| {
             let v1 = step.integrate(method, v_old, |x| self.dvdt(x, w_old, j));
             let w1 = step.integrate(method, w_old, |x| (-x + (v_old - p.v_rest) * p.a) * self.inv_tau_w);
             let spike = spike_of(v1, p.thr);

@@ -96,7 +96,7 @@ impl CellModel for FitzhughNagumoCell {
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let method = p.integration_type;
-        step_voltage_recovery(state, step.t, "FitzhughNagumoCell", |j, v_old, w_old| {
+        step_voltage_recovery(state, step.t, method, "FitzhughNagumoCell", #[inline(always)] |method, j, v_old, w_old| {
             let j_r = j * p.resist_m;
             let v1 = step.integrate(method, v_old, |x| (x - x * x * x / p.gamma - w_old + j_r) * self.inv_tau_m);
             let w1 = step.integrate(method, w_old, |x| (v_old + p.alpha - p.beta * x) * self.inv_tau_w);

@@ -130,6 +130,7 @@ fn ratio(scale: f32, x: f32) -> f32 {
 
 /// The six rates `[a_n, b_n, a_m, b_m, a_h, b_h]` at voltage `v`. WGSL: the rates in
 /// `cell_advance`.
+#[inline(always)]
 pub fn rates(v: f32) -> [f32; 6] {
     [
         ratio(0.01, 10.0 - v),
@@ -172,6 +173,53 @@ impl HodgkinHuxleyCell {
     }
 }
 
+impl HodgkinHuxleyCell {
+    /// The step over plain slices (which then cannot alias, so the loop vectorises); `method`
+    /// is a constant in each copy ([`super::unswitched`]).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn step_slices(
+        &self,
+        step: &StepInfo,
+        method: Integrator,
+        j: &[f32],
+        v: &mut [f32],
+        n: &mut [f32],
+        m: &mut [f32],
+        h: &mut [f32],
+        s: &mut [f32],
+        tols: &mut [f32],
+    ) {
+        let p = &self.p;
+        let len = j.len();
+        let (v, n, m, h, s, tols) = (
+            &mut v[..len],
+            &mut n[..len],
+            &mut m[..len],
+            &mut h[..len],
+            &mut s[..len],
+            &mut tols[..len],
+        );
+        let (resist_m, thr, spike_reset, v_reset, t) = (p.resist_m, p.thr, p.spike_reset, p.v_reset, step.t);
+        let [n_r, m_r, h_r] = self.gates_at_reset;
+        for i in 0..len {
+            let j_r = j[i] * resist_m;
+            let (v_old, n_old, m_old, h_old) = (v[i], n[i], m[i], h[i]);
+            let [an, bn, am, bm, ah, bh] = rates(v_old);
+            let v1 = step.integrate(method, v_old, |x| self.dvdt(x, j_r, n_old, m_old, h_old));
+            let gate = |x0: f32, a: f32, b: f32| step.integrate(method, x0, |x| a * (1.0 - x) - b * x);
+            let (n1, m1, h1) = (gate(n_old, an, bn), gate(m_old, am, bm), gate(h_old, ah, bh));
+            let spike = spike_of(v1, thr);
+            v[i] = reset_if(spike_reset, v1, spike, v_reset);
+            n[i] = reset_if(spike_reset, n1, spike, n_r);
+            m[i] = reset_if(spike_reset, m1, spike, m_r);
+            h[i] = reset_if(spike_reset, h1, spike, h_r);
+            s[i] = spike;
+            tols[i] = tols_of(tols[i], spike, t);
+        }
+    }
+}
+
 impl CellModel for HodgkinHuxleyCell {
     cell_accessors!();
 
@@ -182,21 +230,10 @@ impl CellModel for HodgkinHuxleyCell {
         let [j, v, n, m, h, s, tols] = &mut state.values[..] else {
             unreachable!("HodgkinHuxleyCell states are built with its 7 compartments")
         };
-        for i in 0..j.len() {
-            let j_r = j[i] * p.resist_m;
-            let (v_old, n_old, m_old, h_old) = (v[i], n[i], m[i], h[i]);
-            let [an, bn, am, bm, ah, bh] = rates(v_old);
-            let v1 = step.integrate(method, v_old, |x| self.dvdt(x, j_r, n_old, m_old, h_old));
-            let gate = |x0: f32, a: f32, b: f32| step.integrate(method, x0, |x| a * (1.0 - x) - b * x);
-            let (n1, m1, h1) = (gate(n_old, an, bn), gate(m_old, am, bm), gate(h_old, ah, bh));
-            let spike = spike_of(v1, p.thr);
-            let [n_r, m_r, h_r] = self.gates_at_reset;
-            v[i] = reset_if(p.spike_reset, v1, spike, p.v_reset);
-            n[i] = reset_if(p.spike_reset, n1, spike, n_r);
-            m[i] = reset_if(p.spike_reset, m1, spike, m_r);
-            h[i] = reset_if(p.spike_reset, h1, spike, h_r);
-            s[i] = spike;
-            tols[i] = tols_of(tols[i], spike, step.t);
-        }
+        super::unswitched(
+            method,
+            #[inline(always)]
+            |method| self.step_slices(step, method, j, v, n, m, h, s, tols),
+        );
     }
 }

@@ -87,22 +87,35 @@ describe_cell! {
 
 impl IfCell {
     /// The step over plain slices: as function parameters they cannot alias, so the loop
-    /// vectorises.
-    fn step_slices(&self, step: &StepInfo, j: &[f32], v: &mut [f32], rfr: &mut [f32], s: &mut [f32], tols: &mut [f32]) {
+    /// vectorises; `method` is a constant in each copy ([`super::unswitched`]).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn step_slices(
+        &self,
+        step: &StepInfo,
+        method: Integrator,
+        j: &[f32],
+        v: &mut [f32],
+        rfr: &mut [f32],
+        s: &mut [f32],
+        tols: &mut [f32],
+    ) {
         let p = &self.p;
         let n = j.len();
         let (v, rfr, s, tols) = (&mut v[..n], &mut rfr[..n], &mut s[..n], &mut tols[..n]);
+        let (resist_m, refract_time, inv_tau_m, thr) = (p.resist_m, p.refract_time, self.inv_tau_m, p.thr);
+        let (v_reset, v_rest, clamp, dt, t) = (p.v_reset, p.v_rest, p.lower_clamp_voltage, step.dt, step.t);
         for i in 0..n {
-            let j_r = j[i] * p.resist_m;
-            let mask = if rfr[i] >= p.refract_time { 1.0 } else { 0.0 };
-            let drive = (j_r * mask) * self.inv_tau_m;
-            let v1 = step.integrate(p.integration_type, v[i], |_| drive);
-            let spike = spike_of(v1, p.thr);
-            rfr[i] = (rfr[i] + step.dt) * (1.0 - spike);
-            let v2 = reset_to(v1, spike, p.v_reset);
-            v[i] = if p.lower_clamp_voltage { v2.max(p.v_rest) } else { v1 };
+            let j_r = j[i] * resist_m;
+            let mask = if rfr[i] >= refract_time { 1.0 } else { 0.0 };
+            let drive = (j_r * mask) * inv_tau_m;
+            let v1 = step.integrate(method, v[i], |_| drive);
+            let spike = spike_of(v1, thr);
+            rfr[i] = (rfr[i] + dt) * (1.0 - spike);
+            let v2 = reset_to(v1, spike, v_reset);
+            v[i] = if clamp { v2.max(v_rest) } else { v1 };
             s[i] = spike;
-            tols[i] = tols_of(tols[i], spike, step.t);
+            tols[i] = tols_of(tols[i], spike, t);
         }
     }
 }
@@ -115,6 +128,10 @@ impl CellModel for IfCell {
         let [j, v, rfr, s, tols] = &mut state.values[..] else {
             unreachable!("IfCell states are built with its 5 compartments")
         };
-        self.step_slices(step, j, v, rfr, s, tols);
+        super::unswitched(
+            self.p.integration_type,
+            #[inline(always)]
+            |method| self.step_slices(step, method, j, v, rfr, s, tols),
+        );
     }
 }

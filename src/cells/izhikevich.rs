@@ -181,7 +181,7 @@ impl CellModel for IzhikevichCell {
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let method = p.integration_type;
-        step_voltage_recovery(state, step.t, "IzhikevichCell", |j, v_old, w_old| {
+        step_voltage_recovery(state, step.t, method, "IzhikevichCell", #[inline(always)] |method, j, v_old, w_old| {
             let j_r = j * p.resist_m;
             // The spike test uses the voltage from before the step.
             let spike = spike_of(v_old, p.v_thr);

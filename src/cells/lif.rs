@@ -242,7 +242,7 @@ impl LifCell {
     /// The per-neuron part of a step for one combination of options (integrator, adaptation,
     /// `v_min` clamp, quadratic leak, no spike selection). Selection runs afterwards, from
     /// `s = s_raw`; without it (`PLAIN`) `tols` is done here. Twin: `cell_advance` in lif.wgsl.
-    #[inline(never)]
+    #[inline(always)]
     fn element_loop<const MIDPOINT: bool, const ADAPT: bool, const CLAMP: bool, const QUAD: bool, const PLAIN: bool>(
         &self,
         step: &StepInfo,
@@ -364,7 +364,10 @@ impl CellModel for LifCell {
         macro_rules! dispatch {
             ($($m:literal, $a:literal, $c:literal, $q:literal, $pl:literal);*) => {
                 match (midpoint, adapt, clamp, quad, plain) {
-                    $(($m, $a, $c, $q, $pl) => self.element_loop::<$m, $a, $c, $q, $pl>(step, slices),)*
+                    $(($m, $a, $c, $q, $pl) => crate::simd::vectorised(
+                        #[inline(always)]
+                        || self.element_loop::<$m, $a, $c, $q, $pl>(step, slices),
+                    ),)*
                 }
             };
         }

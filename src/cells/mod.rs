@@ -178,22 +178,79 @@ impl StepInfo {
     }
 }
 
+/// Runs `body(method)` with `method` a compile-time constant, vectorised
+/// ([`crate::simd::vectorised`]): one copy of the loop per integrator, so that the integrator's
+/// `match` is decided once per call rather than once per neuron (a branch in the loop keeps it
+/// scalar). `body` must be an `#[inline(always)]` closure.
+#[inline(always)]
+pub(crate) fn unswitched<R>(method: Integrator, mut body: impl FnMut(Integrator) -> R) -> R {
+    use crate::simd::vectorised;
+    match method {
+        Integrator::Euler => vectorised(
+            #[inline(always)]
+            || body(Integrator::Euler),
+        ),
+        Integrator::Midpoint => vectorised(
+            #[inline(always)]
+            || body(Integrator::Midpoint),
+        ),
+        Integrator::Heun => vectorised(
+            #[inline(always)]
+            || body(Integrator::Heun),
+        ),
+        Integrator::Ralston => vectorised(
+            #[inline(always)]
+            || body(Integrator::Ralston),
+        ),
+        Integrator::Rk4 => vectorised(
+            #[inline(always)]
+            || body(Integrator::Rk4),
+        ),
+    }
+}
+
 /// The step loop of a cell whose compartments are `[j, v, w, s, tols]`, a voltage `v` and a
-/// recovery variable `w` (AdEx, FitzHugh–Nagumo, Izhikevich, RAF): `advance(j, v, w)` gives
-/// one neuron's new `(v, w, s)`, and `tols` follows `s` at time `t`. `cell` names the cell in
-/// the message of the broken invariant.
+/// recovery variable `w` (AdEx, FitzHugh–Nagumo, Izhikevich, RAF): `advance(method, j, v, w)`
+/// gives one neuron's new `(v, w, s)` under the integrator `method` (a constant in each copy of
+/// the loop, see [`unswitched`]), and `tols` follows `s` at time `t`. `cell` names the cell in
+/// the message of the broken invariant. `advance` must be an `#[inline(always)]` closure.
 #[inline(always)]
 pub(crate) fn step_voltage_recovery(
     state: &mut StateView<'_>,
     t: f32,
+    method: Integrator,
     cell: &'static str,
-    advance: impl Fn(f32, f32, f32) -> (f32, f32, f32),
+    advance: impl Fn(Integrator, f32, f32, f32) -> (f32, f32, f32),
 ) {
     let [j, v, w, s, tols] = &mut state.values[..] else {
         unreachable!("{cell} states are built with its 5 compartments [j, v, w, s, tols]")
     };
-    for i in 0..j.len() {
-        let (v1, w1, spike) = advance(j[i], v[i], w[i]);
+    unswitched(
+        method,
+        #[inline(always)]
+        |m| voltage_recovery_loop(m, t, j, v, w, s, tols, &advance),
+    );
+}
+
+/// [`step_voltage_recovery`]'s loop. The slices are arguments of their own function so that
+/// the compiler knows they do not alias each other or the parameters `advance` reads (it then
+/// keeps those in registers and vectorises).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn voltage_recovery_loop(
+    m: Integrator,
+    t: f32,
+    j: &[f32],
+    v: &mut [f32],
+    w: &mut [f32],
+    s: &mut [f32],
+    tols: &mut [f32],
+    advance: &impl Fn(Integrator, f32, f32, f32) -> (f32, f32, f32),
+) {
+    let n = j.len();
+    let (v, w, s, tols) = (&mut v[..n], &mut w[..n], &mut s[..n], &mut tols[..n]);
+    for i in 0..n {
+        let (v1, w1, spike) = advance(m, j[i], v[i], w[i]);
         v[i] = v1;
         w[i] = w1;
         s[i] = spike;
@@ -295,6 +352,28 @@ pub trait CellModel: CellChecks + std::fmt::Debug + Send + Sync {
     /// cells without row passes ([`CellModel::has_row_passes`]) the view may be any range of
     /// neurons.
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo);
+
+    /// Whether the CPU backend may split a long row (longer than
+    /// [`crate::reductions::ROW_CHUNK`]) over threads and step the parts with
+    /// [`CellModel::step_cpu_part`]: true for cells whose row coupling is reductions in
+    /// [`crate::reductions::row_sum`]'s order.
+    fn splits_rows(&self) -> bool {
+        false
+    }
+
+    /// One thread's part of a one-row step, the part starting on a chunk boundary, the row's
+    /// reductions done through `part` (called only where [`CellModel::splits_rows`] is true).
+    fn step_cpu_part(&self, state: &mut StateView<'_>, step: &StepInfo, part: &crate::team::TeamPart<'_>) {
+        let _ = part;
+        self.step_cpu(state, step)
+    }
+
+    /// Whether the CPU step writes the input compartment (SLIF stores its effective current
+    /// there): a host backend then refills the input every step even for a drive that does not
+    /// change between steps.
+    fn writes_input(&self) -> bool {
+        false
+    }
 
     /// Whether a step couples the neurons of a row (row passes on the GPU): such cells are
     /// stepped whole, and have no fused multi-step kernel.

@@ -96,7 +96,7 @@ impl CellModel for RafCell {
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
         let p = &self.p;
         let (method, b, om) = (p.integration_type, p.dampen_factor, p.omega);
-        step_voltage_recovery(state, step.t, "RafCell", |j, v_old, w_old| {
+        step_voltage_recovery(state, step.t, method, "RafCell", #[inline(always)] |method, j, v_old, w_old| {
             // w first, with the old v; then v, with the new w.
             let j_r = j * p.resist_v;
             let w1 = step.integrate(method, w_old, |x| (x * b - v_old * om + j_r) * self.inv_tau_w);

@@ -162,12 +162,67 @@ pub fn inhibition_weight(w_key: Key, n_units: usize, m: usize, n: usize) -> f32 
 
 /// `sech(x)` as ngclearn computes it, `1/((eˣ + e⁻ˣ)/2)`, with its limit 0 where `eˣ`
 /// overflows (ngclearn's 1/inf is 0 too). WGSL: `slif_sech`.
-#[inline]
+#[inline(always)]
 fn sech(x: f32) -> f32 {
     if x.abs() > 88.0 {
         0.0
     } else {
         1.0 / ((crate::math::exp(x) + crate::math::exp(-x)) / 2.0)
+    }
+}
+
+/// The compartments of a SLIF step as plain slices, with the precomputed inhibition and the raw
+/// spikes for rho_b (both empty when unused).
+struct SlifSlices<'a> {
+    inhibition: &'a [f32],
+    j: &'a mut [f32],
+    v: &'a mut [f32],
+    s: &'a mut [f32],
+    thr: &'a mut [f32],
+    rfr: &'a mut [f32],
+    tols: &'a mut [f32],
+    surrogate: &'a mut [f32],
+    raw: &'a mut [f32],
+}
+
+impl SlifCell {
+    /// The per-neuron part of a step for one combination of options (inhibition, rho_b,
+    /// sticky spikes), straight-line so that it vectorises. Twin: `step` in slif.wgsl.
+    #[inline(always)]
+    fn element_loop<const INHIBIT: bool, const RHO_B: bool, const STICKY: bool>(
+        &self,
+        step: &StepInfo,
+        x: SlifSlices<'_>,
+    ) {
+        let p = &self.p;
+        let n = x.j.len();
+        let (j, v, s, thr) = (&mut x.j[..n], &mut x.v[..n], &mut x.s[..n], &mut x.thr[..n]);
+        let (rfr, tols, surrogate) = (&mut x.rfr[..n], &mut x.tols[..n], &mut x.surrogate[..n]);
+        let inhibition = if INHIBIT { &x.inhibition[..n] } else { &[][..] };
+        let raw = if RHO_B { &mut x.raw[..n] } else { &mut [][..] };
+        let (resist_m, resist_inh, refract_time, inv_tau_m) = (p.resist_m, p.resist_inh, p.refract_time, self.inv_tau_m);
+        let (thr_gain, thr_leak, dt, t) = (p.thr_gain, p.thr_leak, step.dt, step.t);
+        for i in 0..n {
+            let mut j_e = j[i] * resist_m;
+            if INHIBIT {
+                j_e -= inhibition[i] * resist_inh;
+            }
+            surrogate[i] = sech(0.08 * j_e) * if j_e > 0.0 { 1.0 } else { 0.0 };
+            let mask = if rfr[i] >= refract_time { 1.0 } else { 0.0 };
+            let v1 = v[i] + ((-v[i] + j_e) * inv_tau_m) * mask * dt;
+            let spike = spike_of(v1, thr[i]);
+            if RHO_B {
+                raw[i] = spike;
+            } else {
+                thr[i] = thr[i] + spike * thr_gain - thr[i] * thr_leak;
+            }
+            v[i] = (1.0 - spike) * v1;
+            rfr[i] = (rfr[i] + dt) * (1.0 - spike) + spike * dt;
+            let out = if STICKY { spike * mask + (1.0 - mask) } else { spike };
+            j[i] = j_e;
+            s[i] = out;
+            tols[i] = tols_of(tols[i], out, t);
+        }
     }
 }
 
@@ -179,6 +234,10 @@ impl CellModel for SlifCell {
         let (_, sk2) = k1.split();
         let jitter = sk2.uniform(n_units, -self.p.thr_jitter, self.p.thr_jitter);
         vec![(THR, jitter.iter().map(|d| self.p.thr + d).collect())]
+    }
+
+    fn writes_input(&self) -> bool {
+        true
     }
 
     fn reset_restores_drawn(&self) -> bool {
@@ -200,44 +259,54 @@ impl CellModel for SlifCell {
         let [j, v, s, thr, rfr, tols, surrogate] = &mut state.values[..] else {
             unreachable!("SlifCell states are built with its 7 compartments")
         };
-        // The previous output's spiking units, per row, in ascending order.
-        let spiking: Vec<Vec<usize>> = if p.resist_inh > 0.0 {
-            s.chunks(n_units)
+        // The previous output's spiking units, per row, in ascending order, and each neuron's
+        // summed inhibition weight (before the element loop, which then stays straight-line).
+        let inhibit = p.resist_inh > 0.0;
+        let inhibition: Vec<f32> = if inhibit {
+            let spiking: Vec<Vec<usize>> = s
+                .chunks(n_units)
                 .map(|row| (0..n_units).filter(|&m| row[m] > 0.0).collect())
+                .collect();
+            (0..j.len())
+                .map(|i| {
+                    let (row, n) = (i / n_units, i % n_units);
+                    let mut sum = 0.0f32;
+                    for &m in &spiking[row] {
+                        sum += inhibition_weight(w_key, n_units, m, n);
+                    }
+                    sum
+                })
                 .collect()
         } else {
             Vec::new()
         };
-        let mut raw = vec![0.0f32; j.len()];
-        for i in 0..j.len() {
-            let (row, n) = (i / n_units, i % n_units);
-            let mut j_e = j[i] * p.resist_m;
-            if p.resist_inh > 0.0 {
-                let mut inhibition = 0.0f32;
-                for &m in &spiking[row] {
-                    inhibition += inhibition_weight(w_key, n_units, m, n);
+        // rho_b's count needs the raw spikes (s may be sticky).
+        let mut raw = if p.rho_b > 0.0 { vec![0.0f32; j.len()] } else { Vec::new() };
+        let slices = SlifSlices {
+            inhibition: &inhibition,
+            j,
+            v,
+            s,
+            thr,
+            rfr,
+            tols,
+            surrogate,
+            raw: &mut raw,
+        };
+        macro_rules! dispatch {
+            ($($i:literal, $r:literal, $s:literal);*) => {
+                match (inhibit, p.rho_b > 0.0, p.sticky_spikes) {
+                    $(($i, $r, $s) => crate::simd::vectorised(
+                        #[inline(always)]
+                        || self.element_loop::<$i, $r, $s>(step, slices),
+                    ),)*
                 }
-                j_e -= inhibition * p.resist_inh;
-            }
-            surrogate[i] = sech(0.08 * j_e) * if j_e > 0.0 { 1.0 } else { 0.0 };
-            let mask = if rfr[i] >= p.refract_time { 1.0 } else { 0.0 };
-            let v1 = v[i] + ((-v[i] + j_e) * self.inv_tau_m) * mask * step.dt;
-            let spike = spike_of(v1, thr[i]);
-            raw[i] = spike;
-            v[i] = (1.0 - spike) * v1;
-            if p.rho_b <= 0.0 {
-                thr[i] = thr[i] + spike * p.thr_gain - thr[i] * p.thr_leak;
-            }
-            rfr[i] = (rfr[i] + step.dt) * (1.0 - spike) + spike * step.dt;
-            let out = if p.sticky_spikes {
-                spike * mask + (1.0 - mask)
-            } else {
-                spike
             };
-            j[i] = j_e;
-            s[i] = out;
-            tols[i] = tols_of(tols[i], out, step.t);
         }
+        dispatch!(
+            false, false, false; false, false, true; false, true, false; false, true, true;
+            true, false, false; true, false, true; true, true, false; true, true, true
+        );
         if p.rho_b > 0.0 {
             for (thr_row, raw_row) in thr.chunks_mut(n_units).zip(raw.chunks(n_units)) {
                 let count = row_sum(n_units, |k| raw_row[k]);

@@ -34,7 +34,8 @@
 
 use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, spike_of, tols_of};
-use crate::reductions::{ROW_CHUNK, row_max, row_sum};
+use crate::reductions::{ROW_CHUNK, row_max};
+use crate::team::{RowReduce, TeamPart, WholeRow};
 use crate::rng::Key;
 
 cell_params! {
@@ -93,6 +94,60 @@ const THR: usize = 3;
 /// `wtas_partial`).
 const PARTIALS: usize = 3;
 
+impl WtasCell {
+    /// One row's step (or one thread's part of a row, with `reduce` combining the parts), in
+    /// four passes, each a straight loop over the slices: the potentials and their maximum;
+    /// `exp(v − max)`, kept in `s`, and their sum; the spikes and their count; the updates.
+    /// The sums run in [`crate::reductions::row_sum`]'s order, so this computes what the GPU's
+    /// passes compute.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn step_row(
+        &self,
+        step: &StepInfo,
+        reduce: &impl RowReduce,
+        j: &[f32],
+        v: &mut [f32],
+        s: &mut [f32],
+        thr: &mut [f32],
+        rfr: &mut [f32],
+        tols: &mut [f32],
+    ) {
+        let p = &self.p;
+        let n = j.len();
+        let (v, s, thr, rfr, tols) = (&mut v[..n], &mut s[..n], &mut thr[..n], &mut rfr[..n], &mut tols[..n]);
+        let (resist_m, refract_time, thr_gain, dt, t) = (p.resist_m, p.refract_time, p.thr_gain, step.dt, step.t);
+        for k in 0..n {
+            let mask = if rfr[k] >= refract_time { 1.0 } else { 0.0 };
+            v[k] = (j[k] * resist_m) * mask;
+        }
+        let max = reduce.max(row_max(v));
+        let total = reduce.sum(
+            n,
+            #[inline(always)]
+            |k| {
+                let e = crate::math::exp(v[k] - max);
+                s[k] = e;
+                e
+            },
+        );
+        let count = reduce.sum(
+            n,
+            #[inline(always)]
+            |k| {
+                let spike = spike_of(s[k] / total, thr[k]);
+                s[k] = spike;
+                spike
+            },
+        );
+        for k in 0..n {
+            thr[k] = (thr[k] + (count - 1.0) * thr_gain).max(0.025);
+            rfr[k] = (rfr[k] + dt) * (1.0 - s[k]) + s[k] * dt;
+            tols[k] = tols_of(tols[k], s[k], t);
+        }
+    }
+}
+
 impl CellModel for WtasCell {
     cell_accessors!();
 
@@ -109,7 +164,6 @@ impl CellModel for WtasCell {
 
     // Twin: shaders/cells/wtas.wgsl `step` (one workgroup per row) and the `chunk_*` passes.
     fn step_cpu(&self, state: &mut StateView<'_>, step: &StepInfo) {
-        let p = &self.p;
         let n = state.n_units;
         let [j, v, s, thr, rfr, tols] = &mut state.values[..] else {
             unreachable!("WtasCell states are built with its 6 compartments")
@@ -124,22 +178,25 @@ impl CellModel for WtasCell {
                 &mut rfr[r.clone()],
                 &mut tols[r],
             );
-            for k in 0..n {
-                let mask = if rfr[k] >= p.refract_time { 1.0 } else { 0.0 };
-                v[k] = (j[k] * p.resist_m) * mask;
-            }
-            let max = row_max(v);
-            let total = row_sum(n, |k| crate::math::exp(v[k] - max));
-            for k in 0..n {
-                s[k] = spike_of(crate::math::exp(v[k] - max) / total, thr[k]);
-            }
-            let count = row_sum(n, |k| s[k]);
-            for k in 0..n {
-                thr[k] = (thr[k] + (count - 1.0) * p.thr_gain).max(0.025);
-                rfr[k] = (rfr[k] + step.dt) * (1.0 - s[k]) + s[k] * step.dt;
-                tols[k] = tols_of(tols[k], s[k], step.t);
-            }
+            crate::simd::vectorised(
+                #[inline(always)]
+                || self.step_row(step, &WholeRow, j, v, s, thr, rfr, tols),
+            );
         }
+    }
+
+    fn splits_rows(&self) -> bool {
+        true
+    }
+
+    fn step_cpu_part(&self, state: &mut StateView<'_>, step: &StepInfo, part: &TeamPart<'_>) {
+        let [j, v, s, thr, rfr, tols] = &mut state.values[..] else {
+            unreachable!("WtasCell states are built with its 6 compartments")
+        };
+        crate::simd::vectorised(
+            #[inline(always)]
+            || self.step_row(step, part, j, v, s, thr, rfr, tols),
+        );
     }
 
     fn gpu_passes(&self) -> GpuPasses {

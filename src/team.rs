@@ -1,0 +1,165 @@
+//! Threads that step one long row together on the CPU, for cells whose step reduces over the
+//! row (WTAS's softmax and spike count).
+//!
+//! Each thread owns a range of the row that starts and ends on a [`ROW_CHUNK`] boundary (the
+//! last one at the row's end). A row reduction is done as the GPU does it: every chunk's
+//! partial in `workgroup_sum`'s order, then the partials of all chunks, again in that order
+//! ([`row_sum`]'s two levels); the threads publish their chunks' partials, wait for each
+//! other, and each combines all of them in the same order. So the result is bit for bit the
+//! one-thread [`row_sum`], whatever the number of threads.
+
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+use crate::reductions::{ROW_CHUNK, row_sum, workgroup_sum};
+
+/// The reductions a row step needs: over the whole row ([`WholeRow`]) or over one thread's
+/// part of it ([`TeamPart`]).
+pub trait RowReduce {
+    /// The row's maximum, given the maximum of this part.
+    fn max(&self, local: f32) -> f32;
+    /// The row's [`row_sum`], given this part's values: `value(k)` for the part's `k`, called
+    /// once each in ascending order.
+    fn sum(&self, n_local: usize, value: impl FnMut(usize) -> f32) -> f32;
+}
+
+/// A whole row on one thread.
+#[derive(Debug, Clone, Copy)]
+pub struct WholeRow;
+
+impl RowReduce for WholeRow {
+    #[inline(always)]
+    fn max(&self, local: f32) -> f32 {
+        local
+    }
+
+    #[inline(always)]
+    fn sum(&self, n_local: usize, value: impl FnMut(usize) -> f32) -> f32 {
+        row_sum(n_local, value)
+    }
+}
+
+/// A barrier for a few threads that spins briefly before yielding: a step of a 1e5-unit row
+/// takes tens of microseconds, about what a sleeping barrier's wake-up costs.
+#[derive(Debug)]
+pub struct SpinBarrier {
+    threads: usize,
+    arrived: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl SpinBarrier {
+    /// A barrier for `threads` threads.
+    pub fn new(threads: usize) -> SpinBarrier {
+        SpinBarrier {
+            threads,
+            arrived: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+        }
+    }
+
+    /// Returns once all `threads` threads have called `wait` (for this generation).
+    pub fn wait(&self) {
+        let generation = self.generation.load(Ordering::Acquire);
+        if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == self.threads {
+            self.arrived.store(0, Ordering::Relaxed);
+            self.generation.fetch_add(1, Ordering::Release);
+            return;
+        }
+        let mut spins = 0u32;
+        while self.generation.load(Ordering::Acquire) == generation {
+            if spins < 20_000 {
+                std::hint::spin_loop();
+                spins += 1;
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+/// What the threads of one row share: the barrier and the published partials.
+#[derive(Debug)]
+pub struct Team {
+    barrier: SpinBarrier,
+    /// One maximum per thread (f32 bits).
+    maxima: Vec<AtomicU32>,
+    /// One partial sum per chunk of the row (f32 bits), twice: consecutive sums alternate
+    /// between the halves, so that a thread that has read one sum's partials may write the
+    /// next sum's while another is still reading (a thread can run at most one sum ahead: the
+    /// reduction between them waits for all).
+    partials: Vec<AtomicU32>,
+    /// Per thread: the sums it has done, whose parity picks the half of the partials.
+    sums: Vec<AtomicUsize>,
+    chunks: usize,
+    n_units: usize,
+}
+
+impl Team {
+    /// A team of `threads` threads for a row of `n_units` units.
+    pub fn new(threads: usize, n_units: usize) -> Team {
+        Team {
+            barrier: SpinBarrier::new(threads),
+            maxima: (0..threads).map(|_| AtomicU32::new(0)).collect(),
+            partials: (0..2 * n_units.div_ceil(ROW_CHUNK))
+                .map(|_| AtomicU32::new(0))
+                .collect(),
+            sums: (0..threads).map(|_| AtomicUsize::new(0)).collect(),
+            chunks: n_units.div_ceil(ROW_CHUNK),
+            n_units,
+        }
+    }
+
+    /// The ranges of the row the threads own: consecutive runs of whole chunks, as even as
+    /// chunks allow (a thread may get none when there are more threads than chunks).
+    pub fn ranges(&self) -> Vec<std::ops::Range<usize>> {
+        let (threads, chunks) = (self.maxima.len(), self.chunks);
+        (0..threads)
+            .map(|t| {
+                let (first, last) = (chunks * t / threads, chunks * (t + 1) / threads);
+                (first * ROW_CHUNK).min(self.n_units)..(last * ROW_CHUNK).min(self.n_units)
+            })
+            .collect()
+    }
+
+    /// Thread `worker`'s view of the team, for the range starting at unit `first`.
+    pub fn part(&self, worker: usize, first: usize) -> TeamPart<'_> {
+        TeamPart {
+            team: self,
+            worker,
+            first_chunk: first / ROW_CHUNK,
+        }
+    }
+}
+
+/// One thread's part of a [`Team`].
+#[derive(Debug, Clone, Copy)]
+pub struct TeamPart<'a> {
+    team: &'a Team,
+    worker: usize,
+    first_chunk: usize,
+}
+
+impl RowReduce for TeamPart<'_> {
+    fn max(&self, local: f32) -> f32 {
+        let team = self.team;
+        team.maxima[self.worker].store(local.to_bits(), Ordering::Relaxed);
+        team.barrier.wait();
+        team.maxima
+            .iter()
+            .map(|m| f32::from_bits(m.load(Ordering::Relaxed)))
+            .fold(f32::MIN, f32::max)
+    }
+
+    #[inline(always)]
+    fn sum(&self, n_local: usize, mut value: impl FnMut(usize) -> f32) -> f32 {
+        let team = self.team;
+        let sums = team.sums[self.worker].fetch_add(1, Ordering::Relaxed);
+        let half = &team.partials[(sums % 2) * team.chunks..][..team.chunks];
+        for (c, start) in (0..n_local).step_by(ROW_CHUNK).enumerate() {
+            let partial = workgroup_sum((n_local - start).min(ROW_CHUNK), |k| value(start + k));
+            half[self.first_chunk + c].store(partial.to_bits(), Ordering::Relaxed);
+        }
+        team.barrier.wait();
+        workgroup_sum(team.chunks, |c| f32::from_bits(half[c].load(Ordering::Relaxed)))
+    }
+}
