@@ -7,8 +7,10 @@
     venv/bin/python benches/cells_ngclearn.py --spikegpu target/release/spikegpu [--rounds 2]
 
 Each round runs every ngclearn cell (compilation excluded: one warm-up scan, then the median of
-three timed scans) and then the spikegpu CPU rows (`--mode step,fused`, the better of the two),
-so both see the same machine load. Prints one table row per cell with the ratio.
+three timed scans) and then the spikegpu CPU rows (`--mode step,fused`, the better of the two;
+for WTAS the long row split over threads), so both see the same machine load. A cell ngclearn
+cannot build at N (SLIF: its dense N × N inhibition matrix is 40 GB at N = 1e5) runs at
+`--fallback-n` on both sides. Prints one table row per cell with the ratio.
 """
 import argparse
 import json
@@ -81,25 +83,33 @@ def main():
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--dt", type=float, default=0.1)
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--fallback-n", type=int, default=10_000,
+                    help="N for a cell ngclearn cannot build at --n (SLIF's N × N matrix), both sides")
     args = ap.parse_args()
     print(f"ngclearn 3.2.3 on JAX {jax.__version__} ({jax.devices()[0].platform}) vs spikegpu CPU; "
           f"N = {args.n}, {args.steps} steps")
     print("| cell | ngclearn (neuron-steps/s) | spikegpu CPU | spikegpu / ngclearn |")
     print("|---|---|---|---|")
     for _ in range(args.rounds):
+        # Per cell: (ngclearn's rate or its failure, the N it ran at).
         ngc = {}
         for cls, key, p, r in CELLS:
-            try:
-                ngc[key] = ngclearn_rate(cls, p, r, args.n, args.steps, args.dt)
-            except Exception as e:  # SLIFCell builds an N × N inhibition matrix: 40 GB at N = 1e5
-                ngc[key] = f"failed ({type(e).__name__}: {str(e).splitlines()[0][:60]})"
-        ours = spikegpu_rates(args.spikegpu, [key for _, key, _, _ in CELLS], args.n, args.steps)
+            for n in (args.n, args.fallback_n):
+                try:
+                    ngc[key] = (ngclearn_rate(cls, p, r, n, args.steps, args.dt), n)
+                    break
+                except Exception as e:  # SLIFCell builds an N × N inhibition matrix: 40 GB at N = 1e5
+                    ngc[key] = (f"failed at N = {n} ({type(e).__name__}: {str(e).splitlines()[0][:60]})", n)
+        ours = {}
+        for n in sorted({n for _, n in ngc.values()}):
+            keys = [key for key, (_, used) in ngc.items() if used == n]
+            ours.update(spikegpu_rates(args.spikegpu, keys, n, args.steps))
         for cls, key, _, _ in CELLS:
-            theirs = ngc[key]
+            theirs, n = ngc[key]
             ratio = f"{ours[key] / theirs:.2f}×" if isinstance(theirs, float) else "n/a"
             shown = f"{theirs:.2g}" if isinstance(theirs, float) else theirs
-            print(f"| {cls.__name__} | {shown} | {ours[key]:.2g} | {ratio} |", flush=True)
-
+            at = "" if n == args.n else f" (N = {n:.0e}: ngclearn cannot build N = {args.n:.0e})"
+            print(f"| {cls.__name__}{at} | {shown} | {ours[key]:.2g} | {ratio} |", flush=True)
 
 if __name__ == "__main__":
     main()

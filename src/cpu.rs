@@ -1,13 +1,18 @@
 //! [`CpuBackend`]: the reference implementation, one `Vec<f32>` per compartment, stepped by
 //! each cell's `step_cpu`. Needs no GPU, ever.
 //!
-//! Two paths compute the same numbers:
+//! Three paths compute the same numbers:
 //! * per step: the whole population, one step after another, on one thread (the reference);
 //! * fused (cells without row passes): the neurons are cut into blocks of [`BLOCK`] (tens of
 //!   KiB of state, level-1 cache resident), each block runs all K steps before the next, and
-//!   the blocks are shared out to every core with scoped threads.
+//!   the blocks are shared out to every core with scoped threads;
+//! * split rows (WTAS, one long row): each core owns a run of the row's reduction chunks and
+//!   the cores step together, combining their partial sums in the one-thread order
+//!   ([`crate::team`]).
 //!
-//! Each neuron's arithmetic is the same in both, so the results are bit-identical.
+//! Each neuron's arithmetic is the same in all three, so the results are bit-identical. The
+//! cells' element loops are vectorised: [`crate::simd`] runs the AVX-512, AVX2 or baseline copy
+//! of each loop, whichever this CPU has, and every copy computes the same bits.
 
 use crate::backend::{Backend, ExecMode, RunRequest};
 use crate::cells::{CellModel, CellState, StateView, StepInfo};
@@ -60,7 +65,7 @@ impl CpuBackend {
         let samples = req.record.compartment_indices(cell)?;
         let mut next_sample = 0;
         // As in the fused path: a drive that is the same every step is written once.
-        let refill = req.drive.varies_per_step() || cell.writes_input();
+        let refill = req.drive.varies_per_step() || cell.overwrites_input();
         for (k, step) in req.steps.iter().enumerate() {
             let abs = req.first_step + k as u64;
             if k == 0 || refill {
@@ -125,7 +130,7 @@ impl CpuBackend {
         let samples = req.record.compartment_indices(cell)?;
         // A drive that is the same every step is written once per block (the cell must not
         // write its input): one load and one store less per neuron-step.
-        let refill = req.drive.varies_per_step() || cell.writes_input();
+        let refill = req.drive.varies_per_step() || cell.overwrites_input();
         let n_blocks = bounds.len() - 1;
         // Per block: its raster words (K × its words) and its sampled values.
         type BlockOut = (usize, Vec<u32>, Vec<(usize, usize, usize, f32)>);

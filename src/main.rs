@@ -182,6 +182,12 @@ fn main() -> ExitCode {
 }
 
 fn info(api: &str) -> spikegpu::Result<ExitCode> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    say!(
+        "cpu backend: {threads} threads, {} element loops (widest this CPU has: {})",
+        spikegpu::simd::level().name(),
+        spikegpu::simd::detected().name()
+    );
     let adapters = gpu::list_adapters(GpuApi::parse(api)?);
     if adapters.is_empty() {
         say!("no GPU adapters found; the CPU backend is always available");

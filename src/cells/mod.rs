@@ -368,13 +368,6 @@ pub trait CellModel: CellChecks + std::fmt::Debug + Send + Sync {
         self.step_cpu(state, step)
     }
 
-    /// Whether the CPU step writes the input compartment (SLIF stores its effective current
-    /// there): a host backend then refills the input every step even for a drive that does not
-    /// change between steps.
-    fn writes_input(&self) -> bool {
-        false
-    }
-
     /// Whether a step couples the neurons of a row (row passes on the GPU): such cells are
     /// stepped whole, and have no fused multi-step kernel.
     fn has_row_passes(&self) -> bool {

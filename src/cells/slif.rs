@@ -236,10 +236,6 @@ impl CellModel for SlifCell {
         vec![(THR, jitter.iter().map(|d| self.p.thr + d).collect())]
     }
 
-    fn writes_input(&self) -> bool {
-        true
-    }
-
     fn reset_restores_drawn(&self) -> bool {
         !self.p.thr_persist
     }
