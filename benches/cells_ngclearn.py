@@ -100,6 +100,9 @@ def main():
                     break
                 except Exception as e:  # SLIFCell builds an N × N inhibition matrix: 40 GB at N = 1e5
                     ngc[key] = (f"failed at N = {n} ({type(e).__name__}: {str(e).splitlines()[0][:60]})", n)
+        # JAX's CPU thread pool spins for a while after its last scan: let it go idle first, so
+        # that spikegpu does not share the cores with it.
+        time.sleep(2.0)
         ours = {}
         for n in sorted({n for _, n in ngc.values()}):
             keys = [key for key, (_, used) in ngc.items() if used == n]

@@ -19,7 +19,9 @@ const HH_GATE: u32 = 1u;
 // `HodgkinHuxleyCell::dvdt`); a gate with frozen = (its rates a, b).
 fn cell_dxdt(which: u32, x: f32, frozen: vec4<f32>) -> f32 {
     if (which == HH_GATE) {
-        return frozen.x * (1.0 - x) - frozen.y * x;
+        // ·1 from the uniform block: the same value, but rk4's `k1 + k2·2` no longer sees k1 as
+        // a difference of two products, which Mesa reorders into `(a·b + k2·2) − c·d`.
+        return (frozen.x * (1.0 - x) - frozen.y * x) * P.one;
     }
     let j_r = frozen.x;
     let m3 = frozen.z * frozen.z * frozen.z;

@@ -9,7 +9,9 @@ const IZH_W: u32 = 1u;
 // For `ode_step`: v with frozen = (w_old, j_r), w with frozen = (v_old).
 fn cell_dxdt(which: u32, x: f32, frozen: vec4<f32>) -> f32 {
     if (which == IZH_V) {
-        return (x * x * 0.04 + x * 5.0 + 140.0 - frozen.x + frozen.y) * P.inv_tau_m;
+        // Coefficients and `one` from the uniform block, so that no compiler rule reorders the
+        // sum (src/cells/izhikevich.rs `QUAD`); the CPU's order, exactly.
+        return ((x * x * P.quad + x * P.lin) * P.one + P.offset - frozen.x + frozen.y) * P.inv_tau_m;
     }
     return (frozen.x * P.b - x) * P.inv_tau_w;
 }

@@ -5,18 +5,41 @@
 // [B·N + B, 2·B·N + B) raw spikes (f32 bits) for rho_b, then the chunk counts of raw spikes of rows
 // longer than ROW_CHUNK (B·⌈N / ROW_CHUNK⌉, f32 bits).
 
-// src/cells/slif.rs W_LO and W_HI − W_LO (0.025, f32(1 − 0.025)).
+// src/cells/slif.rs W_LO, and SPAN_SIG, LO_SIG: f32(1 − 0.025) = SPAN_SIG·2⁻²⁴, 0.025 = LO_SIG·2⁻²⁹
+// (LO_SIG = 0xcccccd).
 const SLIF_W_LO: f32 = 0.025;
-const SLIF_W_SPAN: f32 = 0.975;
+const SLIF_SPAN_SIG: u32 = 0xf9999au;
+// LO_SIG·2¹⁸ as two words (WGSL refuses a constant shift that drops bits).
+const SLIF_LO_SIG_LOW: u32 = 0x33340000u;  // (LO_SIG << 18) mod 2³²
+const SLIF_LO_SIG_HIGH: u32 = 0x333u;      // LO_SIG >> 14
 
-// src/cells/slif.rs `inhibition_weight`; the multiply-add is rounded as the driver does it
-// (within 1 ulp of the CPU's fused value).
+// src/cells/slif.rs `unit_weight`: u·(1 − 0.025) + 0.025 rounded once, in integers (WGSL's fma
+// may round twice).
+fn slif_unit_weight(mantissa: u32) -> f32 {
+    let m0 = mantissa & 0xffffu;
+    let m1 = mantissa >> 16u;
+    let s0 = SLIF_SPAN_SIG & 0xffffu;
+    let s1 = SLIF_SPAN_SIG >> 16u;
+    let p00 = m0 * s0;
+    let mid = m0 * s1 + m1 * s0;
+    let lo1 = p00 + (mid << 16u);
+    let hi1 = m1 * s1 + (mid >> 16u) + select(0u, 1u, lo1 < p00);
+    let lo = lo1 + SLIF_LO_SIG_LOW;
+    let hi = hi1 + SLIF_LO_SIG_HIGH + select(0u, 1u, lo < lo1);
+    let shift = 63u - countLeadingZeros(hi) - 23u;
+    let significand = (lo >> shift) | (hi << (32u - shift));
+    let rest = lo & ((1u << shift) - 1u);
+    let half = 1u << (shift - 1u);
+    let round_up = rest > half || (rest == half && (significand & 1u) == 1u);
+    return bitcast<f32>(((shift + 103u) << 23u) + (significand - (1u << 23u)) + select(0u, 1u, round_up));
+}
+
+// src/cells/slif.rs `inhibition_weight`.
 fn slif_weight(w_key: vec2<u32>, m: u32, n: u32) -> f32 {
     if (m == n) {
         return 0.0;
     }
-    let u = rng_unit_f32(rng_bits_2d(w_key, m, dims.n_units, n));
-    return max(SLIF_W_LO, u * SLIF_W_SPAN + SLIF_W_LO);
+    return max(SLIF_W_LO, slif_unit_weight(rng_bits_2d(w_key, m, dims.n_units, n) >> 9u));
 }
 
 // src/cells/slif.rs `sech`.

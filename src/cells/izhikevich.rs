@@ -74,11 +74,12 @@ describe_cell! {
         // The README's tolerances: 5e-2 in the 1–3 steps of a spike upstroke (v > 0 mV before the
         // spike), where the quadratic term amplifies rounding, 2e-2 elsewhere (bursting and
         // chattering drift below 0 mV too). On the GPU, contracted multiply-adds differ by single
-        // ulps that the upstroke amplifies (seen on lavapipe: 2 ulp after one step).
+        // ulps that the upstroke amplifies; on software adapters (no contraction) the step is
+        // bitwise, with its coefficients and `·one` from the uniform block (see `QUAD`).
         tolerance: Tolerance {
             trace: 2e-2,
             gpu: Some(1e-3),
-            software_bitwise: false,
+            software_bitwise: true,
             upstroke: Some(Upstroke { compartment: "v", above: 0.0, tolerance: 5e-2 }),
         },
         compartments: {
@@ -96,6 +97,10 @@ describe_cell! {
             v_reset: c.p.v_reset,
             w_reset: c.p.w_reset,
             b: c.p.coupling_factor,
+            quad: QUAD,
+            lin: LIN,
+            offset: OFFSET,
+            one: 1.0,
         }
         overrides {
             INTEGRATOR: u32 = c.p.integration_type.code(),
@@ -174,6 +179,16 @@ impl IzhikevichParams {
     }
 }
 
+/// The model's fixed coefficients `0.04·v² + 5·v + 140`. The GPU reads them from the uniform
+/// block rather than as literals, and multiplies `0.04·v² + 5·v` by `one` (1.0, also from the
+/// uniform block) before adding the rest: Mesa turns `(x·x)·0.04` into `x·(x·0.04)` and a sum
+/// of two products plus a third term `(a·b + c·d) + e` into `(a·b + e) + c·d`, which changes
+/// the last bit; with no literal and no visible sum of products, no rule matches
+/// (docs/PORTABILITY.md).
+const QUAD: f32 = 0.04;
+const LIN: f32 = 5.0;
+const OFFSET: f32 = 140.0;
+
 impl CellModel for IzhikevichCell {
     cell_accessors!();
 
@@ -186,7 +201,7 @@ impl CellModel for IzhikevichCell {
             // The spike test uses the voltage from before the step.
             let spike = spike_of(v_old, p.v_thr);
             let v1 = step.integrate(method, v_old, |x| {
-                (x * x * 0.04 + x * 5.0 + 140.0 - w_old + j_r) * self.inv_tau_m
+                (x * x * QUAD + x * LIN + OFFSET - w_old + j_r) * self.inv_tau_m
             });
             let w1 = step.integrate(method, w_old, |x| (v_old * p.coupling_factor - x) * self.inv_tau_w);
             (reset_to(v1, spike, p.v_reset), reset_to(w1, spike, w_old + p.w_reset), spike)

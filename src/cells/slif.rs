@@ -34,12 +34,11 @@
 //! ([`inhibition_weight`]), and the inhibition is event-driven: for each row, the list of units
 //! that spiked on the previous step is compacted in ascending order, and each unit sums the
 //! weights from those units in that order. Memory is O(B·N), cost O(spikes × N) per step.
-//! * The CPU computes each weight with a correctly rounded fused multiply-add: **bit-identical
-//!   to ngclearn's matrix** (tested against ngclearn's draws).
-//! * WGSL has no guaranteed fused multiply-add, so the GPU computes `u·span + lo` as the driver
-//!   rounds it: bit-identical where the driver fuses or the product is exact, otherwise
-//!   **within 1 ulp** (here `lo = 0.025 > 0` and `u·span ≥ 0`, so the extra rounding of the
-//!   product is at most half an ulp of the result; tested on the CPU over a million entries).
+//! * Each weight is ngclearn's correctly rounded multiply-add `u·span + lo`, computed in 32-bit
+//!   integers ([`unit_weight`]) on both backends: **bit-identical to ngclearn's matrix** (tested
+//!   against ngclearn's draws, and against `f32::mul_add` for every one of the 2²³ draws), on
+//!   every GPU, including those whose `fma` rounds twice (lavapipe's does, which made SLIF's
+//!   inhibition differ from the CPU by an ulp before).
 //! * The sum over spiking units runs in ascending unit order; ngclearn's dense matmul may add in
 //!   another order (a few ulp on the inhibition sum).
 //!
@@ -105,7 +104,7 @@ describe_cell! {
         }),
         tags { inhibition: c.p.resist_inh > 0.0, sticky: c.p.sticky_spikes, rho_b: c.p.rho_b > 0.0 }
         // The GPU's inhibition weights differ by up to 1 ulp (see the module docs).
-        tolerance: Tolerance { gpu: Some(1e-4), software_bitwise: false, ..Tolerance::STRICT },
+        tolerance: Tolerance { gpu: Some(1e-4), software_bitwise: true, ..Tolerance::STRICT },
         check_dt: 1.0,
         compartments: {
             j: Input = 0.0, range (0.0, 1.5), "input current; holds the effective current jE after a step";
@@ -149,15 +148,50 @@ pub fn inhibition_key(key: Key) -> Key {
 }
 
 /// Entry (m, n) of ngclearn's inhibition matrix `uniform(sk1, (N, N), 0.025, 1)·(1 − eye(N))`,
-/// regenerated from `w_key = split(key)[1]` ([`inhibition_key`]) with a correctly rounded fused
-/// multiply-add: bit-identical to ngclearn. WGSL twin (within 1 ulp): `slif_weight`.
+/// regenerated from `w_key = split(key)[1]` ([`inhibition_key`]): bit-identical to ngclearn,
+/// whose draw is the correctly rounded multiply-add `u·(1 − 0.025) + 0.025`
+/// ([`unit_weight`]). WGSL twin (same bits on every adapter): `slif_weight`.
 #[inline]
 pub fn inhibition_weight(w_key: Key, n_units: usize, m: usize, n: usize) -> f32 {
     if m == n {
         return 0.0;
     }
-    let u = w_key.uniform01_at(m as u64 * n_units as u64 + n as u64);
-    W_LO.max(u.mul_add(W_HI - W_LO, W_LO))
+    let bits = w_key.bits_at(m as u64 * n_units as u64 + n as u64);
+    W_LO.max(unit_weight(bits >> 9))
+}
+
+/// `f32(1 − 0.025)` = `SPAN_SIG`·2⁻²⁴.
+const SPAN_SIG: u32 = 0xf9_999a;
+/// `0.025f32` = `LO_SIG`·2⁻²⁹.
+const LO_SIG: u32 = 0xcc_cccd;
+// The two significands above are those of W_HI − W_LO (exponent −1) and W_LO (exponent −6).
+const _: () = assert!(
+    (W_HI - W_LO).to_bits() == (126 << 23) | (SPAN_SIG & 0x7f_ffff) && W_LO.to_bits() == (121 << 23) | (LO_SIG & 0x7f_ffff)
+);
+
+/// `u·(W_HI − W_LO) + W_LO` rounded once, for the uniform draw `u = mantissa·2⁻²³` (the 23 bits
+/// `jax.random.uniform` keeps): `u.mul_add(W_HI − W_LO, W_LO)`, which `tests/row_reductions.rs`
+/// checks for every mantissa. Computed in 32-bit integers so that the GPU twin (`slif_unit_weight`)
+/// gets the same bits where WGSL's `fma` is two roundings (lavapipe's is): the exact value is
+/// `T·2⁻⁴⁷` with `T = mantissa·SPAN_SIG + LO_SIG·2¹⁸` (a 48-bit integer, kept as two words),
+/// rounded to 24 significant bits, ties to even.
+pub fn unit_weight(mantissa: u32) -> f32 {
+    let (m0, m1) = (mantissa & 0xffff, mantissa >> 16);
+    let (s0, s1) = (SPAN_SIG & 0xffff, SPAN_SIG >> 16);
+    let p00 = m0 * s0;
+    let mid = m0 * s1 + m1 * s0;
+    let lo1 = p00.wrapping_add(mid << 16);
+    let hi1 = m1 * s1 + (mid >> 16) + u32::from(lo1 < p00);
+    let lo = lo1.wrapping_add(LO_SIG << 18);
+    let hi = hi1 + (LO_SIG >> 14) + u32::from(lo < lo1);
+    // T ≥ LO_SIG·2¹⁸ ≥ 2⁴¹, so its leading bit is in `hi`, at 41..=46: keep the 24 bits below it.
+    let shift = 63 - hi.leading_zeros() - 23;
+    let significand = (lo >> shift) | (hi << (32 - shift));
+    let rest = lo & ((1 << shift) - 1);
+    let half = 1 << (shift - 1);
+    let round_up = rest > half || (rest == half && significand & 1 == 1);
+    // significand·2^(shift − 47); a carry to 2²⁴ moves into the exponent field by itself.
+    f32::from_bits(((shift + 103) << 23) + (significand - (1 << 23)) + u32::from(round_up))
 }
 
 /// `sech(x)` as ngclearn computes it, `1/((eˣ + e⁻ˣ)/2)`, with its limit 0 where `eˣ`
