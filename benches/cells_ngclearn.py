@@ -4,13 +4,14 @@
 
     python3.12 -m venv venv && venv/bin/pip install ngclearn==3.2.3
     cargo build --release
-    venv/bin/python benches/cells_ngclearn.py --spikegpu target/release/spikegpu [--rounds 2]
+    venv/bin/python benches/cells_ngclearn.py --spikegpu target/release/spikegpu [--rounds 3]
 
-Each round runs every ngclearn cell (compilation excluded: one warm-up scan, then the median of
-three timed scans) and then the spikegpu CPU rows (`--mode step,fused`, the better of the two;
-for WTAS the long row split over threads), so both see the same machine load. A cell ngclearn
-cannot build at N (SLIF: its dense N × N inhibition matrix is 40 GB at N = 1e5) runs at
-`--fallback-n` on both sides. Prints one table row per cell with the ratio.
+For each cell, `--rounds` times: ngclearn (compilation excluded: one warm-up scan, then the
+median of three timed scans), then at once `spikegpu bench` for that cell (`--mode step,fused`,
+the better of the two; for WTAS the long row split over threads), so that each pair sees the
+same machine load. A cell ngclearn cannot build at N (SLIF: its dense N × N inhibition matrix is
+40 GB at N = 1e5) runs at `--fallback-n` on both sides. Prints one table row per cell: the
+medians, the median of the per-round ratios, and every round's ratio.
 """
 import argparse
 import json
@@ -82,37 +83,35 @@ def main():
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--dt", type=float, default=0.1)
-    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--fallback-n", type=int, default=10_000,
                     help="N for a cell ngclearn cannot build at --n (SLIF's N × N matrix), both sides")
     args = ap.parse_args()
     print(f"ngclearn 3.2.3 on JAX {jax.__version__} ({jax.devices()[0].platform}) vs spikegpu CPU; "
           f"N = {args.n}, {args.steps} steps")
-    print("| cell | ngclearn (neuron-steps/s) | spikegpu CPU | spikegpu / ngclearn |")
-    print("|---|---|---|---|")
-    for _ in range(args.rounds):
-        # Per cell: (ngclearn's rate or its failure, the N it ran at).
-        ngc = {}
-        for cls, key, p, r in CELLS:
-            for n in (args.n, args.fallback_n):
-                try:
-                    ngc[key] = (ngclearn_rate(cls, p, r, n, args.steps, args.dt), n)
-                    break
-                except Exception as e:  # SLIFCell builds an N × N inhibition matrix: 40 GB at N = 1e5
-                    ngc[key] = (f"failed at N = {n} ({type(e).__name__}: {str(e).splitlines()[0][:60]})", n)
-        # JAX's CPU thread pool spins for a while after its last scan: let it go idle first, so
-        # that spikegpu does not share the cores with it.
-        time.sleep(2.0)
-        ours = {}
-        for n in sorted({n for _, n in ngc.values()}):
-            keys = [key for key, (_, used) in ngc.items() if used == n]
-            ours.update(spikegpu_rates(args.spikegpu, keys, n, args.steps))
-        for cls, key, _, _ in CELLS:
-            theirs, n = ngc[key]
-            ratio = f"{ours[key] / theirs:.2f}×" if isinstance(theirs, float) else "n/a"
-            shown = f"{theirs:.2g}" if isinstance(theirs, float) else theirs
-            at = "" if n == args.n else f" (N = {n:.0e}: ngclearn cannot build N = {args.n:.0e})"
-            print(f"| {cls.__name__}{at} | {shown} | {ours[key]:.2g} | {ratio} |", flush=True)
+    print("| cell | ngclearn (neuron-steps/s) | spikegpu CPU | spikegpu / ngclearn (median) | per round |")
+    print("|---|---|---|---|---|")
+    for cls, key, p, r in CELLS:
+        # The N ngclearn can build (SLIFCell's N × N inhibition matrix is 40 GB at N = 1e5).
+        n, failure = args.n, None
+        try:
+            ngclearn_rate(cls, p, r, n, 2, args.dt)
+        except Exception as e:
+            failure = f"{type(e).__name__}: {str(e).splitlines()[0][:60]}"
+            n = args.fallback_n
+        theirs, ours = [], []
+        # Rounds alternate the two sides cell by cell, so each pair sees the same machine load.
+        for _ in range(args.rounds):
+            theirs.append(ngclearn_rate(cls, p, r, n, args.steps, args.dt))
+            # JAX's CPU thread pool spins for a while after a scan: let it go idle first, so
+            # that spikegpu does not share the cores with it.
+            time.sleep(1.0)
+            ours.append(spikegpu_rates(args.spikegpu, [key], n, args.steps)[key])
+        ratios = sorted(o / t for o, t in zip(ours, theirs))
+        at = "" if failure is None else f" (N = {n:.0e}; at {args.n:.0e} ngclearn fails: {failure})"
+        print(f"| {cls.__name__}{at} | {statistics.median(theirs):.2g} | {statistics.median(ours):.2g} | "
+              f"{statistics.median(ratios):.2f}× | {', '.join(f'{x:.1f}' for x in ratios)} |", flush=True)
+
 
 if __name__ == "__main__":
     main()

@@ -3,7 +3,7 @@
 //!
 //! Three paths compute the same numbers:
 //! * per step: the whole population, one step after another, on one thread (the reference);
-//! * fused (cells without row passes): the neurons are cut into blocks of [`BLOCK`] (tens of
+//! * fused (cells without row passes): the neurons are cut into blocks ([`block_for`]: tens of
 //!   KiB of state, level-1 cache resident), each block runs all K steps before the next, and
 //!   the blocks are shared out to every core with scoped threads;
 //! * split rows (WTAS, one long row): each core owns a run of the row's reduction chunks and
@@ -21,11 +21,17 @@ use crate::reductions::ROW_CHUNK;
 use crate::run::{Recording, pack_spikes, words_per_step};
 use crate::team::Team;
 
-/// Neurons per block of the fused CPU path (a multiple of 32, so raster words never straddle
-/// two blocks): 40 KiB of state for LIF's 9 compartments and its input, so that a block stays in
-/// a core's level-1 data cache across all K steps (measured on a Xeon with 48 KiB: 4096 ran
-/// LIF 2.4× and IF 2.2× slower, 512 up to 20 % slower).
-pub const BLOCK: usize = 1024;
+/// Bytes of state per block of the fused CPU path: a block stays in a core's level-1 data cache
+/// (48 KiB on the Xeon it was measured on) across all K steps.
+pub const BLOCK_BYTES: usize = 40 * 1024;
+
+/// Neurons per block of the fused CPU path for a cell with `compartments` compartments:
+/// [`BLOCK_BYTES`] of state, rounded down to a multiple of 256 (so raster words never straddle
+/// two blocks), between 256 and 4096. Measured on the 2-core Xeon: IF (5 compartments) runs
+/// fastest at 2048 and LIF (9) at 1024; 4096 ran LIF 2.1× and IF 1.8× slower, 512 up to 20 %.
+pub fn block_for(compartments: usize) -> usize {
+    (BLOCK_BYTES / (4 * compartments.max(1)) / 256 * 256).clamp(256, 4096)
+}
 
 /// The CPU reference backend.
 #[derive(Debug, Clone)]
@@ -93,7 +99,8 @@ impl CpuBackend {
     /// passes: each neuron's step depends on that neuron alone.
     fn run_fused(&mut self, cell: &dyn CellModel, req: &RunRequest<'_>, rec: &mut Recording) -> Result<()> {
         let total = self.state.batch * self.state.n_units;
-        let bounds: Vec<usize> = (0..total).step_by(BLOCK).chain([total]).collect();
+        let block = block_for(self.state.values.len());
+        let bounds: Vec<usize> = (0..total).step_by(block).chain([total]).collect();
         let per_thread = (bounds.len() - 1).div_ceil(self.threads);
         self.run_blocks(cell, req, rec, &bounds, per_thread, &|view, step, _| {
             cell.step_cpu(view, step)

@@ -92,7 +92,8 @@ fn same_both_ways<A: Backend, B2: Backend>(
 
 #[test]
 fn cpu_threaded_blocks_equal_the_single_threaded_reference() {
-    // Several blocks of 4096 neurons, so that several threads share the work.
+    // Several fused blocks (1024 to 2048 neurons, spikegpu::cpu::block_for), so that several
+    // threads share the work.
     let n = 5_000;
     let cpu = |cell: &dyn CellModel| Population::cpu(cell.boxed(), n, B, 1).expect("population");
     same_both_ways(

@@ -55,8 +55,9 @@ fn every_simd_level_computes_the_same_bits() {
         levels.iter().map(|l| l.name()).collect::<Vec<_>>()
     );
     let cells: Vec<Box<dyn CellModel>> = CELLS.iter().flat_map(|e| (e.variants)()).collect();
-    // 1,100 neurons: a whole fused block and a ragged one, and loop tails at every width.
-    let (n, batch, steps) = (550, 2, 20);
+    // 3,000 neurons: whole fused blocks and a ragged one for every cell (blocks of 1024 to
+    // 2048, spikegpu::cpu::block_for), and loop tails at every width.
+    let (n, batch, steps) = (1_500, 2, 20);
     for mode in [ExecMode::PerStep, ExecMode::Fused] {
         simd::limit(Level::Baseline);
         let reference: Vec<_> = cells
