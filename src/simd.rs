@@ -81,8 +81,10 @@ pub fn level() -> Level {
                 let wanted = [Level::Baseline, Level::Avx2, Level::Avx512]
                     .into_iter()
                     .find(|l| l.name() == name.trim());
-                if let Some(wanted) = wanted {
-                    level = level.min(wanted);
+                match wanted {
+                    Some(wanted) => level = level.min(wanted),
+                    // Read once per process, where no caller could receive an error.
+                    None => eprintln!("spikegpu: SPIKEGPU_SIMD={name:?} is not baseline, avx2 or avx512; ignored"),
                 }
             }
             LEVEL.store(level as u8, Ordering::Relaxed);

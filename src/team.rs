@@ -67,7 +67,7 @@ impl SpinBarrier {
         }
         let mut spins = 0u32;
         while self.generation.load(Ordering::Acquire) == generation {
-            if spins < 20_000 {
+            if spins < 2_000 {
                 std::hint::spin_loop();
                 spins += 1;
             } else {
