@@ -115,6 +115,8 @@ impl CpuBackend {
         let team = Team::new(threads, n);
         let bounds: Vec<usize> = team.ranges().iter().map(|r| r.start).chain([n]).collect();
         self.run_blocks(cell, req, rec, &bounds, 1, &|view, step, worker| {
+            // A worker that panics must not leave the others at the barrier for ever.
+            let _guard = team.poison_on_panic();
             cell.step_cpu_part(view, step, &team.part(worker, view.first))
         })
     }

@@ -8,7 +8,7 @@
 //! other, and each combines all of them in the same order. So the result is bit for bit the
 //! one-thread [`row_sum`], whatever the number of threads.
 
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use crate::reductions::{ROW_CHUNK, row_sum, workgroup_sum};
 
@@ -39,12 +39,15 @@ impl RowReduce for WholeRow {
 }
 
 /// A barrier for a few threads that spins briefly before yielding: a step of a 1e5-unit row
-/// takes tens of microseconds, about what a sleeping barrier's wake-up costs.
+/// takes tens of microseconds, about what a sleeping barrier's wake-up costs. A thread that
+/// panics poisons it ([`Team::poison_on_panic`]), and the others then panic at their next wait
+/// instead of waiting for ever.
 #[derive(Debug)]
 pub struct SpinBarrier {
     threads: usize,
     arrived: AtomicUsize,
     generation: AtomicUsize,
+    poisoned: AtomicBool,
 }
 
 impl SpinBarrier {
@@ -54,7 +57,13 @@ impl SpinBarrier {
             threads,
             arrived: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
+            poisoned: AtomicBool::new(false),
         }
+    }
+
+    /// Makes every present and future [`SpinBarrier::wait`] panic.
+    pub fn poison(&self) {
+        self.poisoned.store(true, Ordering::Release);
     }
 
     /// Returns once all `threads` threads have called `wait` (for this generation).
@@ -67,6 +76,12 @@ impl SpinBarrier {
         }
         let mut spins = 0u32;
         while self.generation.load(Ordering::Acquire) == generation {
+            // Invariant: the barrier is poisoned only by a thread that is already panicking;
+            // this thread then unwinds too, so that the scope ends and reports that panic.
+            assert!(
+                !self.poisoned.load(Ordering::Acquire),
+                "another thread of the row team panicked"
+            );
             if spins < 2_000 {
                 std::hint::spin_loop();
                 spins += 1;
@@ -121,12 +136,30 @@ impl Team {
             .collect()
     }
 
+    /// A guard that poisons the team's barrier if dropped while its thread panics (hold it
+    /// around a step).
+    pub fn poison_on_panic(&self) -> PoisonOnPanic<'_> {
+        PoisonOnPanic(&self.barrier)
+    }
+
     /// Thread `worker`'s view of the team, for the range starting at unit `first`.
     pub fn part(&self, worker: usize, first: usize) -> TeamPart<'_> {
         TeamPart {
             team: self,
             worker,
             first_chunk: first / ROW_CHUNK,
+        }
+    }
+}
+
+/// Poisons a [`SpinBarrier`] when dropped during a panic ([`Team::poison_on_panic`]).
+#[derive(Debug)]
+pub struct PoisonOnPanic<'a>(&'a SpinBarrier);
+
+impl Drop for PoisonOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.poison();
         }
     }
 }
@@ -161,5 +194,46 @@ impl RowReduce for TeamPart<'_> {
         }
         team.barrier.wait();
         workgroup_sum(team.chunks, |c| f32::from_bits(half[c].load(Ordering::Relaxed)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_thread_releases_the_others_instead_of_leaving_them_waiting() {
+        let team = Team::new(2, 3 * ROW_CHUNK);
+        let outcomes: Vec<bool> = std::thread::scope(|scope| {
+            let failing = scope.spawn(|| {
+                let _guard = team.poison_on_panic();
+                panic!("a step failed");
+            });
+            let waiting = scope.spawn(|| {
+                let _guard = team.poison_on_panic();
+                team.barrier.wait();
+            });
+            vec![failing.join().is_err(), waiting.join().is_err()]
+        });
+        assert_eq!(outcomes, vec![true, true]);
+    }
+
+    #[test]
+    fn the_barrier_lets_threads_through_together() {
+        let team = Team::new(3, 3 * ROW_CHUNK);
+        let counter = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| {
+                    for round in 1..=100 {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        team.barrier.wait();
+                        assert!(counter.load(Ordering::SeqCst) >= 3 * round);
+                        team.barrier.wait();
+                    }
+                });
+            }
+        });
+        assert_eq!(counter.load(Ordering::SeqCst), 300);
     }
 }
