@@ -127,12 +127,11 @@ fn drive_values(cell: &dyn CellModel, n: usize) -> Vec<f32> {
     Key::from_seed(2024).uniform(n, lo + 0.3 * (hi - lo), lo + 0.7 * (hi - lo))
 }
 
-/// Whether the CPU backend splits this cell's row of `n` units over threads when not asked
-/// for the per-step reference (the row's "split" mode).
+/// Whether the bench's CPU backend (all cores, batch 1) splits this cell's row of `n` units
+/// over threads when not asked for the per-step reference (the row's "split" mode).
 pub fn splits_row(cell: &dyn CellModel, n: usize) -> bool {
-    cell.splits_rows()
-        && n > crate::reductions::ROW_CHUNK
-        && std::thread::available_parallelism().is_ok_and(|t| t.get() > 1)
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    crate::cpu::splits_row(cell, 1, n, threads)
 }
 
 /// Runs one row: warm-up, `repeats` timed runs, and the check against the CPU.

@@ -33,6 +33,20 @@ pub fn block_for(compartments: usize) -> usize {
     (BLOCK_BYTES / (4 * compartments.max(1)) / 256 * 256).clamp(256, 4096)
 }
 
+/// Whether a run writes the drive into the input every step: a drive that is the same every
+/// step is written once (per run, or per fused block), unless the cell overwrites its input
+/// (one load and one store less per neuron-step).
+fn refills_input(req: &RunRequest<'_>, cell: &dyn CellModel) -> bool {
+    req.drive.varies_per_step() || cell.overwrites_input()
+}
+
+/// Whether runs of `cell` on a CPU backend with `threads` threads, other than per-step ones,
+/// split its row over the threads ([`crate::team`]): one row, longer than a reduction chunk,
+/// of a cell that [splits rows](CellModel::splits_rows).
+pub fn splits_row(cell: &dyn CellModel, batch: usize, n_units: usize, threads: usize) -> bool {
+    cell.splits_rows() && batch == 1 && n_units > ROW_CHUNK && threads > 1
+}
+
 /// The CPU reference backend.
 #[derive(Debug, Clone)]
 pub struct CpuBackend {
@@ -70,8 +84,7 @@ impl CpuBackend {
         let words = words_per_step(total);
         let samples = req.record.compartment_indices(cell)?;
         let mut next_sample = 0;
-        // As in the fused path: a drive that is the same every step is written once.
-        let refill = req.drive.varies_per_step() || cell.overwrites_input();
+        let refill = refills_input(req, cell);
         for (k, step) in req.steps.iter().enumerate() {
             let abs = req.first_step + k as u64;
             if k == 0 || refill {
@@ -137,9 +150,7 @@ impl CpuBackend {
         let (j_index, s_index) = (crate::cells::input_index(cell)?, crate::cells::spike_index(cell)?);
         let words = words_per_step(total);
         let samples = req.record.compartment_indices(cell)?;
-        // A drive that is the same every step is written once per block (the cell must not
-        // write its input): one load and one store less per neuron-step.
-        let refill = req.drive.varies_per_step() || cell.overwrites_input();
+        let refill = refills_input(req, cell);
         let n_blocks = bounds.len() - 1;
         // Per block: its raster words (K × its words) and its sampled values.
         type BlockOut = (usize, Vec<u32>, Vec<(usize, usize, usize, f32)>);
@@ -255,20 +266,22 @@ impl Backend for CpuBackend {
 
     fn run(&mut self, cell: &dyn CellModel, req: RunRequest<'_>) -> Result<Recording> {
         let fused = req.mode.fuses(cell) && req.steps.len() > 1;
-        let mut rec = Recording::empty(self.state.batch, self.state.n_units, req.steps.len(), req.record, fused);
         // One long row over threads: the per-step path's numbers, from every core.
         let split = !fused
             && req.mode != ExecMode::PerStep
-            && cell.splits_rows()
-            && self.state.batch == 1
-            && self.state.n_units > ROW_CHUNK
-            && self.threads > 1;
+            && splits_row(cell, self.state.batch, self.state.n_units, self.threads);
+        let presized = fused || split;
+        let mut rec = Recording::empty(
+            self.state.batch,
+            self.state.n_units,
+            req.steps.len(),
+            req.record,
+            presized,
+        );
         if fused {
             self.run_fused(cell, &req, &mut rec)?;
         } else if split {
-            let mut rec = Recording::empty(self.state.batch, self.state.n_units, req.steps.len(), req.record, true);
             self.run_split_row(cell, &req, &mut rec)?;
-            return Ok(rec);
         } else {
             self.run_per_step(cell, &req, &mut rec)?;
         }

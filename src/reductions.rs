@@ -42,12 +42,6 @@ pub fn row_sum(n: usize, mut value: impl FnMut(usize) -> f32) -> f32 {
     )
 }
 
-/// [`row_sum`] of a slice.
-#[inline(always)]
-pub fn row_sum_of(values: &[f32]) -> f32 {
-    row_sum(values.len(), |k| values[k])
-}
-
 /// `Σ values` in the GPU's order: lane `t` adds `values[t], values[t + LANES], …`, then lanes
 /// are combined pairwise (`lane[t] += lane[t + stride]` for stride = 128, 64, …, 1).
 /// WGSL: `workgroup_sum`. The lanes advance together, [`LANES`] values at a time, which adds
