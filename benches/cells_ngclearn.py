@@ -86,12 +86,20 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--fallback-n", type=int, default=10_000,
                     help="N for a cell ngclearn cannot build at --n (SLIF's N × N matrix), both sides")
+    ap.add_argument("--cells", default="all",
+                    help="comma-separated spikegpu keys (e.g. lif,wtas), or all")
     args = ap.parse_args()
     print(f"ngclearn 3.2.3 on JAX {jax.__version__} ({jax.devices()[0].platform}) vs spikegpu CPU; "
           f"N = {args.n}, {args.steps} steps")
     print("| cell | ngclearn (neuron-steps/s) | spikegpu CPU | spikegpu / ngclearn (median) | per round |")
     print("|---|---|---|---|---|")
+    wanted = None if args.cells == "all" else set(args.cells.split(","))
+    unknown = (wanted or set()) - {key for _, key, _, _ in CELLS}
+    if unknown:
+        ap.error(f"unknown cells {sorted(unknown)}; known: {', '.join(key for _, key, _, _ in CELLS)}")
     for cls, key, p, r in CELLS:
+        if wanted is not None and key not in wanted:
+            continue
         # The N ngclearn can build (SLIFCell's N × N inhibition matrix is 40 GB at N = 1e5).
         n, failure = args.n, None
         try:

@@ -56,7 +56,9 @@ pub fn exp(x: f32) -> f32 {
     // (`k as i32` would give the same, but its saturating semantics keep loops scalar.)
     let k_int = (k + ROUND_TO_INT).to_bits() as i32 - ROUND_TO_INT.to_bits() as i32;
     let inside = scale_by_power_of_two(y, k_int);
-    if x < EXP_MIN {
+    if x.is_nan() {
+        x
+    } else if x < EXP_MIN {
         0.0
     } else if x > EXP_MAX {
         f32::MAX
@@ -65,14 +67,13 @@ pub fn exp(x: f32) -> f32 {
     }
 }
 
-/// `y · 2ᵏ` for y in [0.5, 2] and k in [−127, 128], in two exact steps so that no
-/// intermediate is subnormal or infinite.
+/// `y · 2ᵏ` for y in [0.5, 2] and k in [−126, 128] where the product is a normal float (it is
+/// for every x in exp's domain: checked for all of them against two exact multiplications by
+/// powers of two): k added to y's exponent field, which is exact then and costs two integer
+/// operations instead of building two powers of two and multiplying twice.
 #[inline(always)]
 fn scale_by_power_of_two(y: f32, k: i32) -> f32 {
-    let half = k / 2;
-    let first = f32::from_bits(((half + 127) as u32) << 23);
-    let second = f32::from_bits(((k - half + 127) as u32) << 23);
-    y * first * second
+    f32::from_bits((y.to_bits() as i32).wrapping_add(k << 23) as u32)
 }
 
 /// `logf`'s own split of ln 2 (0x3f317180 and 0x3717f7d1).
@@ -119,6 +120,12 @@ mod tests {
         assert_eq!(exp(100.0), f32::MAX);
         assert_eq!(log(0.0), -f32::MAX);
         assert_eq!(log(-1.0), -f32::MAX);
+        // Every NaN stays NaN: the exponent is added to the bits, which could otherwise make one finite.
+        assert!(
+            (0x7f80_0001..=0x7fff_ffffu32)
+                .step_by(4093)
+                .all(|b| exp(f32::from_bits(b)).is_nan() && exp(-f32::from_bits(b)).is_nan())
+        );
         assert!(exp(EXP_MAX).is_finite() && exp(EXP_MIN) >= f32::MIN_POSITIVE);
         assert!((log(f32::MAX) - 88.722_84).abs() < 1e-4);
     }

@@ -61,6 +61,48 @@ pub fn workgroup_sum(n: usize, mut value: impl FnMut(usize) -> f32) -> f32 {
     for (lane, acc) in lanes[..n - full].iter_mut().enumerate() {
         *acc += value(full + lane);
     }
+    combine_lanes(lanes)
+}
+
+/// [`workgroup_sum`] of a slice: the same order and so the same bits, with no index to check,
+/// so the lanes' loop is plain vector adds (through a closure that indexes a slice, part of the
+/// work fell to a scalar copy of the loop).
+#[inline(always)]
+pub fn workgroup_sum_of(values: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    let mut rows = values.chunks_exact(LANES);
+    for row in &mut rows {
+        for (acc, &x) in lanes.iter_mut().zip(row) {
+            *acc += x;
+        }
+    }
+    for (acc, &x) in lanes.iter_mut().zip(rows.remainder()) {
+        *acc += x;
+    }
+    combine_lanes(lanes)
+}
+
+/// [`row_sum`] of a slice (through [`workgroup_sum_of`]): the same bits.
+#[inline(always)]
+pub fn row_sum_of(values: &[f32]) -> f32 {
+    if values.len() <= ROW_CHUNK {
+        return workgroup_sum_of(values);
+    }
+    let mut chunks = values.chunks(ROW_CHUNK);
+    // workgroup_sum asks for each chunk once, in order.
+    workgroup_sum(
+        values.len().div_ceil(ROW_CHUNK),
+        #[inline(always)]
+        |_| match chunks.next() {
+            Some(chunk) => workgroup_sum_of(chunk),
+            None => 0.0,
+        },
+    )
+}
+
+/// The lanes' binary tree: `lane[t] += lane[t + stride]` for stride = 128, 64, …, 1.
+#[inline(always)]
+fn combine_lanes(mut lanes: [f32; LANES]) -> f32 {
     let mut stride = LANES / 2;
     while stride > 0 {
         for lane in 0..stride {

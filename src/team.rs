@@ -4,22 +4,21 @@
 //! Each thread owns a range of the row that starts and ends on a [`ROW_CHUNK`] boundary (the
 //! last one at the row's end). A row reduction is done as the GPU does it: every chunk's
 //! partial in `workgroup_sum`'s order, then the partials of all chunks, again in that order
-//! ([`row_sum`]'s two levels); the threads publish their chunks' partials, wait for each
+//! ([`crate::reductions::row_sum`]'s two levels); the threads publish their chunks' partials, wait for each
 //! other, and each combines all of them in the same order. So the result is bit for bit the
-//! one-thread [`row_sum`], whatever the number of threads.
+//! one-thread [`crate::reductions::row_sum`], whatever the number of threads.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
-use crate::reductions::{ROW_CHUNK, row_sum, workgroup_sum};
+use crate::reductions::{ROW_CHUNK, row_sum_of, workgroup_sum, workgroup_sum_of};
 
 /// The reductions a row step needs: over the whole row ([`WholeRow`]) or over one thread's
 /// part of it ([`TeamPart`]).
 pub trait RowReduce {
     /// The row's maximum, given the maximum of this part.
     fn max(&self, local: f32) -> f32;
-    /// The row's [`row_sum`], given this part's values: `value(k)` for the part's `k`, called
-    /// once each in ascending order.
-    fn sum(&self, n_local: usize, value: impl FnMut(usize) -> f32) -> f32;
+    /// The row's [`row_sum_of`], given this part's values.
+    fn sum(&self, values: &[f32]) -> f32;
 }
 
 /// A whole row on one thread.
@@ -33,8 +32,8 @@ impl RowReduce for WholeRow {
     }
 
     #[inline(always)]
-    fn sum(&self, n_local: usize, value: impl FnMut(usize) -> f32) -> f32 {
-        row_sum(n_local, value)
+    fn sum(&self, values: &[f32]) -> f32 {
+        row_sum_of(values)
     }
 }
 
@@ -184,13 +183,13 @@ impl RowReduce for TeamPart<'_> {
     }
 
     #[inline(always)]
-    fn sum(&self, n_local: usize, mut value: impl FnMut(usize) -> f32) -> f32 {
+    fn sum(&self, values: &[f32]) -> f32 {
         let team = self.team;
         let sums = team.sums[self.worker].fetch_add(1, Ordering::Relaxed);
         let half = &team.partials[(sums % 2) * team.chunks..][..team.chunks];
-        for (c, start) in (0..n_local).step_by(ROW_CHUNK).enumerate() {
-            let partial = workgroup_sum((n_local - start).min(ROW_CHUNK), |k| value(start + k));
-            half[self.first_chunk + c].store(partial.to_bits(), Ordering::Relaxed);
+        // The part starts on a chunk boundary, so its chunks are the row's.
+        for (c, chunk) in values.chunks(ROW_CHUNK).enumerate() {
+            half[self.first_chunk + c].store(workgroup_sum_of(chunk).to_bits(), Ordering::Relaxed);
         }
         team.barrier.wait();
         workgroup_sum(team.chunks, |c| f32::from_bits(half[c].load(Ordering::Relaxed)))

@@ -8,7 +8,7 @@ use common::{hex_list, json, key};
 use spikegpu::cells::slif::{inhibition_key, inhibition_weight, unit_weight};
 use spikegpu::cells::{CellModel, LifCell, LifParams, QuadLifParams, SlifCell, SlifParams, WtasCell, WtasParams};
 use spikegpu::conformance::{Outcome, Trace};
-use spikegpu::reductions::{ROW_CHUNK, row_sum, workgroup_sum};
+use spikegpu::reductions::{ROW_CHUNK, row_sum, row_sum_of, workgroup_sum, workgroup_sum_of};
 use spikegpu::rng::Key;
 use spikegpu::run::{Drive, Record};
 use spikegpu::selfcheck::{self, Exactness};
@@ -86,6 +86,34 @@ const CHUNK_SHAPES: [(usize, usize); 5] = [
     (100_003, 3),
     (300, 2),
 ];
+
+#[test]
+fn sums_of_slices_add_in_the_order_of_the_indexed_sums() {
+    // The CPU's hot loops sum slices; the order, and so every bit, must stay the GPU's.
+    for n in [
+        0,
+        1,
+        255,
+        256,
+        257,
+        1000,
+        ROW_CHUNK - 1,
+        ROW_CHUNK,
+        ROW_CHUNK + 1,
+        3 * ROW_CHUNK + 77,
+        100_003,
+    ] {
+        let values = Key::from_seed(7 + n as u64).uniform(n, -3.0, 7.0);
+        let indexed = row_sum(n, |k| values[k]);
+        assert_eq!(row_sum_of(&values).to_bits(), indexed.to_bits(), "row_sum, n = {n}");
+        let indexed = workgroup_sum(n, |k| values[k]);
+        assert_eq!(
+            workgroup_sum_of(&values).to_bits(),
+            indexed.to_bits(),
+            "workgroup_sum, n = {n}"
+        );
+    }
+}
 
 #[test]
 fn short_rows_sum_in_the_single_workgroup_order() {

@@ -12,11 +12,10 @@ const MATH_EXP_MAX: f32 = 88.72283;         // 0x42b17217
 const MATH_F32_MAX: f32 = 3.4028234663852886e38; // 0x7f7fffff
 const MATH_F32_MIN_POSITIVE: f32 = 1.1754943508e-38; // 0x00800000
 
+// y · 2^k by adding k to y's exponent field: exact, since the product is normal for every x in
+// math_exp's domain (see src/math.rs).
 fn math_scale_by_power_of_two(y: f32, k: i32) -> f32 {
-    let half = k / 2;
-    let first = bitcast<f32>(u32(half + 127) << 23u);
-    let second = bitcast<f32>(u32(k - half + 127) << 23u);
-    return y * first * second;
+    return bitcast<f32>(bitcast<i32>(y) + (k << 23u));
 }
 
 fn math_exp(x: f32) -> f32 {
