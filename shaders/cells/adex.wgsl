@@ -11,7 +11,7 @@ const ADEX_W: u32 = 1u;
 
 // src/cells/adex.rs `AdExCell::dvdt`.
 fn adex_dvdt(v_now: f32, w_old: f32, j: f32) -> f32 {
-    let exponent = min((v_now - P.v_t) / P.sharpness, ADEX_EXP_ARG_MAX);
+    let exponent = min((v_now - P.v_t) * P.inv_sharpness, ADEX_EXP_ARG_MAX);
     return (-(v_now - P.v_rest) + P.sharpness * math_exp(exponent) - P.resist_m * w_old + P.resist_m * j) * P.inv_tau_m;
 }
 

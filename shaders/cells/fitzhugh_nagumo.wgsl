@@ -9,7 +9,7 @@ const FN_W: u32 = 1u;
 // For `ode_step`: v with frozen = (w_old, j_r), w with frozen = (v_old).
 fn cell_dxdt(which: u32, x: f32, frozen: vec4<f32>) -> f32 {
     if (which == FN_V) {
-        return (x - x * x * x / P.gamma - frozen.x + frozen.y) * P.inv_tau_m;
+        return (x - x * x * x * P.inv_gamma - frozen.x + frozen.y) * P.inv_tau_m;
     }
     return (frozen.x + P.alpha - P.beta * x) * P.inv_tau_w;
 }

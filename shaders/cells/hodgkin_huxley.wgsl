@@ -3,13 +3,22 @@
 // shaders/lib/ode.wgsl; overrides, `P`, the compartment bindings, CellState, cell_load and
 // cell_store from the cell's description.
 
+// src/cells/hodgkin_huxley.rs INV_10 and the others: f32(1/10), f32(1/18), f32(1/20), f32(1/80),
+// the multipliers XLA puts in place of the reference's divisions by these constants. Written as
+// f32 literals (the shortest decimals of those floats), not as `1.0 / 18.0`, which a constant
+// evaluation in another precision could round differently (naga 30 has no const bitcast).
+const HH_INV_10: f32 = 0.1f;         // 0x3dcccccd
+const HH_INV_18: f32 = 0.055555556f; // 0x3d638e39
+const HH_INV_20: f32 = 0.05f;        // 0x3d4ccccd
+const HH_INV_80: f32 = 0.0125f;      // 0x3c4ccccd
+
 // src/cells/hodgkin_huxley.rs `ratio`: the analytic limit where the denominator is 0.
 fn hh_ratio(scale: f32, x: f32) -> f32 {
-    let denominator = math_exp(x / 10.0) - 1.0;
+    let denominator = math_exp(x * HH_INV_10) - 1.0;
     if (denominator == 0.0) {
         return scale * 10.0;
     }
-    return scale * x / denominator;
+    return scale * (x / denominator);
 }
 
 const HH_V: u32 = 0u;
@@ -35,11 +44,11 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     let g = *st;
     // The six rates, once, from the old voltage (src/cells/hodgkin_huxley.rs `rates`).
     let an = hh_ratio(0.01, 10.0 - g.v);
-    let bn = 0.125 * math_exp(-g.v / 80.0);
+    let bn = 0.125 * math_exp(-g.v * HH_INV_80);
     let am = hh_ratio(0.1, 25.0 - g.v);
-    let bm = 4.0 * math_exp(-g.v / 18.0);
-    let ah = 0.07 * math_exp(-g.v / 20.0);
-    let bh = 1.0 / (math_exp((30.0 - g.v) / 10.0) + 1.0);
+    let bm = 4.0 * math_exp(-g.v * HH_INV_18);
+    let ah = 0.07 * math_exp(-g.v * HH_INV_20);
+    let bh = 1.0 / (math_exp((30.0 - g.v) * HH_INV_10) + 1.0);
     let v1 = ode_step(HH_V, g.v, vec4<f32>(j_r, g.n, g.m, g.h));
     let n1 = ode_step(HH_GATE, g.n, vec4<f32>(an, bn, 0.0, 0.0));
     let m1 = ode_step(HH_GATE, g.m, vec4<f32>(am, bm, 0.0, 0.0));

@@ -22,6 +22,8 @@
 //!   uses `v_reset`.
 //! * The pre-reset `v1` of a firing step can be enormous (1e5 or more); only the reset value is
 //!   stored.
+//! * `(v − v_T)/Δ` is `(v − v_T)·f32(1/Δ)`: XLA's rewrite of a division by a constant in the
+//!   jit-compiled reference (see [`crate::cells`]).
 //!
 //! # Where spikegpu departs from the reference: no NaN from finite input
 //! With midpoint, the half step `v + k1·dt/2` can land far up the exponential, where
@@ -66,7 +68,13 @@ describe_cell! {
     /// A validated AdEx cell model.
     AdExCell(c) = "AdExCell"(AdExParams) {
         key: "adex", kernel: "adex", elementwise: true,
-        derived(p) { inv_tau_m: f32 = 1.0 / p.tau_m, inv_tau_w: f32 = 1.0 / p.tau_w }
+        derived(p) {
+            inv_tau_m: f32 = 1.0 / p.tau_m,
+            inv_tau_w: f32 = 1.0 / p.tau_w,
+            /// `1/v_sharpness`: the reference's `(v − v_T)/Δ` is jit-compiled, and XLA turns a
+            /// division by a constant into this multiplication.
+            inv_sharpness: f32 = 1.0 / p.v_sharpness,
+        }
         integrators: [Euler, Midpoint],
         variants(integration_type): [AdExParams {
             integration_type,
@@ -88,6 +96,7 @@ describe_cell! {
             inv_tau_m: c.inv_tau_m,
             inv_tau_w: c.inv_tau_w,
             sharpness: c.p.v_sharpness,
+            inv_sharpness: c.inv_sharpness,
             v_t: c.p.intrinsic_mem_thr,
             thr: c.p.thr,
             v_rest: c.p.v_rest,
@@ -107,7 +116,7 @@ impl AdExCell {
     #[inline(always)]
     fn dvdt(&self, v: f32, w_old: f32, j: f32) -> f32 {
         let p = &self.p;
-        let exponent = ((v - p.intrinsic_mem_thr) / p.v_sharpness).min(EXP_ARG_MAX);
+        let exponent = ((v - p.intrinsic_mem_thr) * self.inv_sharpness).min(EXP_ARG_MAX);
         (-(v - p.v_rest) + p.v_sharpness * crate::math::exp(exponent) - p.resist_m * w_old + p.resist_m * j) * self.inv_tau_m
     }
 }

@@ -25,6 +25,9 @@
 //! * ngclearn fixes the batch to 1; spikegpu allows any batch with the same per-unit semantics.
 //! * Forward Euler at dt = 1 diverges for moderate inputs, in ngclearn and here alike: use
 //!   dt ≤ 0.25.
+//! * `v³/gamma` is `(v·v·v)·f32(1/gamma)`: the reference is jit-compiled, and XLA turns
+//!   `jnp.power(v, 3)` into two multiplications and a division by a constant into a
+//!   multiplication by its float32 reciprocal (see [`crate::cells`]).
 
 use super::describe::{Tolerance, cell_params, describe_cell};
 use super::{CellModel, StateView, StepInfo, cell_accessors, reset_if, spike_of, step_voltage_recovery};
@@ -52,7 +55,13 @@ describe_cell! {
     /// A validated FitzHugh–Nagumo cell model.
     FitzhughNagumoCell(c) = "FitzhughNagumoCell"(FitzhughNagumoParams) {
         key: "fitzhugh_nagumo", kernel: "fitzhugh_nagumo", elementwise: true,
-        derived(p) { inv_tau_m: f32 = 1.0 / p.tau_m, inv_tau_w: f32 = 1.0 / p.tau_w }
+        derived(p) {
+            inv_tau_m: f32 = 1.0 / p.tau_m,
+            inv_tau_w: f32 = 1.0 / p.tau_w,
+            /// `1/gamma`: the reference's `v³/gamma` is jit-compiled, and XLA turns a division
+            /// by a constant into this multiplication.
+            inv_gamma: f32 = 1.0 / p.gamma,
+        }
         integrators: [Euler, Midpoint],
         variants(integration_type): [false, true].map(|spike_reset| FitzhughNagumoParams {
             integration_type,
@@ -76,7 +85,7 @@ describe_cell! {
             inv_tau_w: c.inv_tau_w,
             alpha: c.p.alpha,
             beta: c.p.beta,
-            gamma: c.p.gamma,
+            inv_gamma: c.inv_gamma,
             v0: c.p.v0,
             w0: c.p.w0,
             v_thr: c.p.v_thr,
@@ -98,7 +107,7 @@ impl CellModel for FitzhughNagumoCell {
         let method = p.integration_type;
         step_voltage_recovery(state, step.t, method, "FitzhughNagumoCell", #[inline(always)] |method, j, v_old, w_old| {
             let j_r = j * p.resist_m;
-            let v1 = step.integrate(method, v_old, |x| (x - x * x * x / p.gamma - w_old + j_r) * self.inv_tau_m);
+            let v1 = step.integrate(method, v_old, |x| (x - x * x * x * self.inv_gamma - w_old + j_r) * self.inv_tau_m);
             let w1 = step.integrate(method, w_old, |x| (v_old + p.alpha - p.beta * x) * self.inv_tau_w);
             let spike = spike_of(v1, p.v_thr);
             (reset_if(p.spike_reset, v1, spike, p.v0), reset_if(p.spike_reset, w1, spike, p.w0), spike)

@@ -5,8 +5,8 @@
 //! ```text
 //! tau_v · dv/dt = j·R − g_Na·m³·h·(v − v_Na) − g_K·n⁴·(v − v_K) − g_L·(v − v_L)
 //!         dx/dt = a_x(v)·(1 − x) − b_x(v)·x            for the gates x = n, m, h
-//! a_n = 0.01(10 − v)/(exp((10 − v)/10) − 1)    b_n = 0.125·exp(−v/80)
-//! a_m = 0.1(25 − v)/(exp((25 − v)/10) − 1)     b_m = 4·exp(−v/18)
+//! a_n = 0.01·((10 − v)/(exp((10 − v)/10) − 1))  b_n = 0.125·exp(−v/80)
+//! a_m = 0.1·((25 − v)/(exp((25 − v)/10) − 1))   b_m = 4·exp(−v/18)
 //! a_h = 0.07·exp(−v/20)                        b_h = 1/(exp((30 − v)/10) + 1)
 //! spike: s = [v > thr]  (a level, see the quirks)
 //! ```
@@ -32,6 +32,11 @@
 //! * The default conductances are not the classic set (pass `g_Na = 120, g_K = 36,
 //!   v_K = −12` for it).
 //! * ngclearn fixes the batch to 1; spikegpu allows any batch.
+//! * The divisions by 10, 18, 20 and 80 are multiplications by the float32 reciprocals, and
+//!   `a_n`, `a_m` are `scale·(x/(exp(x/10) − 1))` in that order: what XLA compiles
+//!   ngclearn's jit-compiled rates to (see [`crate::cells`]). With XLA's own `exp` held equal,
+//!   this reproduces 96.8 % of the golden Euler trace's one-step `m` updates bit for bit, where
+//!   `(scale·x)/…` with true divisions reproduced 88.9 % (`scripts/reference_arithmetic.py`).
 //!
 //! # Where spikegpu departs from the reference: no NaN from finite input
 //! `a_n` is 0/0 at exactly v = 10 mV and `a_m` at exactly v = 25 mV (more precisely wherever
@@ -118,15 +123,32 @@ describe_cell! {
     }
 }
 
-/// `x/(exp(x/10) − 1)` scaled by `scale`, with its limit `10·scale` where the float32
-/// denominator is 0 (at x = 0 the reference's 0/0). WGSL: `hh_ratio`.
+/// `1/10`, `1/18`, `1/20` and `1/80` in float32: ngclearn's rates divide by these constants
+/// in jit-compiled code, where XLA replaces `x / c` with `x · f32(1/c)` (checked on its
+/// optimised HLO), so this is the reference's arithmetic, and a multiplication is several
+/// times cheaper than a division. WGSL: `HH_INV_10` and the others, the same floats.
+const INV_10: f32 = 1.0 / 10.0;
+const INV_18: f32 = 1.0 / 18.0;
+const INV_20: f32 = 1.0 / 20.0;
+const INV_80: f32 = 1.0 / 80.0;
+
+// The WGSL twins are written as bits; these are those bits.
+const _: () = assert!(
+    INV_10.to_bits() == 0x3dcc_cccd
+        && INV_18.to_bits() == 0x3d63_8e39
+        && INV_20.to_bits() == 0x3d4c_cccd
+        && INV_80.to_bits() == 0x3c4c_cccd
+);
+
+/// `scale · (x/(exp(x/10) − 1))` (the reference's order), with its limit `10·scale` where the
+/// float32 denominator is 0 (at x = 0 the reference's 0/0). WGSL: `hh_ratio`.
 #[inline(always)]
 fn ratio(scale: f32, x: f32) -> f32 {
-    let denominator = crate::math::exp(x / 10.0) - 1.0;
+    let denominator = crate::math::exp(x * INV_10) - 1.0;
     if denominator == 0.0 {
         scale * 10.0
     } else {
-        scale * x / denominator
+        scale * (x / denominator)
     }
 }
 
@@ -136,11 +158,11 @@ fn ratio(scale: f32, x: f32) -> f32 {
 pub fn rates(v: f32) -> [f32; 6] {
     [
         ratio(0.01, 10.0 - v),
-        0.125 * crate::math::exp(-v / 80.0),
+        0.125 * crate::math::exp(-v * INV_80),
         ratio(0.1, 25.0 - v),
-        4.0 * crate::math::exp(-v / 18.0),
-        0.07 * crate::math::exp(-v / 20.0),
-        1.0 / (crate::math::exp((30.0 - v) / 10.0) + 1.0),
+        4.0 * crate::math::exp(-v * INV_18),
+        0.07 * crate::math::exp(-v * INV_20),
+        1.0 / (crate::math::exp((30.0 - v) * INV_10) + 1.0),
     ]
 }
 

@@ -28,6 +28,18 @@
 //!    and `tols` stores) are shared.
 //! 3. **One line**: the key in the `registry!` list below.
 //!
+//! # The reference's arithmetic is what XLA compiles
+//! ngclearn's steps run jit-compiled, and the float32 operations that reach the CPU are XLA's
+//! rewrite of the Python expressions, not the expressions themselves. The one that changes
+//! results: **a division by a compile-time constant** (a literal, or a constructor parameter,
+//! which ngcsimlib bakes in as a constant) **becomes a multiplication by the constant's float32
+//! reciprocal** (`x / 18.` runs as `x · 0.055555556`; seen in the optimised HLO, and a jitted
+//! `v / 10.` differs from the true quotient in 20 % of float32 inputs). So a cell here
+//! multiplies by a derived `inv_…` where ngclearn divides by a constant, and divides only by
+//! values that change (states, rates). XLA also turns `jnp.power(v, 3)` into `(v·v)·v` and
+//! `x − c` into `x + (−c)` (the same bits). `tests/conformance_cpu.rs` holds every cell to the
+//! golden traces, which record XLA's results.
+//!
 //! Then `cargo test`: `tests/shaders.rs` validates every variant with naga,
 //! `tests/cell_descriptions.rs` checks the kernel's bindings and `CellState` against the
 //! description, the parameter table against `from_params`, and prints the row the README and
