@@ -84,11 +84,17 @@ pub fn midpoint(x: f32, dt: f32, half_dt: f32, f: impl Fn(f32) -> f32) -> f32 {
     euler(x, k2, dt)
 }
 
+/// `f32(1/6)`: ngclearn's rk4 divides the weighted sum by 6 in jit-compiled code, which XLA
+/// turns into this multiplication (see [`crate::cells`]). WGSL: `INTEG_SIXTH`.
+const SIXTH: f32 = 1.0 / 6.0;
+const _: () = assert!(SIXTH.to_bits() == 0x3e2a_aaab, "the WGSL twin's literal");
+
 /// rk4's final combination `x + ((0 + k1·1 + k2·2 + k3·2 + k4·1)/6)·dt` in ngclearn's order
-/// (`0 + k1·1` is exactly `k1`). WGSL: `integ_rk4_combine`.
+/// (`0 + k1·1` is exactly `k1`), the division by 6 as XLA compiles it. WGSL:
+/// `integ_rk4_combine`.
 #[inline(always)]
 pub fn rk4_combine(x: f32, k: [f32; 4], dt: f32) -> f32 {
-    x + ((((k[0] + k[1] * 2.0) + k[2] * 2.0) + k[3]) / 6.0) * dt
+    x + ((((k[0] + k[1] * 2.0) + k[2] * 2.0) + k[3]) * SIXTH) * dt
 }
 
 /// One classic rk4 step of `x` under `f`: `k2 = f(x + k1·(dt·0.5))`, `k3 = f(x + k2·(dt·0.5))`,
@@ -110,12 +116,15 @@ pub fn heun(x: f32, dt: f32, half_dt: f32, f: impl Fn(f32) -> f32) -> f32 {
     x + (k1 + k2) * half_dt
 }
 
-/// Ralston's rk2: `k2 = f(x + k1·(0.75·dt))`, `x' = x + (k1/3 + k2·2/3)·dt`.
+/// Ralston's rk2: `k2 = f(x + k1·(0.75·dt))`, `x' = x + (f32(1/3)·k1 + f32(2/3)·k2)·dt`, with
+/// ngclearn's weights: Python's `1./3.` and `2./3.` made float32 constants.
 #[inline(always)]
 pub fn ralston(x: f32, dt: f32, f: impl Fn(f32) -> f32) -> f32 {
+    const THIRD: f32 = (1.0f64 / 3.0) as f32;
+    const TWO_THIRDS: f32 = (2.0f64 / 3.0) as f32;
     let k1 = f(x);
     let k2 = f(x + k1 * (0.75 * dt));
-    x + (k1 / 3.0 + k2 * 2.0 / 3.0) * dt
+    x + (k1 * THIRD + k2 * TWO_THIRDS) * dt
 }
 
 /// One step of `x` under `f` with the given method. Cells refuse, at construction, the methods

@@ -13,7 +13,11 @@ fn integ_half(x: f32, k1: f32, half_dt: f32) -> f32 {
     return x + k1 * half_dt;
 }
 
-// src/integrators.rs `rk4_combine`: x + ((0 + k1*1 + k2*2 + k3*2 + k4*1)/6)*dt.
+// src/integrators.rs SIXTH: f32(1/6) (0x3e2aaaab), XLA's multiplier for the reference's `/ 6`.
+const INTEG_SIXTH: f32 = 0.16666667f;
+
+// src/integrators.rs `rk4_combine`: x + ((0 + k1*1 + k2*2 + k3*2 + k4*1)/6)*dt, the division
+// as XLA compiles it.
 fn integ_rk4_combine(x: f32, k1: f32, k2: f32, k3: f32, k4: f32, dt: f32) -> f32 {
-    return x + ((((k1 + k2 * 2.0) + k3 * 2.0) + k4) / 6.0) * dt;
+    return x + ((((k1 + k2 * 2.0) + k3 * 2.0) + k4) * INTEG_SIXTH) * dt;
 }
