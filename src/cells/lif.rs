@@ -213,15 +213,16 @@ impl LifCell {
     /// thresholds drift by an ulp within 200 steps).
     fn theta_decay(&self, dt: f32) -> f32 {
         if self.p.tau_theta > 0.0 {
-            f64::from(-dt / self.p.tau_theta).exp() as f32
+            // `-dt/tau_theta` as XLA compiles it: times f32(1/tau_theta) (see crate::cells).
+            f64::from(-dt * (1.0 / self.p.tau_theta)).exp() as f32
         } else {
             1.0
         }
     }
 
-    /// `(resist_m·dt)/tau_m` in float32.
+    /// `(resist_m·dt)/tau_m` in float32, the division as XLA compiles it: times f32(1/tau_m).
     fn surrogate_scale(&self, dt: f32) -> f32 {
-        (self.p.resist_m * dt) / self.p.tau_m
+        (self.p.resist_m * dt) * self.inv_tau_m
     }
 }
 
