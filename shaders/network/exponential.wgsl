@@ -6,7 +6,8 @@ struct ExpParams {
     n_pre: u32,
     n_post: u32,
     groups_x: u32,
-    tau_decay: f32,
+    // f32(1/tau_decay): XLA's multiplier for ngclearn's `-g_syn/tau_decay`.
+    inv_tau_decay: f32,
     g_syn_bar: f32,
     g_conduct_factor: f32,
     syn_rest: f32,
@@ -38,7 +39,7 @@ fn exponential_post(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
         o += inputs[b * P.n_pre + n] * weights[n * P.n_post + j];
     }
     let g_old = g_syn[k];
-    let dg = (-g_old) / P.tau_decay + (o * P.g_syn_bar) * call.inv_dt;
+    let dg = (-g_old) * P.inv_tau_decay + (o * P.g_syn_bar) * call.inv_dt;
     let g = g_old + dg * call.dt;
     g_syn[k] = g;
     var i = (-g) * P.g_conduct_factor;

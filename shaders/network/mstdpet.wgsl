@@ -14,7 +14,8 @@ struct ModulatedParams {
     mu: f32,
     pretrace_target: f32,
     w_bound: f32,
-    tau_elg: f32,
+    // f32(1/tau_elg), 0 without eligibility decay: XLA's multiplier for `dWeights/tau_elg`.
+    inv_tau_elg: f32,
     elg_decay: f32,
     // f32(1/tau_w); 0 without decay.
     inv_tau_w: f32,
@@ -45,8 +46,8 @@ fn mstdpet_evolve(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
     let w = weights[k];
     let old_dw = d_weights[k];
     var e = old_dw;
-    if (P.tau_elg > 0.0) {
-        e = ((eligibility[k] * call.decay) * P.elg_decay) + old_dw / P.tau_elg;
+    if (P.inv_tau_elg > 0.0) {
+        e = ((eligibility[k] * call.decay) * P.elg_decay) + old_dw * P.inv_tau_elg;
     }
     let modulator = bitcast<f32>(coords[P.mod_off]);
     let outmask = bitcast<f32>(coords[P.outmask_off + pair.y]);

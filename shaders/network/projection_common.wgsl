@@ -25,7 +25,8 @@ struct ProjectionParams {
     pad1: u32,
     pad2: u32,
     // Conductance dynamics (ngclearn's ExponentialSynapse).
-    tau_decay: f32,
+    // f32(1/tau_decay): XLA's multiplier for ngclearn's `-g_syn/tau_decay`.
+    inv_tau_decay: f32,
     g_syn_bar: f32,
     syn_rest: f32,
     pad3: u32,
@@ -75,7 +76,7 @@ fn apply_dynamics(k: u32, acc: f32) {
     } else if (P.dynamics == 2u) {
         // `current` holds the conductance g (ngclearn's operation order, README §4.5).
         let g_old = current[k];
-        let dg = (-g_old) / P.tau_decay + (acc * P.g_syn_bar) * call.inv_dt;
+        let dg = (-g_old) * P.inv_tau_decay + (acc * P.g_syn_bar) * call.inv_dt;
         let g = g_old + dg * call.dt;
         current[k] = g;
         outputs[k] = (-(g * P.scale)) * (v[k] - P.syn_rest);

@@ -12,7 +12,8 @@ struct StdpParams {
     mu: f32,
     pretrace_target: f32,
     w_bound: f32,
-    tau_w: f32,
+    // f32(1/tau_w), 0 without decay: XLA's multiplier for ngclearn's `weights / tau_w`.
+    inv_tau_w: f32,
     // Offset of the weight mask (N_pre × N_post) in `aux` (dense synapses).
     wmask_off: u32,
     syn: SynapseSet,
@@ -39,8 +40,8 @@ fn stdp_evolve(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
     let w = weights[k];
     let dw = trace_dw(rule, pair.x, pair.y, w);
     var w_new = w + dw * P.eta;
-    if (P.tau_w > 0.0) {
-        w_new = w_new - w / P.tau_w;
+    if (P.inv_tau_w > 0.0) {
+        w_new = w_new - w * P.inv_tau_w;
     }
     var kept = 0.0;
     if (P.syn.sparse != 0u || aux[P.wmask_off + k] != 0.0) {

@@ -9,7 +9,8 @@ struct TraceParams {
     a_delta: f32,
     p_scale: f32,
     gamma_tr: f32,
-    n_nearest_spikes: f32,
+    // f32(1/n_nearest_spikes): XLA's multiplier for ngclearn's `trace / n_nearest_spikes`.
+    inv_nearest_spikes: f32,
 }
 
 @group(0) @binding(1) var<uniform> P: TraceParams;
@@ -28,7 +29,7 @@ fn trace_advance(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
     // The decay factor of this step arrives in the call uniform (computed on the host).
     var y = (P.gamma_tr * x_old) * call.decay;
     if (P.mode == 0u) {
-        y = y + s * (P.a_delta - x_old / P.n_nearest_spikes);
+        y = y + s * (P.a_delta - x_old * P.inv_nearest_spikes);
     } else if (P.mode == 1u) {
         y = y + s * P.a_delta;
     } else {

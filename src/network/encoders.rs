@@ -4,7 +4,7 @@
 //! # Equations (one `advance_state(t, dt)`, shapes (B, N))
 //! ```text
 //! key, sub = split(key)                          every step, whatever the input
-//! Poisson:   p = (inputs · f32(dt/1000)) · target_freq     (p is not clipped: inputs > 1 raise the rate)
+//! Poisson:   p = (inputs · (dt·f32(1/1000))) · target_freq   (p is not clipped: inputs > 1 raise the rate)
 //!            outputs = [uniform(sub, (B, N)) < p]
 //! Bernoulli: outputs = [uniform(sub, (B, N)) < inputs]     (inputs are probabilities)
 //! tols = (1 − outputs)·tols + outputs·t
@@ -57,11 +57,13 @@ pub const COMPARTMENTS: [&str; 3] = ["inputs", "outputs", "tols"];
 
 impl EncoderKind {
     /// The per-step probability factor the kernel multiplies `inputs` by, computed on the host
-    /// in float32 as the reference does (`inputs·f32(dt/1000)` first, then `·target_freq`):
+    /// in float32 as the reference does (`inputs·(dt·f32(1/1000))` first, then `·target_freq`;
+    /// XLA compiles `dt / 1000.` to that multiplication):
     /// `(scale, freq)`; Bernoulli uses `inputs` unchanged.
     pub fn factors(self, dt: f32) -> (f32, f32) {
         match self {
-            EncoderKind::Poisson { target_freq } => (dt / 1000.0, target_freq),
+            // `dt / 1000.` as XLA compiles it: dt·f32(1/1000).
+            EncoderKind::Poisson { target_freq } => (dt * (1.0 / 1000.0), target_freq),
             EncoderKind::Bernoulli => (1.0, 1.0),
         }
     }

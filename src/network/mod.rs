@@ -69,6 +69,13 @@ pub use gpu::GpuNetwork;
 pub use graph::{Call, Component, Graph, Kind, Port, StepOp, Wire, WireOp};
 
 use crate::error::Result;
+
+/// `f32(1/c)`, what ngclearn's jit-compiled step multiplies by where its source divides by the
+/// constant `c` (a constructor parameter, baked in as a constant): XLA rewrites `x / c` into
+/// `x · f32(1/c)` (see [`crate::cells`]); 0 for `c` = 0, which marks a term that is off.
+pub(crate) fn reciprocal_of_constant(c: f32) -> f32 {
+    if c == 0.0 { 0.0 } else { 1.0 / c }
+}
 use crate::rng::Key;
 
 /// What both engines offer: state access, the reset process, and runs of many steps.

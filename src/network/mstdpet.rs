@@ -4,15 +4,16 @@
 //!
 //! # `evolve(dt)` (in ngclearn's order; W, dWeights, eligibility the values before the call)
 //! ```text
-//! tau_elg > 0:  E = ((eligibility · f32(exp(−dt/tau_elg))) · elg_decay) + dWeights / tau_elg
+//! tau_elg > 0:  E = ((eligibility · f32(exp(−dt·f32(1/tau_elg)))) · elg_decay) + dWeights · f32(1/tau_elg)
 //! otherwise:    E = dWeights                                  (M-STDP: no eligibility trace)
 //! W' = W + ((E · modulator) · eta) · outmask  [− W · f32(1/tau_w)  when tau_w > 0]
 //! dW = TraceSTDPSynapse's dW from the old W and this step's spikes and traces   (see [`super::stdp`])
 //! weights = clip(W', 0, w_bound);  dWeights = dW;  eligibility = E
 //! ```
 //! So the STDP update of step k reaches the weights at step k + 1, through the eligibility.
-//! `exp(−dt/tau_elg)` is the float32 `exp` of the float32 `−dt/tau_elg`, computed on the host
-//! once per run (both engines use that value).
+//! The divisions by `tau_elg` are multiplications by its float32 reciprocal, as XLA compiles
+//! ngclearn's `/ self.tau_elg` ([`crate::cells`]). The decay is the float32 `exp` of the float32
+//! `−dt·f32(1/tau_elg)`, computed on the host once per run (both engines use that value).
 //!
 //! # Shapes and batch
 //! `modulator` is a (batch_size, 1) compartment: ngclearn multiplies it into the
@@ -45,8 +46,9 @@
 //!   weight change, from the old weights).
 //! * `outmask` is zero after construction and one after `reset()` (no learning before the first
 //!   reset); `modulator` and `eta` are not reset.
-//! * The weight decay is `W · f32(1/tau_w)` (TraceSTDPSynapse's is `W / tau_w`), and no
-//!   weight mask is applied after the update.
+//! * The weight decay is `W · f32(1/tau_w)` with Python's double `1./tau_w` rounded once
+//!   (TraceSTDPSynapse's `W / tau_w` compiles to `W · f32(1/f32(tau_w))`), and no weight mask
+//!   is applied after the update.
 //! * `p_conn` goes into `p_release_mean` (keep it 1).
 
 use super::stdp::{StdpInputs, SynapseSet, TraceStdp};
@@ -106,11 +108,11 @@ impl Mstdpet {
         None
     }
 
-    /// The eligibility decay factor for step `dt`: `f32(exp(f32(−dt / tau_elg)))` (0 when
+    /// The eligibility decay factor for step `dt`: `f32(exp(−dt·f32(1/tau_elg)))` (0 when
     /// `tau_elg` is 0).
     pub fn decay(&self, dt: f32) -> f32 {
         if self.tau_elg > 0.0 {
-            ((-dt) / self.tau_elg).exp()
+            ((-dt) * super::reciprocal_of_constant(self.tau_elg)).exp()
         } else {
             0.0
         }
@@ -131,7 +133,7 @@ impl Mstdpet {
             let w = st.weights[k];
             let old_dw = st.d_weights[k];
             let e = if self.tau_elg > 0.0 {
-                ((st.eligibility[k] * decay) * self.elg_decay) + old_dw / self.tau_elg
+                ((st.eligibility[k] * decay) * self.elg_decay) + old_dw * super::reciprocal_of_constant(self.tau_elg)
             } else {
                 old_dw
             };

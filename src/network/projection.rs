@@ -147,7 +147,8 @@ pub enum ProjectionDynamics {
     },
     /// ngclearn's `ExponentialSynapse` in its conductance form, reading the target's voltage
     /// `v` (wired from the target population, as of the previous step):
-    /// `g = g + ((−g)/tau_decay + (I·g_syn_bar)·(1/dt))·dt`, `i = −(g·scale)·(v − syn_rest)`.
+    /// `g = g + ((−g)·f32(1/tau_decay) + (I·g_syn_bar)·(1/dt))·dt` (ngclearn's `/tau_decay` as XLA
+    /// compiles it), `i = −(g·scale)·(v − syn_rest)`.
     Conductance {
         /// Conductance decay time constant (ms, > 0).
         tau_decay: f32,
@@ -631,8 +632,9 @@ pub fn advance(proj: &Projection, batch: usize, inputs: &[f32], weights: &[f32],
             // ngclearn's ExponentialSynapse operation order (README §4.5); 1/dt is a float32
             // division of the float32 dt, computed once.
             let inv_dt = 1.0 / dt;
+            let inv_tau_decay = super::reciprocal_of_constant(tau_decay);
             for ((o, g), &vk) in outputs.iter_mut().zip(current.iter_mut()).zip(v) {
-                let dg = (-*g) / tau_decay + (*o * g_syn_bar) * inv_dt;
+                let dg = (-*g) * inv_tau_decay + (*o * g_syn_bar) * inv_dt;
                 *g += dg * dt;
                 *o = (-(*g * proj.scale)) * (vk - syn_rest);
             }

@@ -8,10 +8,11 @@
 //!          A_minus > 0:  dW = dW + (−(W^mu · (preSpikeᵀ @ postTrace)) · A_minus)
 //! mu = 0:  dW = x̂ᵀ @ (postSpike · A_plus)
 //!          A_minus > 0:  dW = dW + (−(preSpikeᵀ @ (postTrace · A_minus)))
-//! W' = W + dW·eta;   tau_w > 0:  W' = W' − W/tau_w
+//! W' = W + dW·eta;   tau_w > 0:  W' = W' − W·f32(1/tau_w)
 //! weights  = where(weight_mask ≠ 0, clip(W', 0, w_bound), 0);   dWeights = dW
 //! ```
-//! The `ᵀ@` products contract over the batch (rows summed in ascending order). `^mu` is a float
+//! ngclearn's `W / tau_w` is jit-compiled, and XLA multiplies by the float32 reciprocal of a
+//! constant divisor ([`crate::cells`]); so does spikegpu. The `ᵀ@` products contract over the batch (rows summed in ascending order). `^mu` is a float
 //! power (on the GPU WGSL's `pow`, not correctly rounded: within the trace tolerances).
 //!
 //! # Parameters (besides DenseSynapse's)
@@ -113,7 +114,7 @@ impl TraceStdp {
                 };
                 let mut w_new = w + dw * self.eta;
                 if self.tau_w > 0.0 {
-                    w_new -= w / self.tau_w;
+                    w_new -= w * super::reciprocal_of_constant(self.tau_w);
                 }
                 weights[j] = if mask[j] != 0.0 {
                     w_new.max(0.0).min(self.w_bound)
@@ -264,7 +265,7 @@ impl TraceStdp {
             let dw = self.d_weight(batch, n_pre, n_post, set.pair(k, n_post), w, &inputs);
             let mut w_new = w + dw * self.eta;
             if self.tau_w > 0.0 {
-                w_new -= w / self.tau_w;
+                w_new -= w * super::reciprocal_of_constant(self.tau_w);
             }
             weights[k] = if set.mask(&self.weight_mask, k) != 0.0 {
                 w_new.max(0.0).min(self.w_bound)

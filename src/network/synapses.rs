@@ -18,7 +18,7 @@
 //!                      delayed_inputs = x
 //!                      outputs = ((x @ (W · mask)) · gate) · g_conduct_factor + biases
 //! ExponentialSynapse:  o = inputs @ W                          (no mask, gate, biases or delay)
-//!                      dg = (−g_syn)/tau_decay + (o · g_syn_bar) · (1/dt);   g_syn = g_syn + dg·dt
+//!                      dg = (−g_syn)·f32(1/tau_decay) + (o · g_syn_bar) · (1/dt);   g_syn = g_syn + dg·dt
 //!                      i_syn = outputs = (−g_syn)·g_conduct_factor                (syn_rest None)
 //!                                      = −(g_syn·g_conduct_factor)·(v − syn_rest)  (conductance)
 //! ```
@@ -704,6 +704,7 @@ impl Synapse {
                 g_syn_bar,
                 syn_rest,
             } => {
+                let inv_tau_decay = super::reciprocal_of_constant(tau_decay);
                 for b in 0..batch {
                     for j in 0..post {
                         let mut o = 0.0f32;
@@ -712,7 +713,7 @@ impl Synapse {
                         }
                         let k = b * post + j;
                         let g = st.g_syn[k];
-                        let dg = (-g) / tau_decay + (o * g_syn_bar) * c.inv_dt;
+                        let dg = (-g) * inv_tau_decay + (o * g_syn_bar) * c.inv_dt;
                         let g = g + dg * c.dt;
                         st.g_syn[k] = g;
                         let i_syn = match syn_rest {

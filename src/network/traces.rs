@@ -3,16 +3,17 @@
 //!
 //! # Equations (one `advance_state(dt)`, shapes (B, N), `s` = `inputs`, `x` = the old trace)
 //! ```text
-//! d = f32(exp(−dt/tau_tr))      decay_type "exp" (the correctly rounded float32, computed on the host)
-//!     1 − dt/tau_tr             "lin" (float32 operations)
+//! d = f32(exp(−dt·f32(1/tau_tr)))  decay_type "exp" (the correctly rounded float32, computed on the host)
+//!     1 − dt·f32(1/tau_tr)         "lin" (float32 operations)
 //!     0                         "step"
 //! y = (gamma_tr · x) · d
-//! n_nearest_spikes > 0:  y = y + s · (a_delta − x / n_nearest_spikes)
+//! n_nearest_spikes > 0:  y = y + s · (a_delta − x · f32(1/n_nearest_spikes))
 //! a_delta > 0:           y = y + s · a_delta                       (additive)
 //! otherwise:             y = y · (1 − s) + s · P_scale             (gated: snaps to P_scale)
 //! trace = outputs = y
 //! ```
-//! `reset()` zeroes `trace` and `outputs`; **`inputs` is not reset** (ngclearn's quirk).
+//! Every division by a constant is a multiplication by its float32 reciprocal, as XLA compiles
+//! ngclearn's jit-compiled step ([`crate::cells`]). `reset()` zeroes `trace` and `outputs`; **`inputs` is not reset** (ngclearn's quirk).
 //!
 //! # Parameters
 //! | name | default | unit | meaning |
@@ -119,7 +120,7 @@ impl VarTrace {
 
     /// The float32 decay factor for step `dt`, as ngclearn's compiled step computes it.
     pub fn decay_factor(&self, dt: f32) -> f32 {
-        let arg = dt / self.tau_tr;
+        let arg = dt * super::reciprocal_of_constant(self.tau_tr);
         match self.decay {
             Decay::Exponential => f64::from(-arg).exp() as f32,
             Decay::Linear => 1.0 - arg,
@@ -141,11 +142,12 @@ impl VarTrace {
     /// One `advance_state`. Twin: `shaders/network/trace.wgsl` `trace_advance`.
     pub fn advance(&self, inputs: &[f32], trace: &mut [f32], outputs: &mut [f32], d: f32) {
         let mode = self.mode();
+        let inv_nearest = super::reciprocal_of_constant(self.n_nearest_spikes);
         for ((s, x), o) in inputs.iter().zip(trace.iter_mut()).zip(outputs.iter_mut()) {
             let x_old = *x;
             let mut y = (self.gamma_tr * x_old) * d;
             y = match mode {
-                0 => y + s * (self.a_delta - x_old / self.n_nearest_spikes),
+                0 => y + s * (self.a_delta - x_old * inv_nearest),
                 1 => y + s * self.a_delta,
                 _ => y * (1.0 - s) + s * self.p_scale,
             };

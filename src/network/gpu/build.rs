@@ -208,7 +208,7 @@ impl GpuNetwork {
                             tr.a_delta.to_bits(),
                             tr.p_scale.to_bits(),
                             tr.gamma_tr.to_bits(),
-                            tr.n_nearest_spikes.to_bits(),
+                            crate::network::reciprocal_of_constant(tr.n_nearest_spikes).to_bits(),
                         ];
                         let bufs: Vec<usize> = v.iter().map(|x| x.buffer).collect();
                         Plan::single(
@@ -372,7 +372,7 @@ impl GpuNetwork {
                                 s.n_pre as u32,
                                 s.n_post as u32,
                                 g.0,
-                                tau_decay.to_bits(),
+                                crate::network::reciprocal_of_constant(tau_decay).to_bits(),
                                 g_syn_bar.to_bits(),
                                 s.g_conduct_factor.to_bits(),
                                 syn_rest.unwrap_or(0.0).to_bits(),
@@ -522,7 +522,7 @@ fn projection_plan(
         weight_key[1],
         0,
         0,
-        tau_decay.to_bits(),
+        crate::network::reciprocal_of_constant(tau_decay).to_bits(),
         g_syn_bar.to_bits(),
         syn_rest.to_bits(),
         0,

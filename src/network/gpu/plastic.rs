@@ -134,7 +134,7 @@ pub(super) fn evolve_plan(
                 r.mu.to_bits(),
                 r.pretrace_target.to_bits(),
                 r.w_bound.to_bits(),
-                r.tau_w.to_bits(),
+                crate::network::reciprocal_of_constant(r.tau_w).to_bits(),
                 wmask_off,
             ],
             vec![
@@ -224,7 +224,7 @@ pub(super) fn evolve_plan(
                     r.stdp.mu.to_bits(),
                     r.stdp.pretrace_target.to_bits(),
                     r.stdp.w_bound.to_bits(),
-                    r.tau_elg.to_bits(),
+                    crate::network::reciprocal_of_constant(r.tau_elg).to_bits(),
                     r.elg_decay.to_bits(),
                     r.inv_tau_w.to_bits(),
                     at(rule_names::OUTMASK)?,
