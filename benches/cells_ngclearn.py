@@ -113,7 +113,7 @@ def main():
             theirs.append(ngclearn_rate(cls, p, r, n, args.steps, args.dt))
             # JAX's CPU thread pool spins for a while after a scan: let it go idle first, so
             # that spikegpu does not share the cores with it.
-            time.sleep(1.0)
+            time.sleep(3.0)
             ours.append(spikegpu_rates(args.spikegpu, [key], n, args.steps)[key])
         ratios = sorted(o / t for o, t in zip(ours, theirs))
         at = "" if failure is None else f" (N = {n:.0e}; at {args.n:.0e} ngclearn fails: {failure})"

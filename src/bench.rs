@@ -134,7 +134,11 @@ pub fn splits_row(cell: &dyn CellModel, n: usize) -> bool {
     crate::cpu::splits_row(cell, 1, n, threads)
 }
 
-/// Runs one row: warm-up, `repeats` timed runs, and the check against the CPU.
+/// The least time a row runs before it is timed.
+const WARM_UP: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Runs one row: warm-up ([`WARM_UP`] of runs, at least one), `repeats` timed runs, and the
+/// check against the CPU.
 pub fn run_row(
     entry: &CellEntry,
     target: &BenchTarget,
@@ -154,8 +158,17 @@ pub fn run_row(
         }
     };
     let none = Record::none();
-    pop.run_with(steps, dt, drive, &none, mode)?;
-    pop.synchronize()?;
+    // Warm up for WARM_UP at least, not one run: a run of a few milliseconds right after start
+    // ran at half speed in up to half the timed runs on the shared 2-core machine (the cores
+    // not yet at speed, or the threads not yet spread over them).
+    let warming = Instant::now();
+    loop {
+        pop.run_with(steps, dt, drive, &none, mode)?;
+        pop.synchronize()?;
+        if warming.elapsed() >= WARM_UP {
+            break;
+        }
+    }
     let mut times = Vec::with_capacity(repeats);
     let mut gpu_times = Vec::new();
     for _ in 0..repeats {

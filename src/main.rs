@@ -72,7 +72,7 @@ enum Command {
         /// Modes: step (one dispatch per step), fused (many steps per dispatch).
         #[arg(long, default_value = "step,fused")]
         mode: String,
-        /// Timed runs per row, after one warm-up run; the median is reported.
+        /// Timed runs per row, after 0.2 s of warm-up runs (at least one); the median is reported.
         #[arg(long, default_value_t = 3)]
         repeats: usize,
         /// Also write the rows as JSON to this file.
