@@ -18,7 +18,7 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     (*st).rfr = ((*st).rfr + dt) * (1.0 - spike);
     let v2 = reset_to(v1, spike, P.v_reset);
     if (LOWER_CLAMP_VOLTAGE) {
-        (*st).v = max(v2, P.v_rest);
+        (*st).v = floor_at(v2, P.v_rest);
     } else {
         (*st).v = v1;
     }

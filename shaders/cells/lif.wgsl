@@ -48,7 +48,7 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
         (*st).tols = (1.0 - s_out) * (*st).tols + s_out * t;
     }
     if (CLAMP_V_MIN) {
-        (*st).v = max(v2, P.v_min);
+        (*st).v = floor_at(v2, P.v_min);
     } else {
         (*st).v = v2;
     }

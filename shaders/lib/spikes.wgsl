@@ -5,6 +5,11 @@ fn spike_of(x: f32, thr: f32) -> f32 {
     return select(0.0, 1.0, x > thr);
 }
 
+// src/cells/mod.rs `floor_at`: max(x, floor) as a select, the CPU's bits for −0 and NaN too.
+fn floor_at(x: f32, floor: f32) -> f32 {
+    return select(floor, x, x > floor);
+}
+
 // src/cells/mod.rs `tols_of`.
 fn tols_of(tols_old: f32, s_now: f32, t: f32) -> f32 {
     return (1.0 - s_now) * tols_old + s_now * t;

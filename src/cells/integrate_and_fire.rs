@@ -26,7 +26,7 @@
 //! * The refractory counter is a float32 running sum of `dt`, as in LIF.
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, StateView, StepInfo, cell_accessors, reset_to, spike_of, tols_of};
+use super::{CellModel, StateView, StepInfo, cell_accessors, floor_at, reset_to, spike_of, tols_of};
 use crate::integrators::Integrator;
 use crate::surrogate::SurrogateType;
 
@@ -113,7 +113,7 @@ impl IfCell {
             let spike = spike_of(v1, thr);
             rfr[i] = (rfr[i] + dt) * (1.0 - spike);
             let v2 = reset_to(v1, spike, v_reset);
-            v[i] = if clamp { v2.max(v_rest) } else { v1 };
+            v[i] = if clamp { floor_at(v2, v_rest) } else { v1 };
             s[i] = spike;
             tols[i] = tols_of(tols[i], spike, t);
         }

@@ -58,7 +58,7 @@
 //! ```
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors};
+use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, floor_at};
 use crate::integrators::{self, Integrator};
 use crate::reductions::ROW_CHUNK;
 use crate::surrogate::{self, SurrogateType};
@@ -300,7 +300,7 @@ impl LifCell {
                     v_thr[i] = thr + theta_new;
                 }
             }
-            v[i] = if CLAMP { v2.max(v_min) } else { v2 };
+            v[i] = if CLAMP { floor_at(v2, v_min) } else { v2 };
         }
     }
 }

@@ -572,6 +572,16 @@ pub fn spike_of(x: f32, thr: f32) -> f32 {
     if x > thr { 1.0 } else { 0.0 }
 }
 
+/// `max(x, floor)` for a voltage clamp, as the select `x > floor ? x : floor`: one vector
+/// instruction on x86 (`maxps` is exactly this select), where `f32::max`'s rule for NaN costs
+/// two more. The same value as `f32::max` for every x but −0 against a +0 floor (+0 here,
+/// either there). A NaN x gives `floor`, as `f32::max` does (XLA's `maximum` would give NaN; a
+/// finite input makes no NaN here). WGSL: `floor_at`.
+#[inline(always)]
+pub fn floor_at(x: f32, floor: f32) -> f32 {
+    if x > floor { x } else { floor }
+}
+
 /// Time of last spike: `(1 − s)·tols + s·t`. WGSL: `tols_of`.
 #[inline(always)]
 pub fn tols_of(tols: f32, s: f32, t: f32) -> f32 {
