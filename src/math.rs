@@ -13,7 +13,8 @@
 //!
 //! Outside the domain, [`exp`] returns 0 below (where `eˣ` would be a subnormal, which GPUs may
 //! flush) and `f32::MAX` above (where JAX's `exp` gives inf: spikegpu's kernels never make an
-//! infinity, see `docs/PORTABILITY.md`); [`log`] of 0, a subnormal or a negative number returns
+//! infinity, see `docs/PORTABILITY.md`), and NaN for NaN (the WGSL twin does not promise that:
+//! a GPU may compile on the assumption that there is no NaN); [`log`] of 0, a subnormal or a negative number returns
 //! −f32::MAX (JAX: −inf or NaN). `tests/math_library.rs` checks the bounds exhaustively and the
 //! GPU twin bit for bit.
 //!
