@@ -4,7 +4,7 @@
 
     python3.12 -m venv venv && venv/bin/pip install ngclearn==3.2.3
     cargo build --release
-    venv/bin/python benches/cells_ngclearn.py --spikegpu target/release/spikegpu [--rounds 3]
+    venv/bin/python benches/cells_ngclearn.py --spikegpu target/release/spikegpu [--rounds 3] [--cells lif,wtas]
 
 For each cell, `--rounds` times: ngclearn (compilation excluded: one warm-up scan, then the
 median of three timed scans), then at once `spikegpu bench` for that cell (`--mode step,fused`,
