@@ -241,8 +241,9 @@ fn per_neuron_population_on_the_gpu_matches_the_cpu() {
     }
 }
 
-/// LIF's `resist_m·dt/tau_m` (the surrogate's scale) is a step constant computed on the host:
-/// with a per-neuron `tau_m` it is per neuron too, for each run's step size.
+/// LIF's `resist_m·dt/tau_m` (the surrogate's scale, as XLA compiles ngclearn's division by the
+/// constant: `(resist_m·dt)·f32(1/tau_m)`) is a step constant computed on the host: with a
+/// per-neuron `tau_m` it is per neuron too, for each run's step size.
 #[test]
 fn step_constants_follow_per_neuron_parameters() {
     let lif = spikegpu::cells::lookup("lif").unwrap();
@@ -258,7 +259,12 @@ fn step_constants_follow_per_neuron_parameters() {
     for dt in [0.1f32, 0.25] {
         let planes = cell.gpu_step_constant_planes(dt).expect("per-neuron step constants");
         for (n, tau) in taus.iter().enumerate() {
-            assert_eq!(planes[3 + n], dt / tau, "surrogate scale of neuron {n} at dt = {dt}");
+            // resist_m is 1, so resist_m·dt is dt.
+            assert_eq!(
+                planes[3 + n],
+                dt * (1.0 / tau),
+                "surrogate scale of neuron {n} at dt = {dt}"
+            );
         }
     }
     let tau = serde_json::json!({"tau_m": 10.0}).as_object().unwrap().clone();
