@@ -3,13 +3,19 @@
 // shaders/lib/ode.wgsl; overrides, `P`, the compartment bindings, CellState, cell_load and
 // cell_store from the cell's description.
 
+// The largest f32: `min(v³, FN_F32_MAX)` below.
+const FN_F32_MAX: f32 = 0x1.fffffep+127f;
+
 const FN_V: u32 = 0u;
 const FN_W: u32 = 1u;
 
 // For `ode_step`: v with frozen = (w_old, j_r), w with frozen = (v_old).
 fn cell_dxdt(which: u32, x: f32, frozen: vec4<f32>) -> f32 {
     if (which == FN_V) {
-        return (x - x * x * x * P.inv_gamma - frozen.x + frozen.y) * P.inv_tau_m;
+        // `min(v³, FN_F32_MAX)` is v³ for every finite v³; it keeps the product `(v·v·v)·f32(1/gamma)`
+        // in the CPU's order: Mesa's GL compiler turned it into `(v·v)·(v·f32(1/gamma))` inside
+        // this subtraction (measured; an overflowing v³ becomes FN_F32_MAX here, inf on the CPU).
+        return (x - min(x * x * x, FN_F32_MAX) * P.inv_gamma - frozen.x + frozen.y) * P.inv_tau_m;
     }
     return (frozen.x + P.alpha - P.beta * x) * P.inv_tau_w;
 }
