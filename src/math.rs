@@ -42,9 +42,31 @@ pub const EXP_MAX: f32 = f32::from_bits(0x42b1_7217);
 /// `eˣ` (≤ 1 ulp on [`EXP_MIN`], [`EXP_MAX`]; 0 below, `f32::MAX` above). Twin: `math_exp`.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
+    exp_with::<true>(x)
+}
+
+/// [`exp`] for arguments known to be ≤ 0 (a softmax's `v − max`): the same bits for every
+/// x ≤ 0 and NaN, without the upper clamp and its select. Twin: `math_exp` (whose upper branch
+/// such an argument never takes).
+#[inline(always)]
+pub fn exp_nonpositive(x: f32) -> f32 {
+    exp_with::<false>(x)
+}
+
+/// [`exp`], with the upper edge (`x > EXP_MAX`) handled only if `UPPER`.
+#[inline(always)]
+fn exp_with<const UPPER: bool>(x: f32) -> f32 {
     // Branch-free so that element loops vectorise: the formula runs on x clamped to the domain
     // (which changes no in-domain x and keeps NaN), then the edges are selected.
-    let xc = x.clamp(EXP_MIN, EXP_MAX);
+    // (Without the upper edge, the select `x > EXP_MIN ? x : EXP_MIN`, one instruction: it
+    // turns a NaN into EXP_MIN, which the final select undoes.)
+    let xc = if UPPER {
+        x.clamp(EXP_MIN, EXP_MAX)
+    } else if x > EXP_MIN {
+        x
+    } else {
+        EXP_MIN
+    };
     // x = k·ln 2 + r with |r| ≤ ln 2 / 2; `floor(· + 0.5)` rounds the same way in WGSL and Rust.
     let k = (xc * INV_LN2 + 0.5).floor();
     let hi = xc - k * LN2_HI;
@@ -61,7 +83,7 @@ pub fn exp(x: f32) -> f32 {
         x
     } else if x < EXP_MIN {
         0.0
-    } else if x > EXP_MAX {
+    } else if UPPER && x > EXP_MAX {
         f32::MAX
     } else {
         inside

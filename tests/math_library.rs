@@ -62,6 +62,35 @@ fn exp_is_within_one_ulp_on_every_f32_of_its_domain() {
 }
 
 #[test]
+fn exp_of_a_nonpositive_argument_is_exp_for_every_one() {
+    // Every f32 ≤ 0 (and −0), split across the cores like max_error.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8) as u32;
+    let (start, end) = (0x8000_0000u32, 0xff80_0000u32);
+    let chunk = (end - start) / threads + 1;
+    let differing: u64 = std::thread::scope(|scope| {
+        (0..threads)
+            .map(|t| {
+                let lo = start + t * chunk;
+                let hi = lo.saturating_add(chunk - 1).min(end);
+                scope.spawn(move || {
+                    (lo..=hi)
+                        .filter(|&b| {
+                            let x = f32::from_bits(b);
+                            math::exp_nonpositive(x).to_bits() != math::exp(x).to_bits()
+                        })
+                        .count() as u64
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|w| w.join().expect("a checking thread panicked"))
+            .sum()
+    });
+    assert_eq!(differing, 0);
+    assert!(math::exp_nonpositive(0.0) == 1.0 && math::exp_nonpositive(f32::NAN).is_nan());
+}
+
+#[test]
 fn log_is_within_one_ulp_on_every_normal_positive_f32() {
     let (err, at) = max_error(f32::MIN_POSITIVE.to_bits()..=f32::MAX.to_bits(), math::log, f64::ln);
     eprintln!("log: max error {err:.3} ulp at {at}");

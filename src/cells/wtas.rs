@@ -33,7 +33,7 @@
 //! * The docstring gives `refract_time` = 1 ms; the code default is 0 (the mask is then always 1).
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, spike_of, tols_of};
+use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, floor_at, spike_of, tols_of};
 use crate::reductions::{ROW_CHUNK, row_max};
 use crate::team::{RowReduce, TeamPart, WholeRow};
 use crate::rng::Key;
@@ -125,7 +125,7 @@ impl WtasCell {
         // Plain loops, each sum over a slice: summing through a closure that wrote `s` left
         // part of the work to a scalar copy of the loop (WTAS ran 30 % slower).
         for k in 0..n {
-            s[k] = crate::math::exp(v[k] - max);
+            s[k] = crate::math::exp_nonpositive(v[k] - max);
         }
         let total = reduce.sum(s);
         // What depends on the spike alone is updated in the same pass (the passes are bound by
@@ -138,7 +138,7 @@ impl WtasCell {
         }
         let count = reduce.sum(s);
         for threshold in thr.iter_mut() {
-            *threshold = (*threshold + (count - 1.0) * thr_gain).max(0.025);
+            *threshold = floor_at(*threshold + (count - 1.0) * thr_gain, 0.025);
         }
     }
 }
