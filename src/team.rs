@@ -4,9 +4,9 @@
 //! Each thread owns a range of the row that starts and ends on a [`ROW_CHUNK`] boundary (the
 //! last one at the row's end). A row reduction is done as the GPU does it: every chunk's
 //! partial in `workgroup_sum`'s order, then the partials of all chunks, again in that order
-//! ([`crate::reductions::row_sum`]'s two levels); the threads publish their chunks' partials, wait for each
-//! other, and each combines all of them in the same order. So the result is bit for bit the
-//! one-thread [`crate::reductions::row_sum`], whatever the number of threads.
+//! ([`crate::reductions::row_sum`]'s two levels); the threads publish their chunks' partials,
+//! wait for each other, and each combines all of them in the same order. So the result is bit
+//! for bit the one-thread [`crate::reductions::row_sum`], whatever the number of threads.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 

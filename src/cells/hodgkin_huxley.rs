@@ -132,7 +132,7 @@ const INV_18: f32 = 1.0 / 18.0;
 const INV_20: f32 = 1.0 / 20.0;
 const INV_80: f32 = 1.0 / 80.0;
 
-// The WGSL twins are written as bits; these are those bits.
+// The WGSL twins are f32 literals, with these bits.
 const _: () = assert!(
     INV_10.to_bits() == 0x3dcc_cccd
         && INV_18.to_bits() == 0x3d63_8e39
