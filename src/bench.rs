@@ -62,10 +62,7 @@ impl BenchTarget {
     pub fn device_name(&self) -> String {
         match self {
             BenchTarget::Cpu => {
-                format!(
-                    "{} threads",
-                    std::thread::available_parallelism().map_or(1, |n| n.get())
-                )
+                format!("{} threads", crate::cpu::default_threads())
             }
             BenchTarget::Gpu(ctx) => ctx.adapter.name.clone(),
         }
@@ -130,8 +127,7 @@ fn drive_values(cell: &dyn CellModel, n: usize) -> Vec<f32> {
 /// Whether the bench's CPU backend (all cores, batch 1) splits this cell's row of `n` units
 /// over threads when not asked for the per-step reference (the row's "split" mode).
 pub fn splits_row(cell: &dyn CellModel, n: usize) -> bool {
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    crate::cpu::splits_row(cell, 1, n, threads)
+    crate::cpu::splits_row(cell, 1, n, crate::cpu::default_threads())
 }
 
 /// The least time a row runs before it is timed.

@@ -47,6 +47,11 @@ pub fn splits_row(cell: &dyn CellModel, batch: usize, n_units: usize, threads: u
     cell.splits_rows() && batch == 1 && n_units > ROW_CHUNK && threads > 1
 }
 
+/// The threads a [`CpuBackend`] runs on: every core the process may use.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// The CPU reference backend.
 #[derive(Debug, Clone)]
 pub struct CpuBackend {
@@ -57,7 +62,7 @@ pub struct CpuBackend {
 impl CpuBackend {
     /// A population of `cell` with its construction values; the fused path uses every core.
     pub fn new(cell: &dyn CellModel, batch: usize, n_units: usize) -> CpuBackend {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = default_threads();
         CpuBackend {
             state: CellState::filled(batch, n_units, &cell.initial_values()),
             threads,

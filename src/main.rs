@@ -182,7 +182,7 @@ fn main() -> ExitCode {
 }
 
 fn info(api: &str) -> spikegpu::Result<ExitCode> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = spikegpu::cpu::default_threads();
     say!(
         "cpu backend: {threads} threads, {} element loops (widest this CPU has: {})",
         spikegpu::simd::level().name(),

@@ -14,8 +14,8 @@
 //! Outside the domain, [`exp`] returns 0 below (where `eˣ` would be a subnormal, which GPUs may
 //! flush) and `f32::MAX` above (where JAX's `exp` gives inf: spikegpu's kernels never make an
 //! infinity, see `docs/PORTABILITY.md`), and NaN for NaN (the WGSL twin does not promise that:
-//! a GPU may compile on the assumption that there is no NaN); [`log`] of 0, a subnormal or a negative number returns
-//! −f32::MAX (JAX: −inf or NaN). `tests/math_library.rs` checks the bounds exhaustively and the
+//! a GPU may compile on the assumption that there is no NaN); [`log`] of 0, a subnormal or a
+//! negative number returns −f32::MAX (JAX: −inf or NaN). `tests/math_library.rs` checks the bounds exhaustively and the
 //! GPU twin bit for bit.
 //!
 //! The algorithms are fdlibm's `expf` and `logf` (Sun Microsystems, 1993; as in musl and

@@ -55,8 +55,8 @@
 //! * There is only Euler (no `integration_type` argument).
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, spike_of, tols_of};
-use crate::reductions::{ROW_CHUNK, row_sum};
+use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, floor_at, spike_of, tols_of};
+use crate::reductions::{ROW_CHUNK, row_sum_of};
 use crate::rng::Key;
 
 cell_params! {
@@ -339,9 +339,9 @@ impl CellModel for SlifCell {
         );
         if p.rho_b > 0.0 {
             for (thr_row, raw_row) in thr.chunks_mut(n_units).zip(raw.chunks(n_units)) {
-                let count = row_sum(n_units, |k| raw_row[k]);
+                let count = row_sum_of(raw_row);
                 for t in thr_row.iter_mut() {
-                    *t = (*t + (count - 1.0) * p.rho_b).max(0.025);
+                    *t = floor_at(*t + (count - 1.0) * p.rho_b, 0.025);
                 }
             }
         }

@@ -128,8 +128,8 @@ impl WtasCell {
             s[k] = crate::math::exp_nonpositive(v[k] - max);
         }
         let total = reduce.sum(s);
-        // What depends on the spike alone is updated in the same pass (the passes are bound by
-        // memory); the thresholds wait for the row's count.
+        // What depends on the spike alone is updated in the same pass, one pass over the arrays
+        // fewer; the thresholds wait for the row's count.
         for k in 0..n {
             let spike = spike_of(s[k] / total, thr[k]);
             s[k] = spike;
@@ -207,4 +207,3 @@ impl CellModel for WtasCell {
         }
     }
 }
-

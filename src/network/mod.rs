@@ -69,6 +69,7 @@ pub use gpu::GpuNetwork;
 pub use graph::{Call, Component, Graph, Kind, Port, StepOp, Wire, WireOp};
 
 use crate::error::Result;
+use crate::rng::Key;
 
 /// `f32(1/c)`, what ngclearn's jit-compiled step multiplies by where its source divides by the
 /// constant `c` (a constructor parameter, baked in as a constant): XLA rewrites `x / c` into
@@ -76,7 +77,6 @@ use crate::error::Result;
 pub(crate) fn reciprocal_of_constant(c: f32) -> f32 {
     if c == 0.0 { 0.0 } else { 1.0 / c }
 }
-use crate::rng::Key;
 
 /// What both engines offer: state access, the reset process, and runs of many steps.
 pub trait NetEngine {
