@@ -19,7 +19,16 @@ pub trait RowReduce {
     fn max(&self, local: f32) -> f32;
     /// The row's [`row_sum_of`], given this part's values.
     fn sum(&self, values: &[f32]) -> f32;
+    /// The row's [`row_sum_of`] of `spikes` (each 0 or 1), given also their number `local`.
+    /// Every partial sum of a row of at most [`EXACT_COUNT_LIMIT`] units is an integer the f32
+    /// holds exactly, so that sum is the count, in any order: such rows add the threads'
+    /// counts and do not read `spikes`; longer rows are summed.
+    fn count(&self, local: u32, spikes: &[f32]) -> f32;
 }
+
+/// The longest row whose spike count [`RowReduce::count`] adds as integers: 2²⁴, up to which
+/// every integer is an f32.
+pub const EXACT_COUNT_LIMIT: usize = 1 << 24;
 
 /// A whole row on one thread.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +43,15 @@ impl RowReduce for WholeRow {
     #[inline(always)]
     fn sum(&self, values: &[f32]) -> f32 {
         row_sum_of(values)
+    }
+
+    #[inline(always)]
+    fn count(&self, local: u32, spikes: &[f32]) -> f32 {
+        if spikes.len() <= EXACT_COUNT_LIMIT {
+            local as f32
+        } else {
+            row_sum_of(spikes)
+        }
     }
 }
 
@@ -97,6 +115,9 @@ pub struct Team {
     barrier: SpinBarrier,
     /// One maximum per thread (f32 bits).
     maxima: Vec<AtomicU32>,
+    /// One spike count per thread (a slot of its own: a thread may publish the next step's
+    /// maximum while another still reads the counts).
+    counts: Vec<AtomicU32>,
     /// One partial sum per chunk of the row (f32 bits), twice: consecutive sums alternate
     /// between the halves, so that a thread that has read one sum's partials may write the
     /// next sum's while another is still reading (a thread can run at most one sum ahead: the
@@ -114,6 +135,7 @@ impl Team {
         Team {
             barrier: SpinBarrier::new(threads),
             maxima: (0..threads).map(|_| AtomicU32::new(0)).collect(),
+            counts: (0..threads).map(|_| AtomicU32::new(0)).collect(),
             partials: (0..2 * n_units.div_ceil(ROW_CHUNK))
                 .map(|_| AtomicU32::new(0))
                 .collect(),
@@ -193,6 +215,16 @@ impl RowReduce for TeamPart<'_> {
         }
         team.barrier.wait();
         workgroup_sum(team.chunks, |c| f32::from_bits(half[c].load(Ordering::Relaxed)))
+    }
+
+    fn count(&self, local: u32, spikes: &[f32]) -> f32 {
+        let team = self.team;
+        if team.n_units > EXACT_COUNT_LIMIT {
+            return self.sum(spikes);
+        }
+        team.counts[self.worker].store(local, Ordering::Relaxed);
+        team.barrier.wait();
+        team.counts.iter().map(|c| c.load(Ordering::Relaxed)).sum::<u32>() as f32
     }
 }
 

@@ -94,12 +94,84 @@ const THR: usize = 3;
 /// `wtas_partial`).
 const PARTIALS: usize = 3;
 
+/// Units per block of the potentials' pass: each block's maximum is taken while the block is
+/// in the L1 cache.
+const MAX_BLOCK: usize = 512;
+
+/// Units per block of [`spike_pass`]'s screen: a multiple of every vector width, and long enough
+/// for the screened loop to vectorise (16 left it scalar).
+const SCREEN_BLOCK: usize = 64;
+
+/// The spike pass: `s = [s / total > thr]` (from the softmax's numerators in `s`), with the
+/// refractory timers and spike times, which depend on the spike alone, in the same pass.
+///
+/// Each unit's test divides, and a vector division costs about as much as the rest of the
+/// pass, so a block of units is first screened with a multiplication: a unit with
+/// `s < fl(thr · total)` does not spike, and a block of such units is updated as not spiking
+/// without dividing. No float lies strictly between a real number and its rounding, so
+/// `s < fl(thr · total)` gives `s ≤ thr · total`, so `s / total ≤ thr` (`total` is finite and
+/// ≥ 1: the row's maximum contributes `exp(0)` = 1), which rounds to at most `thr`: no spike,
+/// exactly what the division decides. NaN fails the screen and takes the division.
+///
+/// A softmax's shares sum to 1, so at most `1 / thr` units of a row (40 at the thresholds'
+/// floor of 0.025) can fail the screen: nearly every block skips the division.
+#[inline(always)]
+fn spike_pass(total: f32, dt: f32, t: f32, s: &mut [f32], thr: &[f32], rfr: &mut [f32], tols: &mut [f32]) -> u32 {
+    let n = s.len();
+    let (thr, rfr, tols) = (&thr[..n], &mut rfr[..n], &mut tols[..n]);
+    let full = n / SCREEN_BLOCK * SCREEN_BLOCK;
+    let mut spikes = 0;
+    let blocks = s[..full]
+        .chunks_exact_mut(SCREEN_BLOCK)
+        .zip(thr[..full].chunks_exact(SCREEN_BLOCK))
+        .zip(rfr[..full].chunks_exact_mut(SCREEN_BLOCK))
+        .zip(tols[..full].chunks_exact_mut(SCREEN_BLOCK));
+    for (((s, thr), rfr), tols) in blocks {
+        // And-ed rather than `all`, which would stop early and keep the loop scalar.
+        let screened = s.iter().zip(thr).fold(
+            true,
+            #[inline(always)]
+            |screened, (&s, &thr)| screened & (s < thr * total),
+        );
+        if screened {
+            for ((s, rfr), tols) in s.iter_mut().zip(rfr.iter_mut()).zip(tols.iter_mut()) {
+                update_after_spike(dt, t, 0.0, s, rfr, tols);
+            }
+        } else {
+            spikes += divide_and_update(total, dt, t, s, thr, rfr, tols);
+        }
+    }
+    spikes + divide_and_update(total, dt, t, &mut s[full..], &thr[full..], &mut rfr[full..], &mut tols[full..])
+}
+
+/// [`spike_pass`] without the screen: every unit's `s / total > thr`. Returns the number of
+/// spikes.
+#[inline(always)]
+fn divide_and_update(total: f32, dt: f32, t: f32, s: &mut [f32], thr: &[f32], rfr: &mut [f32], tols: &mut [f32]) -> u32 {
+    let mut spikes = 0;
+    for (((s, &thr), rfr), tols) in s.iter_mut().zip(thr).zip(rfr.iter_mut()).zip(tols.iter_mut()) {
+        let spike = spike_of(*s / total, thr);
+        spikes += u32::from(spike > 0.0);
+        update_after_spike(dt, t, spike, s, rfr, tols);
+    }
+    spikes
+}
+
+/// A unit's spike and what depends on it alone: the refractory timer and the spike time.
+#[inline(always)]
+fn update_after_spike(dt: f32, t: f32, spike: f32, s: &mut f32, rfr: &mut f32, tols: &mut f32) {
+    *s = spike;
+    *rfr = (*rfr + dt) * (1.0 - spike) + spike * dt;
+    *tols = tols_of(*tols, spike, t);
+}
+
 impl WtasCell {
     /// One row's step (or one thread's part of a row, with `reduce` combining the parts), as
     /// straight loops over the slices: the potentials and their maximum; `exp(v − max)`, kept
     /// in `s`, and their sum; the spikes with the refractory timers and spike times, and their
-    /// count; the thresholds. The sums run in [`crate::reductions::row_sum`]'s order, so this
-    /// computes what the GPU's passes compute.
+    /// count ([`spike_pass`]); the thresholds. The sum runs in [`crate::reductions::row_sum`]'s
+    /// order, and the maximum and the count are exact in any order, so this computes what the
+    /// GPU's passes compute.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn step_row(
@@ -117,26 +189,26 @@ impl WtasCell {
         let n = j.len();
         let (v, s, thr, rfr, tols) = (&mut v[..n], &mut s[..n], &mut thr[..n], &mut rfr[..n], &mut tols[..n]);
         let (resist_m, refract_time, thr_gain, dt, t) = (p.resist_m, p.refract_time, p.thr_gain, step.dt, step.t);
-        for k in 0..n {
-            let mask = if rfr[k] >= refract_time { 1.0 } else { 0.0 };
-            v[k] = (j[k] * resist_m) * mask;
+        // The potentials in blocks, each block's maximum taken while it is in the L1 cache
+        // (one loop doing both does not vectorise).
+        let mut local_max = f32::MIN;
+        for ((v, j), rfr) in v.chunks_mut(MAX_BLOCK).zip(j.chunks(MAX_BLOCK)).zip(rfr.chunks(MAX_BLOCK)) {
+            for ((v, &j), &rfr) in v.iter_mut().zip(j).zip(rfr) {
+                let mask = if rfr >= refract_time { 1.0 } else { 0.0 };
+                *v = (j * resist_m) * mask;
+            }
+            let block_max = row_max(v);
+            local_max = if block_max > local_max { block_max } else { local_max };
         }
-        let max = reduce.max(row_max(v));
+        let max = reduce.max(local_max);
         // Plain loops, each sum over a slice: summing through a closure that wrote `s` left
         // part of the work to a scalar copy of the loop (WTAS ran 30 % slower).
         for k in 0..n {
             s[k] = crate::math::exp_nonpositive(v[k] - max);
         }
         let total = reduce.sum(s);
-        // What depends on the spike alone is updated in the same pass, one pass over the arrays
-        // fewer; the thresholds wait for the row's count.
-        for k in 0..n {
-            let spike = spike_of(s[k] / total, thr[k]);
-            s[k] = spike;
-            rfr[k] = (rfr[k] + dt) * (1.0 - spike) + spike * dt;
-            tols[k] = tols_of(tols[k], spike, t);
-        }
-        let count = reduce.sum(s);
+        let spikes = spike_pass(total, dt, t, s, thr, rfr, tols);
+        let count = reduce.count(spikes, s);
         for threshold in thr.iter_mut() {
             *threshold = floor_at(*threshold + (count - 1.0) * thr_gain, 0.025);
         }
@@ -205,5 +277,93 @@ impl CellModel for WtasCell {
             ],
             ..GpuPasses::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The float after `x` (towards +∞), for positive and negative finite x.
+    fn next_up(x: f32) -> f32 {
+        match x {
+            0.0 => f32::from_bits(1),
+            x if x > 0.0 => f32::from_bits(x.to_bits() + 1),
+            x => f32::from_bits(x.to_bits() - 1),
+        }
+    }
+
+    /// The float before `x` (towards −∞).
+    fn next_down(x: f32) -> f32 {
+        -next_up(-x)
+    }
+
+    /// Numerators `s` at and around the screen's bound `fl(thr · total)`, which is where the
+    /// threshold's rounding boundary lies, kept in the softmax's range ({0} ∪ [2⁻¹²⁶, 1]).
+    fn boundary_shares(thr: f32, total: f32) -> Vec<f32> {
+        let mut shares = vec![0.0, f32::MIN_POSITIVE, 1.0];
+        let (mut below, mut above) = (thr * total, thr * total);
+        for _ in 0..6 {
+            shares.extend([below, above]);
+            (below, above) = (next_down(below), next_up(above));
+        }
+        shares.retain(|&s| s == 0.0 || (f32::MIN_POSITIVE..=1.0).contains(&s));
+        shares
+    }
+
+    #[test]
+    fn the_screen_changes_no_spike_at_the_thresholds_rounding_boundaries() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32
+        };
+        let specials = [-0.5, -1e-45, -0.0, 0.0, 1e-45, 1e-39, f32::MIN_POSITIVE, 1e38, f32::NAN];
+        let (dt, t) = (0.25, 3.0);
+        let (mut near_blocks, mut screened_blocks) = (0, 0);
+        for case in 0..3000 {
+            let total = if case % 3 == 0 { 1.0 } else { 1.0 + uniform() * 1e5 };
+            let thr = match case % 10 {
+                0 => specials[(case / 10) % specials.len()],
+                // Rounded from f64: a threshold that is an f32 quotient by `total` is never
+                // rounded up again by `thr · total / total`, and would miss the hard cases.
+                _ => ((0.02 + f64::from(uniform())) / f64::from(total)) as f32,
+            };
+            // Each boundary share alone in a block of units far below the threshold, so that
+            // the block is screened (or not) on that unit alone; then all of them in the tail.
+            let shares = boundary_shares(thr, total);
+            let mut s = Vec::new();
+            for &share in &shares {
+                let mut block = vec![thr.abs().min(1.0) * 1e-3; SCREEN_BLOCK];
+                block[case % SCREEN_BLOCK] = share;
+                s.extend(block);
+            }
+            s.extend(&shares);
+            let n = s.len();
+            let thr = vec![thr; n];
+            let rfr: Vec<f32> = (0..n).map(|_| uniform() * 4.0).collect();
+            let tols: Vec<f32> = (0..n).map(|_| uniform() * 10.0).collect();
+
+            let (mut s_screened, mut rfr_screened, mut tols_screened) = (s.clone(), rfr.clone(), tols.clone());
+            spike_pass(total, dt, t, &mut s_screened, &thr, &mut rfr_screened, &mut tols_screened);
+            let (mut s_divided, mut rfr_divided, mut tols_divided) = (s.clone(), rfr, tols);
+            divide_and_update(total, dt, t, &mut s_divided, &thr, &mut rfr_divided, &mut tols_divided);
+
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&s_screened), bits(&s_divided), "spikes, thr {} total {total}", thr[0]);
+            assert_eq!(bits(&rfr_screened), bits(&rfr_divided), "rfr, thr {} total {total}", thr[0]);
+            assert_eq!(bits(&tols_screened), bits(&tols_divided), "tols, thr {} total {total}", thr[0]);
+            let bound = thr[0] * total;
+            for block in s.chunks_exact(SCREEN_BLOCK) {
+                match block.iter().all(|&x| x < bound) {
+                    true => screened_blocks += 1,
+                    false => near_blocks += 1,
+                }
+            }
+        }
+        // Both branches ran, the screened one with units just below the bound.
+        assert!(near_blocks > 1000 && screened_blocks > 1000, "{near_blocks} near, {screened_blocks} screened");
     }
 }
