@@ -1,12 +1,16 @@
 // Elementary functions with + - * /, floor and bit operations only: the twin of src/math.rs
 // (line for line), so that the GPU computes the CPU's bits on adapters that do not fuse
-// multiply-adds. fdlibm's expf and logf; bounds and out-of-domain values in src/math.rs.
+// multiply-adds. fdlibm's logf, and expf with a polynomial in place of its rational form;
+// bounds and out-of-domain values in src/math.rs.
 
 const MATH_LN2_HI: f32 = 6.9314575195e-1;   // 0x3f317200
 const MATH_LN2_LO: f32 = 1.4286067653e-6;   // 0x35bfbe8e
 const MATH_INV_LN2: f32 = 1.4426950216;     // 0x3fb8aa3b
-const MATH_EXP_P1: f32 = 1.6666625440e-1;   // 0x3e2aaa8f
-const MATH_EXP_P2: f32 = -2.7667332906e-3;  // 0xbb355215
+const MATH_EXP_C2: f32 = 0.4999999403953552;    // 0x3efffffe
+const MATH_EXP_C3: f32 = 0.1666652113199234;    // 0x3e2aaa49
+const MATH_EXP_C4: f32 = 0.04166838899254799;   // 0x3d2aac79
+const MATH_EXP_C5: f32 = 0.008368710987269878;  // 0x3c091ceb
+const MATH_EXP_C6: f32 = 0.0013814610429108143; // 0x3ab51224
 const MATH_EXP_MIN: f32 = -87.33654;        // 0xc2aeac4f
 const MATH_EXP_MAX: f32 = 88.72283;         // 0x42b17217
 const MATH_F32_MAX: f32 = 3.4028234663852886e38; // 0x7f7fffff
@@ -16,6 +20,14 @@ const MATH_F32_MIN_POSITIVE: f32 = 1.1754943508e-38; // 0x00800000
 // math_exp's domain (see src/math.rs).
 fn math_scale_by_power_of_two(y: f32, k: i32) -> f32 {
     return bitcast<f32>(bitcast<i32>(y) + (k << 23u));
+}
+
+// x for every finite x, and a barrier that Mesa's reassociation of sums does not cross: it
+// computes `1 + (hi + (q - lo))` as `((1 + hi) + q) - lo` and fdlibm's `1 - ((lo - q) - hi)` as
+// `1 - ((lo - hi) - q)` (docs/PORTABILITY.md). The CPU twin has no barrier: Rust computes as
+// written.
+fn math_kept(x: f32) -> f32 {
+    return min(x, MATH_F32_MAX);
 }
 
 fn math_exp(x: f32) -> f32 {
@@ -29,9 +41,8 @@ fn math_exp(x: f32) -> f32 {
     let hi = x - k * MATH_LN2_HI;
     let lo = k * MATH_LN2_LO;
     let r = hi - lo;
-    let rr = r * r;
-    let c = r - rr * (MATH_EXP_P1 + rr * MATH_EXP_P2);
-    let y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+    let q = (r * r) * (MATH_EXP_C2 + r * (MATH_EXP_C3 + r * (MATH_EXP_C4 + r * (MATH_EXP_C5 + r * MATH_EXP_C6))));
+    let y = 1.0 + math_kept(hi + math_kept(q - lo));
     return math_scale_by_power_of_two(y, i32(k));
 }
 
