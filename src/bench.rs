@@ -133,7 +133,7 @@ pub fn splits_row(cell: &dyn CellModel, n: usize) -> bool {
 /// The least time a row runs before it is timed.
 const WARM_UP: std::time::Duration = std::time::Duration::from_millis(200);
 
-/// Runs one row: warm-up ([`WARM_UP`] of runs, at least one), `repeats` timed runs, and the
+/// Runs one row: warm-up (0.2 s of runs, at least one), `repeats` timed runs, and the
 /// check against the CPU.
 pub fn run_row(
     entry: &CellEntry,

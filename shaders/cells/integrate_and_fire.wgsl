@@ -15,7 +15,7 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     let drive = (j_r * mask) * P.inv_tau_m;
     let v1 = ode_step(0u, (*st).v, vec4<f32>(drive, 0.0, 0.0, 0.0));
     let spike = spike_of(v1, P.thr);
-    (*st).rfr = ((*st).rfr + dt) * (1.0 - spike);
+    (*st).rfr = reset_to((*st).rfr + dt, spike, 0.0);
     let v2 = reset_to(v1, spike, P.v_reset);
     if (LOWER_CLAMP_VOLTAGE) {
         (*st).v = floor_at(v2, P.v_rest);

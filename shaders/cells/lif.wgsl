@@ -25,11 +25,11 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     let drive = j_r * mask;
     let v1 = ode_step(0u, v_old, vec4<f32>(drive, 0.0, 0.0, 0.0));
     let spike = select(0.0, 1.0, v1 > vthr);
-    (*st).rfr = (rfr_old + dt) * (1.0 - spike);
+    (*st).rfr = reset_to(rfr_old + dt, spike, 0.0);
     if (!QUADRATIC) {
         (*st).surrogate = surrogate_arctan_d(v1, vthr, P.arctan_slope) * step_in.c.y;
     }
-    let v2 = v1 * (1.0 - spike) + spike * P.v_reset;
+    let v2 = reset_to(v1, spike, P.v_reset);
     (*st).s_raw = spike;
     var s_out = spike;
     if (MAX_ONE_SPIKE) {
@@ -45,7 +45,7 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
         }
     }
     if (!SELECT_BY_DRAW) {
-        (*st).tols = (1.0 - s_out) * (*st).tols + s_out * t;
+        (*st).tols = tols_of((*st).tols, s_out, t);
     }
     if (CLAMP_V_MIN) {
         (*st).v = floor_at(v2, P.v_min);
@@ -122,7 +122,7 @@ fn lif_keep_one_spike(i: u32, row_any: bool, is_winner: bool) {
         sv = select(0.0, 1.0, is_winner);
     }
     s[i] = sv;
-    tols[i] = (1.0 - sv) * tols[i] + sv * step_in.t;
+    tols[i] = tols_of(tols[i], sv, step_in.t);
 }
 
 // Rows longer than ROW_CHUNK (src/cells/lif.rs `gpu_passes`): the row's argmax in chunks, one

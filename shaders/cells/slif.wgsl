@@ -110,8 +110,8 @@ fn cell_advance(st: ptr<function, CellState>, i: u32, j_in: f32, t: f32) -> f32 
     } else {
         (*st).thr = thr_old + spike * P.thr_gain - thr_old * P.thr_leak;
     }
-    (*st).v = (1.0 - spike) * v1;
-    (*st).rfr = ((*st).rfr + step_in.dt) * (1.0 - spike) + spike * step_in.dt;
+    (*st).v = reset_to(v1, spike, 0.0);
+    (*st).rfr = reset_to((*st).rfr + step_in.dt, spike, step_in.dt);
     var out = spike;
     if (STICKY_SPIKES) {
         out = spike * mask + (1.0 - mask);

@@ -21,7 +21,7 @@ fn wtas_set_v(i: u32) -> f32 {
 
 // Refractory timer and spike time of element i after its spike.
 fn wtas_after_spike(i: u32, spike: f32) {
-    rfr[i] = (rfr[i] + step_in.dt) * (1.0 - spike) + spike * step_in.dt;
+    rfr[i] = reset_to(rfr[i] + step_in.dt, spike, step_in.dt);
     tols[i] = tols_of(tols[i], spike, step_in.t);
 }
 

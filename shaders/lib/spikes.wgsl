@@ -10,14 +10,15 @@ fn floor_at(x: f32, floor: f32) -> f32 {
     return select(floor, x, x > floor);
 }
 
-// src/cells/mod.rs `tols_of`.
+// src/cells/mod.rs `tols_of`: the reference's (1 - s)·tols + s·t as reset_to's select.
 fn tols_of(tols_old: f32, s_now: f32, t: f32) -> f32 {
-    return (1.0 - s_now) * tols_old + s_now * t;
+    return reset_to(tols_old, s_now, t);
 }
 
-// src/cells/mod.rs `reset_to`.
+// src/cells/mod.rs `reset_to`: the reference's blend x·(1 - s) + s·to for a spike of 0 or 1,
+// as a select (the same value but for the sign of a zero).
 fn reset_to(x: f32, s_now: f32, to: f32) -> f32 {
-    return x * (1.0 - s_now) + s_now * to;
+    return select(x, to, s_now > 0.0);
 }
 
 // src/cells/mod.rs `reset_if`: the reset blend where a cell's reset option is on.

@@ -25,5 +25,6 @@ fn encoder_advance(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     }
     let s = select(0.0, 1.0, u < p);
     outputs[i] = s;
-    tols[i] = (1.0 - s) * tols[i] + s * call.t;
+    // src/cells/mod.rs `tols_of`: the reference's (1 - s)·tols + s·t as a select.
+    tols[i] = select(tols[i], call.t, s > 0.0);
 }

@@ -111,7 +111,7 @@ impl IfCell {
             let drive = (j_r * mask) * inv_tau_m;
             let v1 = step.integrate(method, v[i], |_| drive);
             let spike = spike_of(v1, thr);
-            rfr[i] = (rfr[i] + dt) * (1.0 - spike);
+            rfr[i] = reset_to(rfr[i] + dt, spike, 0.0);
             let v2 = reset_to(v1, spike, v_reset);
             v[i] = if clamp { floor_at(v2, v_rest) } else { v1 };
             s[i] = spike;

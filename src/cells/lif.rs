@@ -58,7 +58,7 @@
 //! ```
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, floor_at};
+use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, floor_at, reset_to, tols_of};
 use crate::integrators::{self, Integrator};
 use crate::reductions::ROW_CHUNK;
 use crate::surrogate::{self, SurrogateType};
@@ -282,16 +282,16 @@ impl LifCell {
                 integrators::euler(v_old, dvdt(v_old, drive), dt)
             };
             let spike = if v1 > vthr { 1.0 } else { 0.0 };
-            rfr[i] = (rfr_old + dt) * (1.0 - spike);
+            rfr[i] = reset_to(rfr_old + dt, spike, 0.0);
             if !QUAD {
                 surr[i] = surrogate::arctan_d(v1, vthr, surrogate::ARCTAN_SLOPE_ALPHA_0_2) * surrogate_scale;
             }
-            let v2 = v1 * (1.0 - spike) + spike * v_reset;
+            let v2 = reset_to(v1, spike, v_reset);
             s_raw[i] = spike;
             // The selection passes after this loop start from s = s_raw.
             s[i] = spike;
             if PLAIN {
-                tols[i] = (1.0 - spike) * tols[i] + spike * t;
+                tols[i] = tols_of(tols[i], spike, t);
             }
             if ADAPT {
                 let theta_new = theta_old * theta_decay + spike * theta_plus;

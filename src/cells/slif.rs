@@ -55,7 +55,7 @@
 //! * There is only Euler (no `integration_type` argument).
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, floor_at, spike_of, tols_of};
+use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, floor_at, reset_to, spike_of, tols_of};
 use crate::reductions::{ROW_CHUNK, row_sum_of};
 use crate::rng::Key;
 
@@ -250,8 +250,8 @@ impl SlifCell {
             } else {
                 thr[i] = thr[i] + spike * thr_gain - thr[i] * thr_leak;
             }
-            v[i] = (1.0 - spike) * v1;
-            rfr[i] = (rfr[i] + dt) * (1.0 - spike) + spike * dt;
+            v[i] = reset_to(v1, spike, 0.0);
+            rfr[i] = reset_to(rfr[i] + dt, spike, dt);
             let out = if STICKY { spike * mask + (1.0 - mask) } else { spike };
             j[i] = j_e;
             s[i] = out;

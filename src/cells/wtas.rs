@@ -33,7 +33,7 @@
 //! * The docstring gives `refract_time` = 1 ms; the code default is 0 (the mask is then always 1).
 
 use super::describe::{Tolerance, cell_params, describe_cell};
-use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, floor_at, spike_of, tols_of};
+use super::{CellModel, GpuPasses, PassGrid, StateView, StepInfo, cell_accessors, floor_at, reset_to, spike_of, tols_of};
 use crate::reductions::{ROW_CHUNK, row_max};
 use crate::team::{RowReduce, TeamPart, WholeRow};
 use crate::rng::Key;
@@ -161,7 +161,7 @@ fn divide_and_update(total: f32, dt: f32, t: f32, s: &mut [f32], thr: &[f32], rf
 #[inline(always)]
 fn update_after_spike(dt: f32, t: f32, spike: f32, s: &mut f32, rfr: &mut f32, tols: &mut f32) {
     *s = spike;
-    *rfr = (*rfr + dt) * (1.0 - spike) + spike * dt;
+    *rfr = reset_to(*rfr + dt, spike, dt);
     *tols = tols_of(*tols, spike, t);
 }
 
