@@ -391,7 +391,7 @@ impl CellModel for LifCell {
                 let is_winner = if i % n_units == winners[i / n_units] { 1.0 } else { 0.0 };
                 *sv = s_raw[i] * is_winner;
                 if !self.selects_by_draw() {
-                    *tv = (1.0 - *sv) * *tv + *sv * step.t;
+                    *tv = tols_of(*tv, *sv, step.t);
                 }
             }
         }
@@ -409,7 +409,7 @@ impl CellModel for LifCell {
                     if any {
                         *sv = if n == winner { 1.0 } else { 0.0 };
                     }
-                    *tv = (1.0 - *sv) * *tv + *sv * step.t;
+                    *tv = tols_of(*tv, *sv, step.t);
                 }
             }
         }
