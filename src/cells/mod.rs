@@ -604,14 +604,25 @@ pub fn tols_of(tols: f32, s: f32, t: f32) -> f32 {
 /// selected through where the blend would make NaN (∞·0). WGSL: `reset_to`.
 #[inline(always)]
 pub fn reset_to(x: f32, s: f32, to: f32) -> f32 {
-    if s > 0.0 { to } else { x }
+    select_bits(s > 0.0, to, x)
 }
 
 /// [`reset_to`] where the cell's reset option `on` is set, `x` unchanged otherwise.
 /// WGSL: `reset_if`.
 #[inline(always)]
 pub fn reset_if(on: bool, x: f32, s: f32, to: f32) -> f32 {
-    if on { reset_to(x, s, to) } else { x }
+    select_bits(on & (s > 0.0), to, x)
+}
+
+/// `if take { a } else { b }` as bit operations, which the compiler turns into a select
+/// instruction, never a branch: behind a branch, the read of a parameter passed as `a` was
+/// moved into the branch and vectorised as a masked gather (RAF's fused runs 20 % slower).
+/// (`std::hint::select_unpredictable` says this directly, from Rust 1.88; the crate's minimum is
+/// 1.87.)
+#[inline(always)]
+fn select_bits(take: bool, a: f32, b: f32) -> f32 {
+    let mask = 0u32.wrapping_sub(u32::from(take));
+    f32::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
 pub use describe::require_integrator;
