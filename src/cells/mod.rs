@@ -40,7 +40,8 @@
 //! `x − c` into `x + (−c)` (the same bits). `tests/conformance_cpu.rs` holds every cell to the
 //! golden traces, which record XLA's results.
 //!
-//! One liberty is taken, for speed: the reference's spike blends `x·(1 − s) + s·to` (resets,
+//! A liberty is taken here, for speed (each cell's quirks list its own, such as AdEx's exponent
+//! cap): the reference's spike blends `x·(1 − s) + s·to` (resets,
 //! refractory timers, `tols`) are selects on the spike ([`reset_to`], [`tols_of`]). For a spike
 //! of 0 or 1 and finite operands that is the same value; only the sign of a zero can differ,
 //! which no comparison or sum notices (every golden trace, spike times compared bit for bit,
@@ -600,8 +601,9 @@ pub fn tols_of(tols: f32, s: f32, t: f32) -> f32 {
 /// timers, spike times), as the select `to` where s is 1, `x` where it is 0: one vector
 /// operation for the blend's three. The same value for every finite x and `to`; only the sign of
 /// a zero can differ (the blend adds a ±0 product, so a −0 x comes out +0 beside a positive
-/// `to`), which no comparison or sum of the dynamics notices, and an infinite operand is
-/// selected through where the blend would make NaN (∞·0). WGSL: `reset_to`.
+/// `to`), which no comparison or sum of the dynamics notices. A non-finite operand differs more:
+/// the one not selected does not reach the result, where the blend would give NaN (∞·0, or a
+/// NaN operand). WGSL: `reset_to`.
 #[inline(always)]
 pub fn reset_to(x: f32, s: f32, to: f32) -> f32 {
     select_bits(s > 0.0, to, x)

@@ -111,7 +111,8 @@ const SCREEN_BLOCK: usize = 64;
 /// without dividing. No float lies strictly between a real number and its rounding, so
 /// `s < fl(thr · total)` gives `s ≤ thr · total`, so `s / total ≤ thr` (`total` is finite and
 /// ≥ 1: the row's maximum contributes `exp(0)` = 1), which rounds to at most `thr`: no spike,
-/// exactly what the division decides. NaN fails the screen and takes the division.
+/// exactly what the division decides. NaN fails the screen and takes the division, and so does
+/// every unit of a row whose potentials all overflowed to −∞ (`total` = 0, `s` = 0).
 ///
 /// A softmax's shares sum to 1, so at most `1 / thr` units of a row (40 at the thresholds'
 /// floor of 0.025) can fail the screen: nearly every block skips the division.
