@@ -27,7 +27,7 @@ fn wtas_after_spike(i: u32, spike: f32) {
 
 // Threshold of element i, given its row's spike count.
 fn wtas_set_thr(i: u32, count: f32) {
-    thr[i] = max(thr[i] + (count - 1.0) * P.thr_gain, 0.025);
+    thr[i] = floor_at(thr[i] + (count - 1.0) * P.thr_gain, 0.025);
 }
 
 @compute @workgroup_size(256)

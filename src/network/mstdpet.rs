@@ -128,12 +128,13 @@ impl Mstdpet {
         inputs: &StdpInputs<'_>,
         st: ModulatedState<'_>,
     ) {
+        let inv_tau_elg = super::reciprocal_of_constant(self.tau_elg);
         for k in 0..set.len(shape.0, shape.1) {
             let (i, j) = set.pair(k, shape.1);
             let w = st.weights[k];
             let old_dw = st.d_weights[k];
             let e = if self.tau_elg > 0.0 {
-                ((st.eligibility[k] * decay) * self.elg_decay) + old_dw * super::reciprocal_of_constant(self.tau_elg)
+                ((st.eligibility[k] * decay) * self.elg_decay) + old_dw * inv_tau_elg
             } else {
                 old_dw
             };

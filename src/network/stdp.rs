@@ -12,8 +12,9 @@
 //! weights  = where(weight_mask ≠ 0, clip(W', 0, w_bound), 0);   dWeights = dW
 //! ```
 //! ngclearn's `W / tau_w` is jit-compiled, and XLA multiplies by the float32 reciprocal of a
-//! constant divisor ([`crate::cells`]); so does spikegpu. The `ᵀ@` products contract over the batch (rows summed in ascending order). `^mu` is a float
-//! power (on the GPU WGSL's `pow`, not correctly rounded: within the trace tolerances).
+//! constant divisor ([`crate::cells`]); so does spikegpu. The `ᵀ@` products contract over the
+//! batch (rows summed in ascending order). `^mu` is a float power (on the GPU WGSL's `pow`, not
+//! correctly rounded: within the trace tolerances).
 //!
 //! # Parameters (besides DenseSynapse's)
 //! | name | default | meaning |
@@ -97,6 +98,7 @@ impl TraceStdp {
     fn evolve_single_row(&self, n_pre: usize, n_post: usize, st: StdpState<'_>) {
         let post_plus: Vec<f32> = st.post_spike[..n_post].iter().map(|p| p * self.a_plus).collect();
         let trace_minus: Vec<f32> = st.post_trace[..n_post].iter().map(|p| p * self.a_minus).collect();
+        let inv_tau_w = super::reciprocal_of_constant(self.tau_w);
         for i in 0..n_pre {
             let x_hat = st.pre_trace[i] - self.pretrace_target;
             let pre = st.pre_spike[i];
@@ -114,7 +116,7 @@ impl TraceStdp {
                 };
                 let mut w_new = w + dw * self.eta;
                 if self.tau_w > 0.0 {
-                    w_new -= w * super::reciprocal_of_constant(self.tau_w);
+                    w_new -= w * inv_tau_w;
                 }
                 weights[j] = if mask[j] != 0.0 {
                     w_new.max(0.0).min(self.w_bound)
@@ -260,12 +262,13 @@ impl TraceStdp {
             pre_trace,
             post_trace,
         };
+        let inv_tau_w = super::reciprocal_of_constant(self.tau_w);
         for k in 0..set.len(n_pre, n_post) {
             let w = weights[k];
             let dw = self.d_weight(batch, n_pre, n_post, set.pair(k, n_post), w, &inputs);
             let mut w_new = w + dw * self.eta;
             if self.tau_w > 0.0 {
-                w_new -= w * super::reciprocal_of_constant(self.tau_w);
+                w_new -= w * inv_tau_w;
             }
             weights[k] = if set.mask(&self.weight_mask, k) != 0.0 {
                 w_new.max(0.0).min(self.w_bound)
