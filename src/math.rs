@@ -15,8 +15,8 @@
 //! flush) and `f32::MAX` above (where JAX's `exp` gives inf: spikegpu's kernels never make an
 //! infinity, see `docs/PORTABILITY.md`), and NaN for NaN (the WGSL twin does not promise that:
 //! a GPU may compile on the assumption that there is no NaN); [`log`] of 0, a subnormal or a
-//! negative number returns −f32::MAX (JAX: −inf or NaN). `tests/math_library.rs` checks the bounds exhaustively and the
-//! GPU twin bit for bit.
+//! negative number returns −f32::MAX (JAX: −inf or NaN). `tests/math_library.rs` checks the
+//! bounds exhaustively and the GPU twin bit for bit.
 //!
 //! The algorithms follow fdlibm's `expf` and `logf` (Sun Microsystems, 1993; as in musl and
 //! FreeBSD): Cody–Waite argument reduction with a two-part ln 2 whose leading part has
@@ -155,7 +155,8 @@ mod tests {
         assert_eq!(exp(100.0), f32::MAX);
         assert_eq!(log(0.0), -f32::MAX);
         assert_eq!(log(-1.0), -f32::MAX);
-        // Every NaN stays NaN: the exponent is added to the bits, which could otherwise make one finite.
+        // Every NaN stays NaN: the exponent is added to the bits, which could otherwise make one
+        // finite.
         assert!(
             (0x7f80_0001..=0x7fff_ffffu32)
                 .step_by(4093)

@@ -41,12 +41,12 @@
 //! golden traces, which record XLA's results.
 //!
 //! A liberty is taken here, for speed (each cell's quirks list its own, such as AdEx's exponent
-//! cap): the reference's spike blends `x·(1 − s) + s·to` (resets,
-//! refractory timers, `tols`) are selects on the spike ([`reset_to`], [`tols_of`]). For a spike
-//! of 0 or 1 and finite operands that is the same value; only the sign of a zero can differ,
-//! which no comparison or sum notices (every golden trace, spike times compared bit for bit,
-//! gives the same result either way). It saves two of the blend's three vector operations,
-//! 20–25 % of IF's and LIF's step on the CPU.
+//! cap): the reference's spike blends `x·(1 − s) + s·to` (resets, refractory timers, `tols`)
+//! are selects on the spike ([`reset_to`], [`tols_of`]). For a spike of 0 or 1 and finite
+//! operands that is the same value; only the sign of a zero can differ, which no comparison or
+//! sum notices (every golden trace, spike times compared bit for bit, gives the same result
+//! either way). It saves two of the blend's three vector operations, 20–25 % of IF's and LIF's
+//! step on the CPU.
 //!
 //! Then `cargo test`: `tests/shaders.rs` validates every variant with naga,
 //! `tests/cell_descriptions.rs` checks the kernel's bindings and `CellState` against the

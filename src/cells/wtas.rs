@@ -285,20 +285,6 @@ impl CellModel for WtasCell {
 mod tests {
     use super::*;
 
-    /// The float after `x` (towards +∞), for positive and negative finite x.
-    fn next_up(x: f32) -> f32 {
-        match x {
-            0.0 => f32::from_bits(1),
-            x if x > 0.0 => f32::from_bits(x.to_bits() + 1),
-            x => f32::from_bits(x.to_bits() - 1),
-        }
-    }
-
-    /// The float before `x` (towards −∞).
-    fn next_down(x: f32) -> f32 {
-        -next_up(-x)
-    }
-
     /// Numerators `s` at and around the screen's bound `fl(thr · total)`, which is where the
     /// threshold's rounding boundary lies, kept in the softmax's range ({0} ∪ [2⁻¹²⁶, 1]).
     fn boundary_shares(thr: f32, total: f32) -> Vec<f32> {
@@ -306,7 +292,7 @@ mod tests {
         let (mut below, mut above) = (thr * total, thr * total);
         for _ in 0..6 {
             shares.extend([below, above]);
-            (below, above) = (next_down(below), next_up(above));
+            (below, above) = (below.next_down(), above.next_up());
         }
         shares.retain(|&s| s == 0.0 || (f32::MIN_POSITIVE..=1.0).contains(&s));
         shares

@@ -13,7 +13,8 @@
 //! trace = outputs = y
 //! ```
 //! Every division by a constant is a multiplication by its float32 reciprocal, as XLA compiles
-//! ngclearn's jit-compiled step ([`crate::cells`]). `reset()` zeroes `trace` and `outputs`; **`inputs` is not reset** (ngclearn's quirk).
+//! ngclearn's jit-compiled step ([`crate::cells`]). `reset()` zeroes `trace` and `outputs`;
+//! **`inputs` is not reset** (ngclearn's quirk).
 //!
 //! # Parameters
 //! | name | default | unit | meaning |
